@@ -1,0 +1,38 @@
+# A bare checkout needs only python3 (3.11+): every target builds what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo check bench lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## check: lint and type-check
+check: $(STAMP)
+	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy --strict src
+
+## test: everything CI runs: lint, types, all tests, benchmarks at a small size
+test: check
+	$(PY) -m pytest -q
+	$(PY) bench/engine.py --events 20000
+
+## demo: replay the bundled sample day and print the snapshot (until the service exists)
+demo: $(STAMP)
+	$(PY) -m wallboard.cli replay docs/sample-day.ndjson --account demo \
+	    --timezone Europe/Moscow --now 2026-11-26T18:00:00+03:00
+
+## bench: the full-size engine benchmark (figures in docs/performance.md)
+bench: $(STAMP)
+	$(PY) bench/engine.py
+
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | sort -f
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

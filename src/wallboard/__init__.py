@@ -1,0 +1,3 @@
+"""Wallboard: real-time monitoring for text-channel contact centers."""
+
+__version__ = "0.1.0"

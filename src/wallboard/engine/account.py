@@ -1,0 +1,427 @@
+"""One account's live state: conversations, operators, channels, groups and their rows.
+
+``Account.apply`` takes one decoded event (see ``wallboard.events``) and keeps every row of
+METRICS.md section 5 up to date; a snapshot is then a read of the rows (``snapshot.py``).
+The engine does no I/O and never reads a clock: callers pass ``now`` in epoch milliseconds.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterable
+from typing import Literal
+
+from ..events import (
+    ASSIGNED,
+    CHANNEL_UPDATED,
+    GROUP_UPDATED,
+    OPERATOR_STATUS,
+    OPERATOR_UPDATED,
+    QUEUED,
+    STARTED,
+    Event,
+)
+from .calendar import Calendar
+from .conversation import (
+    ARRIVED,
+    DONE,
+    ENTRY,
+    NEW,
+    OUTCOME,
+    QUEUE,
+    SAMPLE,
+    TOPIC_COUNT,
+    WORK,
+    Conversation,
+    Effect,
+)
+from .rows import ARRIVED as ARRIVED_COUNT
+from .rows import SAMPLES, WAIT_SUM_MS, WITHIN_SL, Row
+
+__all__ = ["EXCLUDED_KINDS", "FINAL_AFTER_MS", "Account", "Channel", "Group", "Operator", "Result"]
+
+Result = Literal["accepted", "duplicate", "conflict", "late"]
+
+EXCLUDED_KINDS = frozenset({"mobile_chat", "offline_form", "callback"})
+FINAL_AFTER_MS = 48 * 3600 * 1000
+# How long the ids of final conversations are remembered, so that a late event for one is
+# recognised as late rather than starting a phantom conversation.
+TOMBSTONE_MS = 7 * 24 * 3600 * 1000
+# Day counters kept in memory; older days belong to history.
+DAYS_KEPT = 8
+
+_Stamp = tuple[int, str]
+_NEVER: _Stamp = (-1, "")
+
+
+class Channel:
+    __slots__ = ("groups", "id", "kind", "name", "row", "stamps")
+
+    def __init__(self, channel_id: str) -> None:
+        self.id = channel_id
+        self.kind = "other"
+        self.name: str | None = None
+        self.groups: tuple[str, ...] = ()
+        self.stamps: dict[str, _Stamp] = {}
+        self.row = Row()
+
+    @property
+    def excluded(self) -> bool:
+        return self.kind in EXCLUDED_KINDS
+
+
+class Group:
+    __slots__ = ("id", "name", "row", "stamps")
+
+    def __init__(self, group_id: str | None) -> None:
+        self.id = group_id
+        self.name: str | None = None
+        self.stamps: dict[str, _Stamp] = {}
+        self.row = Row()
+
+
+class Operator:
+    __slots__ = (
+        "counted",
+        "groups",
+        "id",
+        "in_work",
+        "max_chats",
+        "name",
+        "rows",
+        "slots",
+        "stamps",
+        "status",
+    )
+
+    def __init__(self, operator_id: str) -> None:
+        self.id = operator_id
+        self.name: str | None = None
+        self.groups: tuple[str, ...] = ()
+        self.max_chats = 3
+        self.status = "offline"
+        self.stamps: dict[str, _Stamp] = {}
+        self.in_work = 0  # conversations in work now, all channels (excluded kinds too)
+        self.rows: list[Row] = []  # rows this operator counts in
+        self.counted = 0  # 1 when counted as available in self.rows
+        self.slots = 0  # free slots counted in self.rows
+
+
+def _newer(stamps: dict[str, _Stamp], field: str, stamp: _Stamp) -> bool:
+    if stamp > stamps.get(field, _NEVER):
+        stamps[field] = stamp
+        return True
+    return False
+
+
+class Account:
+    """The pure, incremental state of one account."""
+
+    def __init__(self, account_id: str, timezone: str, sl_threshold_s: float = 60) -> None:
+        self.id = account_id
+        self.calendar = Calendar(timezone)
+        self.sl_threshold_s = sl_threshold_s
+        self._sl_ms = round(sl_threshold_s * 1000)
+        self.total = Row()
+        self.channels: dict[str, Channel] = {}
+        self.groups: dict[str, Group] = {}
+        self.no_group = Group(None)
+        self.operators: dict[str, Operator] = {}
+        self.conversations: dict[str, Conversation] = {}
+        self._seen: dict[str, Event] = {}  # event id -> the version that stands
+        self._closing: list[tuple[int, str]] = []  # (close or last-event time, conversation id)
+        self._final: set[str] = set()  # ids of final conversations, remembered for a while
+        self._final_order: deque[tuple[int, str]] = deque()  # (closed at, id), oldest first
+        self._oldest_day = 0
+        self.dropped_late = 0
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    def apply(self, ev: Event, now: int) -> Result:
+        """Apply one decoded event received at ``now``; say whether it was taken."""
+        seen = self._seen.get(ev[2])
+        if seen is not None:
+            return "duplicate" if seen == ev else "conflict"
+        if self._closing and self._closing[0][0] < now - FINAL_AFTER_MS:
+            self.expire(now)
+        rank = ev[1]
+        if rank > 7:
+            self._seen[ev[2]] = ev
+            if rank == OPERATOR_STATUS:
+                self._operator_status(ev)
+            elif rank == OPERATOR_UPDATED:
+                self._operator_updated(ev)
+            elif rank == CHANNEL_UPDATED:
+                self._channel_updated(ev)
+            elif rank == GROUP_UPDATED:
+                self._group_updated(ev)
+            return "accepted"
+        cid = ev[3]
+        conv = self.conversations.get(cid)
+        if conv is None:
+            if cid in self._final:
+                self.dropped_late += 1
+                return "late"
+            conv = self.conversations[cid] = Conversation(cid)
+            heapq.heappush(self._closing, (ev[0], cid))
+        elif conv.state == DONE and conv.close_at < now - FINAL_AFTER_MS:
+            self.dropped_late += 1
+            return "late"
+        self._seen[ev[2]] = ev
+        self._know(ev)
+        out: list[tuple[Effect, int]] = []
+        was_done, close_at = conv.state == DONE, conv.close_at
+        conv.add(ev, self.calendar.day_of, out)
+        for effect, sign in out:
+            self._effect(cid, effect, sign)
+        if conv.state == DONE and (not was_done or conv.close_at != close_at):
+            heapq.heappush(self._closing, (conv.close_at, cid))
+        return "accepted"
+
+    def apply_all(self, events: Iterable[Event], now: int) -> None:
+        for ev in events:
+            self.apply(ev, now)
+
+    def _know(self, ev: Event) -> None:
+        """Register the channel and groups a conversation event names (known once seen)."""
+        rank = ev[1]
+        if rank == STARTED:
+            self.channel(ev[4])
+            if ev[5] is not None:
+                self.group(ev[5])
+        elif rank == QUEUED:
+            self.group(ev[4])
+        elif rank == ASSIGNED:
+            self.operator(ev[4])
+            if ev[5] is not None:
+                self.group(ev[5])
+
+    # -- effects on rows ----------------------------------------------------------------------
+
+    def _effect(self, cid: str, effect: Effect, sign: int) -> None:
+        tag = effect[0]
+        if tag == WORK:
+            self._operator_load(self.operator(effect[3]), sign)
+        channel = self.channels[effect[1]]
+        if channel.kind in EXCLUDED_KINDS:
+            return  # appears in no figure; only the operator's load above counts
+        crow, total = channel.row, self.total
+        if tag == ARRIVED:
+            crow.day(effect[2])[ARRIVED_COUNT] += sign
+            total.day(effect[2])[ARRIVED_COUNT] += sign
+            return
+        grow = self.group_row(effect[2])
+        if tag == QUEUE:
+            for row in (crow, total, grow):
+                if sign > 0:
+                    row.start_wait(cid, effect[3])
+                else:
+                    row.end_wait(cid)
+        elif tag == WORK:
+            crow.in_work += sign
+            total.in_work += sign
+            grow.in_work += sign
+        elif tag == ENTRY:
+            grow.day(effect[3])[ARRIVED_COUNT] += sign
+        elif tag == SAMPLE:
+            length = effect[4]
+            within = sign if effect[5] and length <= self._sl_ms else 0
+            for row in (crow, total, grow):
+                counters = row.day(effect[3])
+                counters[SAMPLES] += sign
+                counters[WAIT_SUM_MS] += sign * length
+                counters[WITHIN_SL] += within
+        elif tag == OUTCOME:
+            index = 1 + effect[4]  # SERVED, UNASSIGNED, CANCELED, MISSED follow ARRIVED
+            crow.day(effect[3])[index] += sign
+            total.day(effect[3])[index] += sign
+            grow.day(effect[3])[index] += sign
+        elif tag == TOPIC_COUNT:
+            total.add_topic(effect[3], effect[4], sign)
+            grow.add_topic(effect[3], effect[4], sign)
+
+    def _recount_channel(self, channel: Channel, kind: str) -> None:
+        """Change the channel's kind, re-counting its conversations around the change.
+
+        Used when a kind change moves the channel into or out of the excluded kinds: each of
+        its conversations leaves every row and comes back under the new kind.
+        """
+        convs = [c for c in self.conversations.values()
+                 if c.state != NEW and c.channel == channel.id]
+        day_of = self.calendar.day_of
+        contributions = [(c, c.contribution(day_of)) for c in convs]
+        for conv, effects in contributions:
+            for effect, n in effects.items():
+                self._effect(conv.id, effect, -n)
+        channel.kind = kind
+        for conv, effects in contributions:
+            for effect, n in effects.items():
+                self._effect(conv.id, effect, n)
+
+    # -- known entities -----------------------------------------------------------------------
+
+    def channel(self, channel_id: str) -> Channel:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            channel = self.channels[channel_id] = Channel(channel_id)
+            self._rebind_channel(channel, None)
+        return channel
+
+    def group(self, group_id: str) -> Group:
+        group = self.groups.get(group_id)
+        if group is None:
+            group = self.groups[group_id] = Group(group_id)
+        return group
+
+    def group_row(self, group_id: str | None) -> Row:
+        return self.no_group.row if group_id is None else self.group(group_id).row
+
+    def operator(self, operator_id: str) -> Operator:
+        op = self.operators.get(operator_id)
+        if op is None:
+            op = self.operators[operator_id] = Operator(operator_id)
+            op.rows = self._operator_rows(op)
+        return op
+
+    # -- attributes: field by field, the latest (at, id) wins ---------------------------------
+
+    def _operator_status(self, ev: Event) -> None:
+        op = self.operator(ev[3])
+        if _newer(op.stamps, "status", (ev[0], ev[2])):
+            op.status = ev[4]
+            self._operator_recount(op)
+
+    def _operator_updated(self, ev: Event) -> None:
+        op = self.operator(ev[3])
+        stamp = (ev[0], ev[2])
+        if ev[4] is not None and _newer(op.stamps, "name", stamp):
+            op.name = ev[4]
+        if ev[5] is not None:
+            for g in ev[5]:
+                self.group(g)
+            if _newer(op.stamps, "groups", stamp):
+                self._operator_uncount(op)
+                op.groups = ev[5]
+                op.rows = self._operator_rows(op)
+        if ev[6] is not None and _newer(op.stamps, "max_chats", stamp):
+            op.max_chats = ev[6]
+        self._operator_recount(op)
+
+    def _channel_updated(self, ev: Event) -> None:
+        channel = self.channel(ev[3])
+        stamp = (ev[0], ev[2])
+        if _newer(channel.stamps, "kind", stamp) and ev[4] != channel.kind:
+            if (ev[4] in EXCLUDED_KINDS) != channel.excluded:
+                self._recount_channel(channel, ev[4])
+            channel.kind = ev[4]
+        if ev[5] is not None and _newer(channel.stamps, "name", stamp):
+            channel.name = ev[5]
+        if ev[6] is not None:
+            for g in ev[6]:
+                self.group(g)
+            if _newer(channel.stamps, "groups", stamp) and ev[6] != channel.groups:
+                old = channel.groups
+                channel.groups = ev[6]
+                self._rebind_channel(channel, old)
+
+    def _group_updated(self, ev: Event) -> None:
+        group = self.group(ev[3])
+        if ev[4] is not None and _newer(group.stamps, "name", (ev[0], ev[2])):
+            group.name = ev[4]
+
+    # -- operators' availability and slots ----------------------------------------------------
+
+    def _serves(self, op: Operator, groups: tuple[str, ...]) -> bool:
+        return not groups or any(g in op.groups for g in groups)
+
+    def _operator_rows(self, op: Operator) -> list[Row]:
+        rows = [self.total]
+        rows.extend(self.group(g).row for g in op.groups)
+        rows.extend(c.row for c in self.channels.values() if self._serves(op, c.groups))
+        return rows
+
+    def _rebind_channel(self, channel: Channel, old_groups: tuple[str, ...] | None) -> None:
+        """The channel's serving groups changed (or it is new): move operators in or out."""
+        row = channel.row
+        for op in self.operators.values():
+            was = old_groups is not None and self._serves(op, old_groups)
+            now = self._serves(op, channel.groups)
+            if was and not now:
+                op.rows.remove(row)
+                row.operators -= op.counted
+                row.slots -= op.slots
+            elif now and not was:
+                op.rows.append(row)
+                row.operators += op.counted
+                row.slots += op.slots
+
+    def _operator_uncount(self, op: Operator) -> None:
+        for row in op.rows:
+            row.operators -= op.counted
+            row.slots -= op.slots
+        op.counted = op.slots = 0
+
+    def _operator_recount(self, op: Operator) -> None:
+        counted = 1 if op.status == "available" else 0
+        slots = max(0, op.max_chats - op.in_work) if counted else 0
+        d_counted, d_slots = counted - op.counted, slots - op.slots
+        if d_counted or d_slots:
+            for row in op.rows:
+                row.operators += d_counted
+                row.slots += d_slots
+            op.counted, op.slots = counted, slots
+
+    def _operator_load(self, op: Operator, sign: int) -> None:
+        op.in_work += sign
+        if op.counted:
+            self._operator_recount(op)
+
+    # -- finality -----------------------------------------------------------------------------
+
+    def expire(self, now: int) -> None:
+        """Forget conversations closed more than 48 hours before ``now`` (they are final).
+
+        Their contribution to past days stays in the rows; only their events leave memory.
+        Conversations that never got a started event are forgotten 48 hours after their
+        latest event.
+        """
+        limit = now - FINAL_AFTER_MS
+        closing, convs = self._closing, self.conversations
+        while closing and closing[0][0] < limit:
+            when, cid = heapq.heappop(closing)
+            conv = convs.get(cid)
+            if conv is None:
+                continue
+            if conv.state == DONE:
+                if conv.close_at != when:
+                    continue  # a newer entry exists for its current close time
+            elif conv.state == NEW:
+                latest = conv.events[-1][0]
+                if latest >= limit:
+                    heapq.heappush(closing, (latest, cid))
+                    continue
+            else:
+                continue  # open: it comes back here when it closes
+            del convs[cid]
+            for ev in conv.events:
+                if self._seen.get(ev[2]) is ev:
+                    del self._seen[ev[2]]
+            self._final.add(cid)
+            self._final_order.append((when, cid))
+        order = self._final_order
+        while order and order[0][0] < now - TOMBSTONE_MS:
+            self._final.discard(order.popleft()[1])
+        oldest = self.calendar.day_of(now) - DAYS_KEPT
+        if oldest > self._oldest_day:
+            self._oldest_day = oldest
+            for row in self.rows():
+                row.forget_days_before(oldest)
+
+    def rows(self) -> Iterable[Row]:
+        yield self.total
+        for c in self.channels.values():
+            yield c.row
+        for g in self.groups.values():
+            yield g.row
+        yield self.no_group.row

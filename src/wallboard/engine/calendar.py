@@ -1,0 +1,71 @@
+"""Local days of an account's IANA time zone, daylight-saving correct.
+
+A local day is identified by its proleptic Gregorian ordinal (``date.toordinal()``). Its span
+is [first instant whose local date is that day, first instant of the next day), so a day can
+last 23 or 25 hours, or start at 01:00 where midnight falls in a gap.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+__all__ = ["Calendar", "ordinal_iso"]
+
+_UTC = UTC
+# Every UTC offset and transition since 1972 lies on a quarter hour, so a quarter hour of UTC
+# almost always belongs to one local day; the cache only keeps those that do.
+_BUCKET_MS = 900_000
+_CACHE_LIMIT = 200_000
+
+
+class Calendar:
+    """Maps epoch milliseconds to local day ordinals of one time zone."""
+
+    __slots__ = ("_by_bucket", "name", "zone")
+
+    def __init__(self, zone: str) -> None:
+        self.zone = ZoneInfo(zone)
+        self.name = zone
+        self._by_bucket: dict[int, int] = {}
+
+    def _local(self, ms: int) -> datetime:
+        return datetime.fromtimestamp(ms // 1000, _UTC).astimezone(self.zone)
+
+    def day_of(self, ms: int) -> int:
+        """The local day ordinal containing the instant ``ms``."""
+        bucket = ms // _BUCKET_MS
+        ordinal = self._by_bucket.get(bucket)
+        if ordinal is not None:
+            return ordinal
+        ordinal = self._local(ms).toordinal()
+        first = bucket * _BUCKET_MS
+        if (self._local(first).toordinal() == ordinal
+                and self._local(first + _BUCKET_MS - 1).toordinal() == ordinal):
+            if len(self._by_bucket) >= _CACHE_LIMIT:
+                self._by_bucket.clear()
+            self._by_bucket[bucket] = ordinal
+        return ordinal
+
+    def day_start(self, ordinal: int) -> int:
+        """Epoch ms of the first instant of the local day ``ordinal``."""
+        d = date.fromordinal(ordinal)
+        # fold=0 maps a midnight inside a gap to the end of the gap and an ambiguous midnight
+        # to its first occurrence: in both cases the first instant of that date.
+        guess = int(datetime(d.year, d.month, d.day, tzinfo=self.zone).timestamp()) * 1000
+        # Make sure of it whatever the zone does: step back while the previous instant is still
+        # the same date, forward while this one is not yet.
+        while self.day_of(guess - 1) == ordinal:
+            guess -= _BUCKET_MS
+        while self.day_of(guess) != ordinal:
+            guess += _BUCKET_MS
+        return guess
+
+    def iso(self, ms: int) -> str:
+        """RFC 3339 local time with milliseconds and the zone's offset at that instant."""
+        local = self._local(ms)
+        return local.replace(microsecond=(ms % 1000) * 1000).isoformat(timespec="milliseconds")
+
+
+def ordinal_iso(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()

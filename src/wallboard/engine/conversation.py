@@ -1,0 +1,245 @@
+"""One conversation's fold (METRICS.md sections 3-4) and the effects it has on the rows.
+
+A conversation keeps its events in order of (at, type rank, id) and the state reached by
+folding them. Folding an event yields *effects*: signed, hashable facts such as "one wait sample
+of 25 s in group support on day D". The account applies effects to its rows. Because the sum of
+the effects of a full fold is the conversation's whole contribution, a late event is handled by
+diffing the contribution before and after inserting it, and an in-order event by one step.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+from ..events import (
+    ASSIGNED,
+    CLOSED,
+    OPERATOR_MSG,
+    QUEUED,
+    STARTED,
+    TOPIC,
+    VISITOR_LEFT,
+    VISITOR_MSG,
+    Event,
+)
+
+__all__ = [
+    "ARRIVED",
+    "CANCELED",
+    "CANCEL_WINDOW_MS",
+    "DONE",
+    "ENTRY",
+    "IN_WORK",
+    "MISSED",
+    "NEW",
+    "OUTCOME",
+    "OUTCOME_NAMES",
+    "QUEUE",
+    "SAMPLE",
+    "SERVED",
+    "TOPIC_COUNT",
+    "UNASSIGNED",
+    "WAITING",
+    "WORK",
+    "Conversation",
+    "Effect",
+]
+
+# Conversation states. NEW: no started event known yet, so it counts nowhere.
+NEW, WAITING, IN_WORK, DONE = 0, 1, 2, 3
+
+# Effect tags. Every effect is a tuple (tag, channel, ...):
+ARRIVED = 0  # (ARRIVED, channel, day): started that local day
+ENTRY = 1  # (ENTRY, channel, group, day): entered that group's queue
+SAMPLE = 2  # (SAMPLE, channel, group, day, length_ms, answered)
+OUTCOME = 3  # (OUTCOME, channel, group, day, outcome)
+TOPIC_COUNT = 4  # (TOPIC_COUNT, channel, group, day, topic): counted under today's topics
+QUEUE = 5  # (QUEUE, channel, group, stint_start): waiting now (gauge)
+WORK = 6  # (WORK, channel, group, operator): in work now (gauge)
+
+SERVED, UNASSIGNED, CANCELED, MISSED = 0, 1, 2, 3
+OUTCOME_NAMES = ("served", "unassigned", "canceled", "missed")
+CANCEL_WINDOW_MS = 20_000
+
+Effect: TypeAlias = tuple[Any, ...]
+# Receives one effect and its sign (+1 or -1).
+Sink: TypeAlias = Callable[[Effect, int], None]
+
+
+class Conversation:
+    """Events of one conversation and the state their fold reached."""
+
+    __slots__ = (
+        "assigned",
+        "channel",
+        "close_at",
+        "events",
+        "group",
+        "id",
+        "operator",
+        "operator_msg",
+        "outcome",
+        "start_at",
+        "start_day",
+        "state",
+        "stint_start",
+        "topic",
+        "visitor_msg",
+    )
+
+    def __init__(self, conversation_id: str) -> None:
+        self.id = conversation_id
+        self.events: list[Event] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self.state = NEW
+        self.channel: str = ""
+        self.start_at = 0
+        self.start_day = 0
+        self.group: str | None = None
+        self.operator: str | None = None
+        self.stint_start = 0
+        self.visitor_msg = False
+        self.operator_msg = False
+        self.assigned = False
+        self.topic: str | None = None
+        self.close_at = 0
+        self.outcome = -1
+
+    # -- folding ------------------------------------------------------------------------------
+
+    def add(self, ev: Event, day_of: Callable[[int], int], out: list[tuple[Effect, int]]) -> None:
+        """Add a new event; append the signed effects that change the contribution to ``out``."""
+        events = self.events
+        if not events or ev > events[-1]:
+            events.append(ev)
+            self._step(ev, day_of, out)
+            return
+        before = self.contribution(day_of)
+        insort(events, ev)
+        after = self.contribution(day_of)
+        for effect, n in before.items():
+            m = after.pop(effect, 0)
+            if m != n:
+                out.append((effect, m - n))
+        out.extend(after.items())
+        # Removals first, so that a gauge that moves is never counted twice in a row.
+        out.sort(key=_sign_key)
+
+    def contribution(self, day_of: Callable[[int], int]) -> dict[Effect, int]:
+        """Refold all events from scratch; return the net effects (the whole contribution)."""
+        self._reset()
+        steps: list[tuple[Effect, int]] = []
+        for ev in self.events:
+            self._step(ev, day_of, steps)
+        net: dict[Effect, int] = {}
+        for effect, sign in steps:
+            n = net.get(effect, 0) + sign
+            if n:
+                net[effect] = n
+            else:
+                del net[effect]
+        return net
+
+    def _step(self, ev: Event, day_of: Callable[[int], int], out: list[tuple[Effect, int]]) -> None:
+        state = self.state
+        if state == DONE:
+            return
+        at, rank = ev[0], ev[1]
+        if state == NEW:
+            if rank != STARTED:
+                return  # events that sort before the started event are ignored
+            self.state = WAITING
+            channel = self.channel = ev[4]
+            group = self.group = ev[5]
+            topic = self.topic = ev[6]
+            day = self.start_day = day_of(at)
+            self.start_at = self.stint_start = at
+            out.append(((ARRIVED, channel, day), 1))
+            out.append(((ENTRY, channel, group, day), 1))
+            out.append(((QUEUE, channel, group, at), 1))
+            if topic is not None:
+                out.append(((TOPIC_COUNT, channel, group, day, topic), 1))
+            return
+        channel = self.channel
+        if rank == VISITOR_MSG:
+            self.visitor_msg = True
+        elif rank == OPERATOR_MSG:
+            self.operator_msg = True
+        elif rank == QUEUED:
+            group = ev[4]
+            if state == WAITING:
+                if group == self.group:
+                    return  # already in that queue: not a new entry
+                out.append(((QUEUE, channel, self.group, self.stint_start), -1))
+                self._move_topic(group, out)
+                out.append(((QUEUE, channel, group, self.stint_start), 1))
+            else:  # back from work: a new stint
+                out.append(((WORK, channel, self.group, self.operator), -1))
+                self._move_topic(group, out)
+                self.state = WAITING
+                self.operator = None
+                self.stint_start = at
+                out.append(((QUEUE, channel, group, at), 1))
+            self.group = group
+            out.append(((ENTRY, channel, group, day_of(at)), 1))
+        elif rank == ASSIGNED:
+            group = ev[5] if ev[5] is not None else self.group
+            if state == WAITING:
+                out.append(((QUEUE, channel, self.group, self.stint_start), -1))
+                out.append(((SAMPLE, channel, group, day_of(at), at - self.stint_start, True), 1))
+                self.state = IN_WORK
+                self.assigned = True
+            else:
+                out.append(((WORK, channel, self.group, self.operator), -1))
+            if group != self.group:
+                self._move_topic(group, out)
+                self.group = group
+            self.operator = ev[4]
+            out.append(((WORK, channel, group, self.operator), 1))
+        elif rank == TOPIC:
+            if self.topic is not None:
+                out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic), -1))
+            self.topic = ev[4]
+            out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic), 1))
+        elif rank == VISITOR_LEFT:
+            if state == WAITING:
+                self._close(at, True, out, day_of)
+        elif rank == CLOSED:
+            self._close(at, ev[4] == "visitor", out, day_of)
+        # A second started event changes nothing.
+
+    def _move_topic(self, group: str | None, out: list[tuple[Effect, int]]) -> None:
+        if self.topic is not None:
+            out.append(((TOPIC_COUNT, self.channel, self.group, self.start_day, self.topic), -1))
+            out.append(((TOPIC_COUNT, self.channel, group, self.start_day, self.topic), 1))
+
+    def _close(self, at: int, by_visitor: bool, out: list[tuple[Effect, int]],
+               day_of: Callable[[int], int]) -> None:
+        channel, group = self.channel, self.group
+        day = day_of(at)
+        if self.state == WAITING:
+            out.append(((QUEUE, channel, group, self.stint_start), -1))
+            out.append(((SAMPLE, channel, group, day, at - self.stint_start, False), 1))
+        else:
+            out.append(((WORK, channel, group, self.operator), -1))
+            self.operator = None
+        self.state = DONE
+        self.close_at = at
+        if not self.visitor_msg or (by_visitor and at - self.start_at < CANCEL_WINDOW_MS):
+            outcome = CANCELED
+        elif not self.assigned:
+            outcome = UNASSIGNED
+        elif not self.operator_msg:
+            outcome = MISSED
+        else:
+            outcome = SERVED
+        self.outcome = outcome
+        out.append(((OUTCOME, channel, group, day, outcome), 1))
+
+
+def _sign_key(item: tuple[Effect, int]) -> int:
+    return item[1]

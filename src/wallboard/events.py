@@ -1,0 +1,355 @@
+"""The event wire format (METRICS.md section 2): msgspec types, decoding and validation.
+
+Decoding turns each event into a plain tuple ``(at, rank, id, subject, a, b, c)`` that the engine
+consumes. Conversation events sort by their first three items, which is exactly the order of
+METRICS.md section 3, so the engine can compare tuples directly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any, Literal, TypeAlias, get_args
+
+import msgspec
+
+__all__ = [
+    "ACCOUNT_PATTERN",
+    "CONVERSATION_RANKS",
+    "EVENT_TYPES",
+    "FUTURE_BOUND_MS",
+    "Decoded",
+    "Event",
+    "EventError",
+    "WireEvent",
+    "decode_event",
+    "decode_many",
+    "decode_ndjson",
+    "normalize",
+    "parse_timestamp",
+]
+
+FUTURE_BOUND_MS = 5 * 60 * 1000
+ACCOUNT_PATTERN = r"^[A-Za-z0-9_.-]+$"
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Name = Annotated[str, msgspec.Meta(max_length=256)]
+AccountId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=ACCOUNT_PATTERN)]
+MaxChats = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+ClosedBy = Literal["visitor", "operator", "system"]
+Status = Literal["available", "busy", "away", "offline"]
+Kind = Literal[
+    "web_chat", "email", "telegram", "whatsapp", "viber", "vk", "facebook", "instagram",
+    "ok", "sms", "api", "other", "mobile_chat", "offline_form", "callback",
+]
+
+
+class _Event(msgspec.Struct, tag_field="type"):
+    id: Id
+    account: AccountId
+    # Either RFC 3339 with an offset or integer epoch milliseconds; parsed by ``normalize``.
+    at: int | str
+
+
+class ConversationStarted(_Event, tag="conversation.started"):
+    conversation: Id
+    channel: Id
+    group: Id | None = None
+    topic: Id | None = None
+
+
+class ConversationQueued(_Event, tag="conversation.queued"):
+    conversation: Id
+    group: Id
+
+
+class ConversationAssigned(_Event, tag="conversation.assigned"):
+    conversation: Id
+    operator: Id
+    group: Id | None = None
+
+
+class MessageVisitor(_Event, tag="message.visitor"):
+    conversation: Id
+
+
+class MessageOperator(_Event, tag="message.operator"):
+    conversation: Id
+    operator: Id | None = None
+
+
+class ConversationVisitorLeft(_Event, tag="conversation.visitor_left"):
+    conversation: Id
+
+
+class ConversationClosed(_Event, tag="conversation.closed"):
+    conversation: Id
+    by: ClosedBy
+
+
+class ConversationTopic(_Event, tag="conversation.topic"):
+    conversation: Id
+    topic: Id
+
+
+class OperatorStatus(_Event, tag="operator.status"):
+    operator: Id
+    status: Status
+
+
+class OperatorUpdated(_Event, tag="operator.updated"):
+    operator: Id
+    name: Name | None = None
+    groups: list[Id] | None = None
+    max_chats: MaxChats | None = None
+
+
+class ChannelUpdated(_Event, tag="channel.updated"):
+    channel: Id
+    kind: Kind
+    name: Name | None = None
+    groups: list[Id] | None = None
+
+
+class GroupUpdated(_Event, tag="group.updated"):
+    group: Id
+    name: Name | None = None
+
+
+WireEvent: TypeAlias = (
+    ConversationStarted | ConversationQueued | ConversationAssigned | MessageVisitor
+    | MessageOperator | ConversationVisitorLeft | ConversationClosed | ConversationTopic
+    | OperatorStatus | OperatorUpdated | ChannelUpdated | GroupUpdated
+)
+
+# Conversation event ranks are the order of METRICS.md section 3; the others only need to be
+# distinct so that a tuple tells its type.
+CONVERSATION_RANKS = {
+    "conversation.started": 0,
+    "conversation.queued": 1,
+    "message.visitor": 2,
+    "conversation.assigned": 3,
+    "message.operator": 4,
+    "conversation.topic": 5,
+    "conversation.visitor_left": 6,
+    "conversation.closed": 7,
+}
+STARTED, QUEUED, VISITOR_MSG, ASSIGNED, OPERATOR_MSG, TOPIC, VISITOR_LEFT, CLOSED = range(8)
+OPERATOR_STATUS, OPERATOR_UPDATED, CHANNEL_UPDATED, GROUP_UPDATED = 10, 11, 12, 13
+EVENT_TYPES = (*CONVERSATION_RANKS, "operator.status", "operator.updated", "channel.updated",
+               "group.updated")
+
+# (at ms, rank, id, subject, a, b, c): subject is the conversation, operator, channel or group;
+# a, b, c hold the type's own fields (see ``normalize``).
+Event: TypeAlias = tuple[int, int, str, str, Any, Any, Any]
+
+
+# An accepted event with the account it belongs to.
+Decoded: TypeAlias = tuple[str, Event]
+
+
+class EventError(ValueError):
+    """One rejected event: ``field`` names what is wrong, ``problem`` says how."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f'"{field}": {problem}')
+        self.field = field
+        self.problem = problem
+
+
+_decoder = msgspec.json.Decoder(WireEvent)
+_raw_list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))?"
+)
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_MAX_MS = 253_402_300_800_000  # 10000-01-01T00:00:00Z
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    # Howard Hinnant's days_from_civil: proleptic Gregorian date to days since 1970-01-01.
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def parse_timestamp(value: int | str) -> int:
+    """RFC 3339 with an offset, or epoch milliseconds, to epoch ms (finer digits dropped)."""
+    if isinstance(value, int):
+        if not 0 <= value < _MAX_MS:
+            raise EventError("at", "epoch milliseconds out of range (1970..9999)")
+        return value
+    m = _RFC3339.fullmatch(value)
+    if m is None:
+        raise EventError("at", "not an RFC 3339 timestamp or epoch milliseconds")
+    y, mo, d, hh, mi, ss = (int(g) for g in m.group(1, 2, 3, 4, 5, 6))
+    if m.group(8) is None and m.group(9) is None:
+        raise EventError("at", "timestamp has no UTC offset")
+    leap = mo == 2 and y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    if not (1 <= mo <= 12 and 1 <= d <= _DAYS_IN_MONTH[mo - 1] + leap and hh < 24 and mi < 60
+            and ss < 60):
+        raise EventError("at", "date or time out of range")
+    offset_min = 0
+    if m.group(9) is not None:
+        oh, om = int(m.group(10)), int(m.group(11))
+        if oh > 23 or om > 59:
+            raise EventError("at", "UTC offset out of range")
+        offset_min = oh * 60 + om
+        if m.group(9) == "-":
+            offset_min = -offset_min
+    frac = m.group(7)
+    ms = int((frac + "00")[:3]) if frac else 0
+    seconds = _days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - offset_min * 60
+    result = seconds * 1000 + ms
+    if not 0 <= result < _MAX_MS:
+        raise EventError("at", "timestamp out of range (1970..9999)")
+    return result
+
+
+def _sorted_unique(items: list[str] | None) -> tuple[str, ...] | None:
+    return None if items is None else tuple(sorted(set(items)))
+
+
+def normalize(ev: WireEvent, received_ms: int) -> Event:
+    """Check what msgspec cannot (the timestamp) and flatten the event into the engine's tuple."""
+    at = parse_timestamp(ev.at)
+    if at > received_ms + FUTURE_BOUND_MS:
+        raise EventError("at", "more than 5 minutes ahead of the receiver's clock")
+    match ev:
+        case ConversationStarted():
+            return (at, STARTED, ev.id, ev.conversation, ev.channel, ev.group, ev.topic)
+        case ConversationQueued():
+            return (at, QUEUED, ev.id, ev.conversation, ev.group, None, None)
+        case MessageVisitor():
+            return (at, VISITOR_MSG, ev.id, ev.conversation, None, None, None)
+        case ConversationAssigned():
+            return (at, ASSIGNED, ev.id, ev.conversation, ev.operator, ev.group, None)
+        case MessageOperator():
+            return (at, OPERATOR_MSG, ev.id, ev.conversation, ev.operator, None, None)
+        case ConversationTopic():
+            return (at, TOPIC, ev.id, ev.conversation, ev.topic, None, None)
+        case ConversationVisitorLeft():
+            return (at, VISITOR_LEFT, ev.id, ev.conversation, None, None, None)
+        case ConversationClosed():
+            return (at, CLOSED, ev.id, ev.conversation, ev.by, None, None)
+        case OperatorStatus():
+            return (at, OPERATOR_STATUS, ev.id, ev.operator, ev.status, None, None)
+        case OperatorUpdated():
+            return (at, OPERATOR_UPDATED, ev.id, ev.operator, ev.name, _sorted_unique(ev.groups),
+                    ev.max_chats)
+        case ChannelUpdated():
+            return (at, CHANNEL_UPDATED, ev.id, ev.channel, ev.kind, ev.name,
+                    _sorted_unique(ev.groups))
+        case GroupUpdated():
+            return (at, GROUP_UPDATED, ev.id, ev.group, ev.name, None, None)
+    raise AssertionError(ev)  # pragma: no cover - the union is exhaustive
+
+
+# --- rejection messages ---------------------------------------------------------------------
+
+_ENUMS = {
+    "type": EVENT_TYPES,
+    "by": ("visitor", "operator", "system"),
+    "status": ("available", "busy", "away", "offline"),
+    "kind": get_args(Kind),
+}
+_JSON_TYPE_NAMES = {
+    "str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean",
+    "null": "null", "array": "an array", "object": "an object",
+}
+_AT_PATH = re.compile(r"^(.*) - at `\$(.*)`$", re.S)
+_EXPECTED_GOT = re.compile(r"Expected `([^`]*)`, got `([^`]*)`")
+
+
+def _type_words(spec: str) -> str:
+    names = [_JSON_TYPE_NAMES.get(p.strip(), p.strip()) for p in spec.split("|")]
+    return " or ".join(n for n in names if n != "null") or "null"
+
+
+def _field_of(path: str) -> str:
+    return path[1:] if path.startswith(".") else path or "event"
+
+
+def _explain(err: msgspec.ValidationError) -> EventError:
+    text = str(err)
+    m = _AT_PATH.match(text)
+    message, field = (m.group(1), _field_of(m.group(2))) if m else (text, "event")
+    if message.startswith("Object missing required field"):
+        name = message.split("`")[1]
+        where = name if field == "event" else f"{field}.{name}"
+        return EventError(where, "required field is missing")
+    base = field.split("[")[0]
+    if message.startswith(("Invalid enum value", "Invalid value")) and base in _ENUMS:
+        return EventError(field, "expected one of " + ", ".join(_ENUMS[base]))
+    if (g := _EXPECTED_GOT.match(message)) is not None:
+        if field == "event":
+            return EventError(field, f"expected a JSON object, got {_type_words(g.group(2))}")
+        if base == "type":
+            return EventError(field, "expected one of " + ", ".join(EVENT_TYPES))
+        expected, got = _type_words(g.group(1)), _type_words(g.group(2))
+        return EventError(field, f"expected {expected}, got {got}")
+    if "of length >=" in message or "of length <=" in message:
+        limits = {"id": "1..128", "account": "1..64"}.get(base, "1..128")
+        if base in ("name",):
+            limits = "at most 256"
+        return EventError(field, f"expected a string of {limits} characters")
+    if "matching regex" in message:
+        return EventError(field, "expected 1..64 characters of A-Z, a-z, 0-9, '_', '.', '-'")
+    if message.startswith("Expected `int` >="):
+        return EventError(field, "expected an integer >= 0")
+    if message.startswith("Expected `int` <="):
+        return EventError(field, "expected an integer <= 10000")
+    if message.startswith("Expected `str`") and base == "type":
+        return EventError(field, "expected one of " + ", ".join(EVENT_TYPES))
+    return EventError(field, message[0].lower() + message[1:])
+
+
+def decode_event(data: bytes | str, received_ms: int) -> Decoded:
+    """Decode and validate one JSON object into ``(account, event)``.
+
+    Raises ``EventError`` naming the field and the problem.
+    """
+    try:
+        ev = _decoder.decode(data)
+    except msgspec.ValidationError as err:
+        raise _explain(err) from None
+    except msgspec.DecodeError as err:
+        raise EventError("event", f"malformed JSON ({err})") from None
+    return ev.account, normalize(ev, received_ms)
+
+
+def decode_many(data: bytes, received_ms: int) -> list[Decoded | EventError]:
+    """A JSON array of events, each decoded on its own so a bad one never spoils the others.
+
+    A body that is not a JSON array at all raises ``EventError``.
+    """
+    try:
+        raws = _raw_list_decoder.decode(data)
+    except msgspec.ValidationError:
+        raise EventError("body", "expected a JSON array of events") from None
+    except msgspec.DecodeError as err:
+        raise EventError("body", f"malformed JSON ({err})") from None
+    out: list[Decoded | EventError] = []
+    for raw in raws:
+        try:
+            out.append(decode_event(raw, received_ms))
+        except EventError as err:
+            out.append(err)
+    return out
+
+
+def decode_ndjson(
+    lines: Iterable[bytes], received_ms: int
+) -> Iterator[tuple[int, Decoded | EventError]]:
+    """NDJSON: ``(line number, event or rejection)`` for each non-blank line, 1-based, in order."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield number, decode_event(line, received_ms)
+        except EventError as err:
+            yield number, err
