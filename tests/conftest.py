@@ -1,0 +1,63 @@
+"""Shared test helpers: where the golden scenarios live and how snapshots are compared."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wallboard.events import parse_timestamp
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("WALLBOARD_SHARED", ROOT.parent / "shared"))
+SCENARIOS = SHARED / "scenarios"
+
+
+def scenario_files() -> list[Path]:
+    files = sorted(SCENARIOS.glob("*.json"))
+    if not files:
+        # The golden cases are the contract: never let their absence pass as green.
+        pytest.fail(f"no golden scenarios found in {SCENARIOS}", pytrace=False)
+    return files
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def mismatch(got: Any, expected: Any, path: str = "$") -> str | None:
+    """First difference between two JSON values, numbers within 1e-6; None when equal.
+
+    Key order and list order count. ``as_of`` compares as an instant.
+    """
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or list(got) != list(expected):
+            return f"{path}: keys {list(got) if isinstance(got, dict) else got!r} " \
+                   f"!= {list(expected)}"
+        for key in expected:
+            if key == "as_of" and path == "$":
+                if parse_timestamp(got[key]) != parse_timestamp(expected[key]):
+                    return f"$.as_of: {got[key]} != {expected[key]}"
+                continue
+            found = mismatch(got[key], expected[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(expected, list):
+        if not isinstance(got, list) or len(got) != len(expected):
+            return f"{path}: {got!r} != {expected!r}"
+        for i, (a, b) in enumerate(zip(got, expected, strict=True)):
+            found = mismatch(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    numbers = (int, float)
+    if (isinstance(expected, numbers) and not isinstance(expected, bool)
+            and isinstance(got, numbers) and not isinstance(got, bool)):
+        return None if abs(got - expected) <= 1e-6 else f"{path}: {got} != {expected}"
+    return None if got == expected and type(got) is type(expected) else \
+        f"{path}: {got!r} != {expected!r}"
