@@ -171,9 +171,9 @@ REJECTIONS = [
                  '"topic": expected a string of 1..128 characters', id="optional-topic-too-long"),
     pytest.param(event("operator.updated", name="n" * 257),
                  '"name": expected a string of at most 256 characters', id="name-too-long"),
-    pytest.param(event(account="a" * 65), '"account": expected a string of 1..64 characters',
+    pytest.param(event(account="a" * 65), f'"account": {ACCOUNT_CHARS}',
                  id="account-too-long"),
-    pytest.param(event(account=""), '"account": expected a string of 1..64 characters',
+    pytest.param(event(account=""), f'"account": {ACCOUNT_CHARS}',
                  id="account-empty"),
     pytest.param(event(account="ac me"), f'"account": {ACCOUNT_CHARS}', id="account-space"),
     pytest.param(event(account="acme/eu"), f'"account": {ACCOUNT_CHARS}', id="account-slash"),
@@ -324,28 +324,18 @@ def test_events_in_the_past_are_accepted() -> None:
     assert decode(event(at="1970-01-01T00:00:00Z"))[1][0] == 0
 
 
-# --- bugs found: input that escapes as a non-EventError -------------------------------------------
+# --- input that is not text, or not ASCII where ASCII is due ---------------------------------
 
 INVALID_UTF8 = b'{"id":"\xff","type":"message.visitor","account":"acme","at":0,"conversation":"c1"}'
 GOOD = encode(event(at=0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="bytes that are not UTF-8 raise UnicodeDecodeError instead of EventError",
-)
 def test_invalid_utf8_is_malformed_json() -> None:
     err = rejection(INVALID_UTF8)
     assert err.field == "event"
     assert err.problem.startswith("malformed JSON")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="one event that is not UTF-8 aborts the whole decode_many batch",
-)
 def test_invalid_utf8_spoils_only_its_own_event_in_a_batch() -> None:
     results = decode_many(b"[" + GOOD + b"," + INVALID_UTF8 + b"," + GOOD + b"]", RECEIVED)
     assert results[0] == results[2] == ("acme", (0, 2, "e1", "c1", None, None, None))
@@ -353,32 +343,18 @@ def test_invalid_utf8_spoils_only_its_own_event_in_a_batch() -> None:
     assert results[1].field == "event"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="one NDJSON line that is not UTF-8 aborts the whole stream",
-)
 def test_invalid_utf8_spoils_only_its_own_ndjson_line() -> None:
     results = list(decode_ndjson([GOOD, INVALID_UTF8, GOOD], RECEIVED))
     assert [number for number, _ in results] == [1, 2, 3]
     assert isinstance(results[1][1], EventError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="a str with a lone surrogate raises UnicodeEncodeError instead of EventError",
-)
 def test_lone_surrogate_in_a_str_is_rejected() -> None:
     data = json.dumps(event(), ensure_ascii=False).replace('"e1"', '"\ud800"')
     err = rejection(data)
     assert err.field == "event"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the timestamp regex uses \\d, which also matches non-ASCII digits",
-)
 @pytest.mark.parametrize(
     "at",
     [

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import world
 
+from strategies import world
 from wallboard.engine import Account, build, encode
 from wallboard.engine.conversation import DONE, OUTCOME_NAMES
 from wallboard.events import Event, decode_event

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import load, mismatch, scenario_files
 
+from conftest import load, mismatch, scenario_files
 from wallboard.engine import Account, build, encode
 from wallboard.events import decode_event, parse_timestamp
 

@@ -161,7 +161,8 @@ _decoder = msgspec.json.Decoder(WireEvent)
 _raw_list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))?"
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))?",
+    re.ASCII,  # RFC 3339 digits are ASCII; \d alone would take any script's digits
 )
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MAX_MS = 253_402_300_800_000  # 10000-01-01T00:00:00Z
@@ -179,6 +180,8 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
 
 def parse_timestamp(value: int | str) -> int:
     """RFC 3339 with an offset, or epoch milliseconds, to epoch ms (finer digits dropped)."""
+    if isinstance(value, bool):
+        raise EventError("at", "expected an integer or a string, got a boolean")
     if isinstance(value, int):
         if not 0 <= value < _MAX_MS:
             raise EventError("at", "epoch milliseconds out of range (1970..9999)")
@@ -292,13 +295,11 @@ def _explain(err: msgspec.ValidationError) -> EventError:
             return EventError(field, "expected one of " + ", ".join(EVENT_TYPES))
         expected, got = _type_words(g.group(1)), _type_words(g.group(2))
         return EventError(field, f"expected {expected}, got {got}")
-    if "of length >=" in message or "of length <=" in message:
-        limits = {"id": "1..128", "account": "1..64"}.get(base, "1..128")
-        if base in ("name",):
-            limits = "at most 256"
-        return EventError(field, f"expected a string of {limits} characters")
-    if "matching regex" in message:
+    if base == "account" and ("of length" in message or "matching regex" in message):
         return EventError(field, "expected 1..64 characters of A-Z, a-z, 0-9, '_', '.', '-'")
+    if "of length >=" in message or "of length <=" in message:
+        limits = "at most 256" if base == "name" else "1..128"
+        return EventError(field, f"expected a string of {limits} characters")
     if message.startswith("Expected `int` >="):
         return EventError(field, "expected an integer >= 0")
     if message.startswith("Expected `int` <="):
@@ -319,6 +320,8 @@ def decode_event(data: bytes | str, received_ms: int) -> Decoded:
         raise _explain(err) from None
     except msgspec.DecodeError as err:
         raise EventError("event", f"malformed JSON ({err})") from None
+    except UnicodeError:
+        raise EventError("event", "malformed JSON (not valid UTF-8)") from None
     return ev.account, normalize(ev, received_ms)
 
 
