@@ -192,7 +192,7 @@ class _Generator:
                 out.append((at, "operator.status", {"operator": op.id, "status": status}))
                 back = at + rng.randrange(5 * MINUTE, 30 * MINUTE)
                 out.append((back, "operator.status", {"operator": op.id, "status": "available"}))
-            if end < NOW_MS:
+            if op.shift[1] < 24:  # the late shift is still on at `now`
                 out.append((end, "operator.status", {"operator": op.id, "status": "offline"}))
             if rng.random() < 0.05:
                 at = rng.randrange(start, end)
