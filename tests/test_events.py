@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -15,6 +15,7 @@ from wallboard.events import (
     EVENT_TYPES,
     FUTURE_BOUND_MS,
     EventError,
+    _parse_rfc3339,
     decode_event,
     decode_many,
     decode_ndjson,
@@ -732,3 +733,24 @@ def test_parse_timestamp_agrees_with_fromisoformat(
     assert parse_timestamp(dt.astimezone(UTC).isoformat(timespec="milliseconds")) == (
         (dt - EPOCH) // timedelta(milliseconds=1)
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.tuples(st.integers(1960, 2100), st.integers(0, 13), st.integers(0, 32),
+              st.integers(0, 25), st.integers(0, 61), st.integers(0, 61)),
+    st.sampled_from(["", ".", ".5", ".123", ".9999999", ".0000001"]),
+    st.sampled_from(["Z", "+03:00", "-00:00", "+23:59", "+24:00", "-03:60", "+05:45", ""]),
+)
+def test_fast_and_full_timestamp_parsers_agree(
+    fields: tuple[int, ...], fraction: str, offset: str
+) -> None:
+    text = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}".format(*fields) + fraction + offset
+
+    def outcome(parse: Callable[[str], int]) -> int | str:
+        try:
+            return parse(text)
+        except EventError as err:
+            return str(err)
+
+    assert outcome(parse_timestamp) == outcome(_parse_rfc3339)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 import msgspec
@@ -164,6 +165,8 @@ _RFC3339 = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))?",
     re.ASCII,  # RFC 3339 digits are ASCII; \d alone would take any script's digits
 )
+_fromisoformat = datetime.fromisoformat
+_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MAX_MS = 253_402_300_800_000  # 10000-01-01T00:00:00Z
 
@@ -186,6 +189,29 @@ def parse_timestamp(value: int | str) -> int:
         if not 0 <= value < _MAX_MS:
             raise EventError("at", "epoch milliseconds out of range (1970..9999)")
         return value
+    # Fast path for the usual shape (upper-case T, Z or +HH:MM): the separators are checked
+    # here and the digits by the C parser, which also drops digits beyond microseconds as the
+    # contract wants. Anything else, and every error, goes through the full parser.
+    if (len(value) >= 20 and value[4] == "-" and value[7] == "-" and value[10] == "T"
+            and value[13] == ":" and value[16] == ":" and value[19] in ".Z+-" and value.isascii()
+            and (value[19] != "." or value[20:21].isdigit())
+            and (value[-1] == "Z" or (value[-3] == ":" and value[-6] in "+-" and value[-2] < "6"))):
+        try:
+            dt = _fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            offset = dt.utcoffset()
+            if offset is not None:
+                seconds = ((dt.toordinal() - _EPOCH_ORDINAL) * 86400 + dt.hour * 3600
+                           + dt.minute * 60 + dt.second - offset.days * 86400 - offset.seconds)
+                ms = seconds * 1000 + dt.microsecond // 1000
+                if 0 <= ms < _MAX_MS:
+                    return ms
+    return _parse_rfc3339(value)
+
+
+def _parse_rfc3339(value: str) -> int:
     m = _RFC3339.fullmatch(value)
     if m is None:
         raise EventError("at", "not an RFC 3339 timestamp or epoch milliseconds")
