@@ -492,7 +492,7 @@ def measure_memory(lines: list[bytes]) -> dict[str, Any]:
     gc.collect()
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    conversations = len(account.conversations)
+    conversations = len(account.open) + len(account.closed)
     return {
         "conversations": conversations,
         "results": results,

@@ -83,7 +83,7 @@ def test_row_invariants(events: list[dict[str, Any]]) -> None:
     snapshot = json.loads(snap(account))
     today = account.calendar.day_of(NOW)
     closed: dict[tuple[str, Any], int] = {}
-    for conv in account.conversations.values():
+    for conv in account.conversations():
         if conv.state == DONE and account.calendar.day_of(conv.close_at) == today \
                 and not account.channels[conv.channel].excluded:
             for key in (("total", None), ("channel", conv.channel), ("group", conv.group)):

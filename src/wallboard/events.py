@@ -8,7 +8,7 @@ METRICS.md section 3, so the engine can compare tuples directly.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias, get_args
 
@@ -248,34 +248,30 @@ def normalize(ev: WireEvent, received_ms: int) -> Event:
     at = parse_timestamp(ev.at)
     if at > received_ms + FUTURE_BOUND_MS:
         raise EventError("at", "more than 5 minutes ahead of the receiver's clock")
-    match ev:
-        case ConversationStarted():
-            return (at, STARTED, ev.id, ev.conversation, ev.channel, ev.group, ev.topic)
-        case ConversationQueued():
-            return (at, QUEUED, ev.id, ev.conversation, ev.group, None, None)
-        case MessageVisitor():
-            return (at, VISITOR_MSG, ev.id, ev.conversation, None, None, None)
-        case ConversationAssigned():
-            return (at, ASSIGNED, ev.id, ev.conversation, ev.operator, ev.group, None)
-        case MessageOperator():
-            return (at, OPERATOR_MSG, ev.id, ev.conversation, ev.operator, None, None)
-        case ConversationTopic():
-            return (at, TOPIC, ev.id, ev.conversation, ev.topic, None, None)
-        case ConversationVisitorLeft():
-            return (at, VISITOR_LEFT, ev.id, ev.conversation, None, None, None)
-        case ConversationClosed():
-            return (at, CLOSED, ev.id, ev.conversation, ev.by, None, None)
-        case OperatorStatus():
-            return (at, OPERATOR_STATUS, ev.id, ev.operator, ev.status, None, None)
-        case OperatorUpdated():
-            return (at, OPERATOR_UPDATED, ev.id, ev.operator, ev.name, _sorted_unique(ev.groups),
-                    ev.max_chats)
-        case ChannelUpdated():
-            return (at, CHANNEL_UPDATED, ev.id, ev.channel, ev.kind, ev.name,
-                    _sorted_unique(ev.groups))
-        case GroupUpdated():
-            return (at, GROUP_UPDATED, ev.id, ev.group, ev.name, None, None)
-    raise AssertionError(ev)  # pragma: no cover - the union is exhaustive
+    return _FLATTEN[type(ev)](ev, at)
+
+
+# Each type flattened into the engine's tuple: (at, rank, id, subject, a, b, c).
+_FLATTEN: dict[type[Any], Callable[[Any, int], Event]] = {
+    ConversationStarted: lambda e, at: (at, STARTED, e.id, e.conversation, e.channel, e.group,
+                                        e.topic),
+    ConversationQueued: lambda e, at: (at, QUEUED, e.id, e.conversation, e.group, None, None),
+    MessageVisitor: lambda e, at: (at, VISITOR_MSG, e.id, e.conversation, None, None, None),
+    ConversationAssigned: lambda e, at: (at, ASSIGNED, e.id, e.conversation, e.operator, e.group,
+                                         None),
+    MessageOperator: lambda e, at: (at, OPERATOR_MSG, e.id, e.conversation, e.operator, None,
+                                    None),
+    ConversationTopic: lambda e, at: (at, TOPIC, e.id, e.conversation, e.topic, None, None),
+    ConversationVisitorLeft: lambda e, at: (at, VISITOR_LEFT, e.id, e.conversation, None, None,
+                                            None),
+    ConversationClosed: lambda e, at: (at, CLOSED, e.id, e.conversation, e.by, None, None),
+    OperatorStatus: lambda e, at: (at, OPERATOR_STATUS, e.id, e.operator, e.status, None, None),
+    OperatorUpdated: lambda e, at: (at, OPERATOR_UPDATED, e.id, e.operator, e.name,
+                                    _sorted_unique(e.groups), e.max_chats),
+    ChannelUpdated: lambda e, at: (at, CHANNEL_UPDATED, e.id, e.channel, e.kind, e.name,
+                                   _sorted_unique(e.groups)),
+    GroupUpdated: lambda e, at: (at, GROUP_UPDATED, e.id, e.group, e.name, None, None),
+}
 
 
 # --- rejection messages ---------------------------------------------------------------------

@@ -7,9 +7,8 @@ The engine does no I/O and never reads a clock: callers pass ``now`` in epoch mi
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 from ..events import (
@@ -35,7 +34,10 @@ from .conversation import (
     WORK,
     Conversation,
     Effect,
+    packed_close_at,
+    packed_ids,
 )
+from .ids import IdSet
 from .rows import ARRIVED as ARRIVED_COUNT
 from .rows import SAMPLES, WAIT_SUM_MS, WITHIN_SL, Row
 
@@ -51,6 +53,7 @@ TOMBSTONE_MS = 7 * 24 * 3600 * 1000
 # Day counters kept in memory; older days belong to history.
 DAYS_KEPT = 8
 
+_HOUR_MS = 3_600_000
 _Stamp = tuple[int, str]
 _NEVER: _Stamp = (-1, "")
 
@@ -121,6 +124,7 @@ class Account:
     def __init__(self, account_id: str, timezone: str, sl_threshold_s: float = 60) -> None:
         self.id = account_id
         self.calendar = Calendar(timezone)
+        self._day_of = self.calendar.day_of
         self.sl_threshold_s = sl_threshold_s
         self._sl_ms = round(sl_threshold_s * 1000)
         self.total = Row()
@@ -128,11 +132,17 @@ class Account:
         self.groups: dict[str, Group] = {}
         self.no_group = Group(None)
         self.operators: dict[str, Operator] = {}
-        self.conversations: dict[str, Conversation] = {}
-        self._seen: dict[str, Event] = {}  # event id -> the version that stands
-        self._closing: list[tuple[int, str]] = []  # (close or last-event time, conversation id)
+        # Open conversations as objects; closed ones packed (most of a day's are closed, and a
+        # late event for one is rare enough to pay for rebuilding it).
+        self.open: dict[str, Conversation] = {}
+        self.closed: dict[str, bytes] = {}
+        self._ids = IdSet()  # ids of every remembered event
+        self._attributes: dict[str, Event] = {}  # operator, channel and group events by id
+        self._attribute_order: deque[tuple[int, str]] = deque()  # (received, id)
+        self._closing: dict[int, list[str]] = {}  # hour of close (or of last event) -> ids
         self._final: set[str] = set()  # ids of final conversations, remembered for a while
         self._final_order: deque[tuple[int, str]] = deque()  # (closed at, id), oldest first
+        self._expire_at = 0
         self._oldest_day = 0
         self.dropped_late = 0
 
@@ -140,48 +150,83 @@ class Account:
 
     def apply(self, ev: Event, now: int) -> Result:
         """Apply one decoded event received at ``now``; say whether it was taken."""
-        seen = self._seen.get(ev[2])
-        if seen is not None:
-            return "duplicate" if seen == ev else "conflict"
-        if self._closing and self._closing[0][0] < now - FINAL_AFTER_MS:
+        if now >= self._expire_at:
             self.expire(now)
-        rank = ev[1]
-        if rank > 7:
-            self._seen[ev[2]] = ev
-            if rank == OPERATOR_STATUS:
-                self._operator_status(ev)
-            elif rank == OPERATOR_UPDATED:
-                self._operator_updated(ev)
-            elif rank == CHANNEL_UPDATED:
-                self._channel_updated(ev)
-            elif rank == GROUP_UPDATED:
-                self._group_updated(ev)
-            return "accepted"
+        if ev[1] > 7:
+            return self._apply_attribute(ev, now)
         cid = ev[3]
-        conv = self.conversations.get(cid)
+        day_of = self._day_of
+        conv = self.open.get(cid)
+        packed = before = None
         if conv is None:
-            if cid in self._final:
+            packed = self.closed.get(cid)
+            if packed is not None:
+                conv, before = Conversation.unpack(cid, packed, day_of)
+                if conv.close_at < now - FINAL_AFTER_MS:
+                    self.dropped_late += 1
+                    return "late"
+            elif cid in self._final:
                 self.dropped_late += 1
                 return "late"
-            conv = self.conversations[cid] = Conversation(cid)
-            heapq.heappush(self._closing, (ev[0], cid))
-        elif conv.state == DONE and conv.close_at < now - FINAL_AFTER_MS:
-            self.dropped_late += 1
-            return "late"
-        self._seen[ev[2]] = ev
+        if not self._ids.add(ev[2]):
+            seen = conv.find(ev[2]) if conv is not None else None
+            return "duplicate" if seen == ev else "conflict"
+        created = conv is None
+        if conv is None:
+            conv = self.open[cid] = Conversation(cid)
         self._know(ev)
         out: list[tuple[Effect, int]] = []
-        was_done, close_at = conv.state == DONE, conv.close_at
-        conv.add(ev, self.calendar.day_of, out)
+        close_at = conv.close_at if conv.state == DONE else None
+        conv.add(ev, day_of, out, before)
         for effect, sign in out:
             self._effect(cid, effect, sign)
-        if conv.state == DONE and (not was_done or conv.close_at != close_at):
-            heapq.heappush(self._closing, (conv.close_at, cid))
+        if conv.state == DONE:
+            if packed is None:
+                del self.open[cid]
+            self.closed[cid] = conv.pack()
+            if conv.close_at != close_at:
+                self._watch(cid, conv.close_at)
+        elif packed is not None:  # a late event reopened it (e.g. assigned before visitor_left)
+            del self.closed[cid]
+            self.open[cid] = conv
+        elif created and conv.state == NEW:
+            self._watch(cid, ev[0])  # forgotten if no started event comes within 48 hours
+        return "accepted"
+
+    def _apply_attribute(self, ev: Event, now: int) -> Result:
+        if not self._ids.add(ev[2]):
+            return "duplicate" if self._attributes.get(ev[2]) == ev else "conflict"
+        self._attributes[ev[2]] = ev
+        self._attribute_order.append((now, ev[2]))
+        rank = ev[1]
+        if rank == OPERATOR_STATUS:
+            self._operator_status(ev)
+        elif rank == OPERATOR_UPDATED:
+            self._operator_updated(ev)
+        elif rank == CHANNEL_UPDATED:
+            self._channel_updated(ev)
+        elif rank == GROUP_UPDATED:
+            self._group_updated(ev)
         return "accepted"
 
     def apply_all(self, events: Iterable[Event], now: int) -> None:
         for ev in events:
             self.apply(ev, now)
+
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        """The conversation as the engine holds it (rebuilt if packed), or None."""
+        conv = self.open.get(conversation_id)
+        if conv is None and (packed := self.closed.get(conversation_id)) is not None:
+            conv = Conversation.unpack(conversation_id, packed, self.calendar.day_of)[0]
+        return conv
+
+    def conversations(self) -> Iterator[Conversation]:
+        """Every conversation held in memory (closed ones rebuilt on the way: slow)."""
+        yield from list(self.open.values())
+        for cid in list(self.closed):
+            conv = self.conversation(cid)
+            if conv is not None:
+                yield conv
 
     def _know(self, ev: Event) -> None:
         """Register the channel and groups a conversation event names (known once seen)."""
@@ -211,7 +256,8 @@ class Account:
             crow.day(effect[2])[ARRIVED_COUNT] += sign
             total.day(effect[2])[ARRIVED_COUNT] += sign
             return
-        grow = self.group_row(effect[2])
+        # Every group an effect names was registered when its event was accepted.
+        grow = self.no_group.row if effect[2] is None else self.groups[effect[2]].row
         if tag == QUEUE:
             for row in (crow, total, grow):
                 if sign > 0:
@@ -247,17 +293,18 @@ class Account:
         Used when a kind change moves the channel into or out of the excluded kinds: each of
         its conversations leaves every row and comes back under the new kind.
         """
-        convs = [c for c in self.conversations.values()
-                 if c.state != NEW and c.channel == channel.id]
         day_of = self.calendar.day_of
-        contributions = [(c, c.contribution(day_of)) for c in convs]
-        for conv, effects in contributions:
+        contributions = []
+        for conv in self.conversations():
+            if conv.state != NEW and conv.channel == channel.id:
+                contributions.append((conv.id, conv.contribution(day_of)))
+        for cid, effects in contributions:
             for effect, n in effects.items():
-                self._effect(conv.id, effect, -n)
+                self._effect(cid, effect, -n)
         channel.kind = kind
-        for conv, effects in contributions:
+        for cid, effects in contributions:
             for effect, n in effects.items():
-                self._effect(conv.id, effect, n)
+                self._effect(cid, effect, n)
 
     # -- known entities -----------------------------------------------------------------------
 
@@ -379,44 +426,64 @@ class Account:
 
     # -- finality -----------------------------------------------------------------------------
 
-    def expire(self, now: int) -> None:
-        """Forget conversations closed more than 48 hours before ``now`` (they are final).
+    def _watch(self, cid: str, at: int) -> None:
+        """Look at the conversation again once ``at`` is 48 hours old."""
+        hour = at // _HOUR_MS
+        bucket = self._closing.get(hour)
+        if bucket is None:
+            bucket = self._closing[hour] = []
+            self._expire_at = min(self._expire_at, (hour + 1) * _HOUR_MS + FINAL_AFTER_MS)
+        bucket.append(cid)
 
-        Their contribution to past days stays in the rows; only their events leave memory.
-        Conversations that never got a started event are forgotten 48 hours after their
-        latest event.
+    def expire(self, now: int) -> None:
+        """Forget what is final at ``now``; called by ``apply`` when something may be.
+
+        Conversations closed more than 48 hours ago leave memory (their contribution to past
+        days stays in the rows); so do conversations that never got a started event, 48 hours
+        after their latest event, and the ids of operator, channel and group events after 48
+        hours (re-applying one of those is harmless: the latest value wins anyway).
         """
         limit = now - FINAL_AFTER_MS
-        closing, convs = self._closing, self.conversations
-        while closing and closing[0][0] < limit:
-            when, cid = heapq.heappop(closing)
-            conv = convs.get(cid)
-            if conv is None:
-                continue
-            if conv.state == DONE:
-                if conv.close_at != when:
-                    continue  # a newer entry exists for its current close time
-            elif conv.state == NEW:
-                latest = conv.events[-1][0]
-                if latest >= limit:
-                    heapq.heappush(closing, (latest, cid))
+        for hour in sorted(h for h in self._closing if (h + 1) * _HOUR_MS <= limit):
+            for cid in self._closing.pop(hour):
+                packed = self.closed.get(cid)
+                if packed is not None:
+                    if packed_close_at(packed) < limit:
+                        del self.closed[cid]
+                        self._forget(cid, packed_ids(packed), now)
                     continue
-            else:
-                continue  # open: it comes back here when it closes
-            del convs[cid]
-            for ev in conv.events:
-                if self._seen.get(ev[2]) is ev:
-                    del self._seen[ev[2]]
-            self._final.add(cid)
-            self._final_order.append((when, cid))
-        order = self._final_order
-        while order and order[0][0] < now - TOMBSTONE_MS:
-            self._final.discard(order.popleft()[1])
+                conv = self.open.get(cid)
+                if conv is not None and conv.state == NEW:
+                    if conv.events[-1][0] < limit:
+                        del self.open[cid]
+                        self._forget(cid, [e[2] for e in conv.events], now)
+                    else:
+                        self._watch(cid, conv.events[-1][0])
+        order = self._attribute_order
+        while order and order[0][0] < limit:
+            event_id = order.popleft()[1]
+            del self._attributes[event_id]
+            self._ids.discard(event_id)
+        order_final = self._final_order
+        while order_final and order_final[0][0] < now - TOMBSTONE_MS:
+            self._final.discard(order_final.popleft()[1])
         oldest = self.calendar.day_of(now) - DAYS_KEPT
         if oldest > self._oldest_day:
             self._oldest_day = oldest
             for row in self.rows():
                 row.forget_days_before(oldest)
+        soonest = [now + _HOUR_MS]
+        if self._closing:
+            soonest.append((min(self._closing) + 1) * _HOUR_MS + FINAL_AFTER_MS)
+        if order:
+            soonest.append(order[0][0] + FINAL_AFTER_MS + 1)
+        self._expire_at = min(soonest)
+
+    def _forget(self, cid: str, event_ids: list[str], now: int) -> None:
+        for event_id in event_ids:
+            self._ids.discard(event_id)
+        self._final.add(cid)
+        self._final_order.append((now, cid))
 
     def rows(self) -> Iterable[Row]:
         yield self.total

@@ -13,6 +13,8 @@ from bisect import insort
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
+import msgspec
+
 from ..events import (
     ASSIGNED,
     CLOSED,
@@ -111,14 +113,22 @@ class Conversation:
 
     # -- folding ------------------------------------------------------------------------------
 
-    def add(self, ev: Event, day_of: Callable[[int], int], out: list[tuple[Effect, int]]) -> None:
-        """Add a new event; append the signed effects that change the contribution to ``out``."""
+    def add(self, ev: Event, day_of: Callable[[int], int], out: list[tuple[Effect, int]],
+            before: dict[Effect, int] | None = None) -> None:
+        """Add a new event; append the signed effects that change the contribution to ``out``.
+
+        ``before`` is the current contribution when the caller already has it.
+        """
         events = self.events
         if not events or ev > events[-1]:
-            events.append(ev)
+            events.append(ev)  # in order: continue the fold
             self._step(ev, day_of, out)
             return
-        before = self.contribution(day_of)
+        if self.state == NEW and ev[1] != STARTED:
+            insort(events, ev)  # it still counts nowhere: nothing can change
+            return
+        if before is None:
+            before = self.contribution(day_of)
         insort(events, ev)
         after = self.contribution(day_of)
         for effect, n in before.items():
@@ -128,6 +138,28 @@ class Conversation:
         out.extend(after.items())
         # Removals first, so that a gauge that moves is never counted twice in a row.
         out.sort(key=_sign_key)
+
+    def find(self, event_id: str) -> Event | None:
+        for ev in self.events:
+            if ev[2] == event_id:
+                return ev
+        return None
+
+    # -- compact form for closed conversations ------------------------------------------------
+
+    def pack(self) -> bytes:
+        """The events as compact bytes, with the close time first (see ``unpack``)."""
+        base = self.close_at
+        return _pack((base, [(e[0] - base, e[1], e[2], e[4], e[5], e[6]) for e in self.events]))
+
+    @classmethod
+    def unpack(cls, conversation_id: str, packed: bytes, day_of: Callable[[int], int]
+               ) -> tuple[Conversation, dict[Effect, int]]:
+        """Rebuild a packed conversation; also return its contribution (the refold's by-product)."""
+        base, rows = _unpack(packed)
+        conv = cls(conversation_id)
+        conv.events = [(base + r[0], r[1], r[2], conversation_id, r[3], r[4], r[5]) for r in rows]
+        return conv, conv.contribution(day_of)
 
     def contribution(self, day_of: Callable[[int], int]) -> dict[Effect, int]:
         """Refold all events from scratch; return the net effects (the whole contribution)."""
@@ -243,3 +275,16 @@ class Conversation:
 
 def _sign_key(item: tuple[Effect, int]) -> int:
     return item[1]
+
+
+def packed_close_at(packed: bytes) -> int:
+    """When a packed conversation closed, without rebuilding it."""
+    return _unpack(packed)[0]
+
+
+def packed_ids(packed: bytes) -> list[str]:
+    return [r[2] for r in _unpack(packed)[1]]
+
+
+_pack = msgspec.msgpack.Encoder().encode
+_unpack = msgspec.msgpack.Decoder(tuple[int, list[tuple[int, int, str, Any, Any, Any]]]).decode

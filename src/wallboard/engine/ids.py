@@ -1,9 +1,10 @@
-"""A compact set of event ids: 8 bytes a slot instead of a string object and a dict entry.
+"""A compact set of event ids: about 16 bytes an id instead of a string and a dict entry.
 
-It stores a 64-bit hash of each id in an open-addressing table. Membership is therefore exact
-up to a 64-bit hash collision (about one in 10^8 for a million ids held at once, with keys
-that are randomised per process so they cannot be aimed at); callers that need certainty look
-the id up where its event is kept.
+It stores a 63-bit hash of each id in open-addressing tables. Membership is therefore exact up
+to a hash collision (about one in 10^7 for a million ids held at once, with hash keys that are
+randomised per process so they cannot be aimed at); callers that need certainty look the id up
+where its event is kept. The table is split into shards that grow one at a time, so growing
+never needs twice the memory of the whole set.
 """
 
 from __future__ import annotations
@@ -12,83 +13,101 @@ from array import array
 
 __all__ = ["IdSet"]
 
-_EMPTY, _DELETED = 0, 1
-_MIN_SIZE = 1024
+# Keys are odd (the hash with its low bit set), so the even markers can never be keys.
+_EMPTY, _DELETED = 0, 2
+_SHARD_BITS = 6
+_SHARDS = 1 << _SHARD_BITS
+_SHARD_MASK = _SHARDS - 1
+_MIN_SLOTS = 256
 
 
-def _key(event_id: str) -> int:
-    h = hash(event_id)
-    return h + 2 if h in (_EMPTY, _DELETED) else h  # never one of the two markers
+class _Shard:
+    __slots__ = ("filled", "mask", "table", "used")
+
+    def __init__(self, slots: int) -> None:
+        self.table = array("q", bytes(8 * slots))
+        self.mask = slots - 1
+        self.used = 0  # live keys
+        self.filled = 0  # live keys and deletion markers
 
 
 class IdSet:
-    __slots__ = ("_filled", "_mask", "_table", "_used")
+    __slots__ = ("_shards",)
 
     def __init__(self) -> None:
-        self._table = array("q", bytes(8 * _MIN_SIZE))
-        self._mask = _MIN_SIZE - 1
-        self._used = 0  # live ids
-        self._filled = 0  # live ids plus deletion markers
+        self._shards = [_Shard(_MIN_SLOTS) for _ in range(_SHARDS)]
 
     def __len__(self) -> int:
-        return self._used
+        return sum(s.used for s in self._shards)
 
-    def _slot(self, key: int) -> int:
-        """The slot holding ``key``, or -1."""
-        table, mask = self._table, self._mask
-        i = key & mask
+    def __contains__(self, event_id: str) -> bool:
+        key = hash(event_id) | 1
+        shard = self._shards[key & _SHARD_MASK]
+        table, mask = shard.table, shard.mask
+        i = (key >> _SHARD_BITS) & mask
         while True:
             k = table[i]
             if k == key:
-                return i
+                return True
             if k == _EMPTY:
-                return -1
+                return False
             i = (i + 1) & mask
-
-    def __contains__(self, event_id: str) -> bool:
-        return self._slot(_key(event_id)) >= 0
 
     def add(self, event_id: str) -> bool:
         """Add the id; False when it was already there."""
-        key = _key(event_id)
-        table, mask = self._table, self._mask
-        i = key & mask
+        key = hash(event_id) | 1
+        shard = self._shards[key & _SHARD_MASK]
+        table, mask = shard.table, shard.mask
+        i = (key >> _SHARD_BITS) & mask
         free = -1
         while True:
             k = table[i]
-            if k == key:
-                return False
             if k == _EMPTY:
                 break
+            if k == key:
+                return False
             if k == _DELETED and free < 0:
                 free = i
             i = (i + 1) & mask
+        shard.used += 1
         if free >= 0:
             table[free] = key
-        else:
-            table[i] = key
-            self._filled += 1
-        self._used += 1
-        if 2 * self._filled > len(table):  # keep probes short: at most half full
-            self._resize()
+            return True
+        table[i] = key
+        shard.filled += 1
+        # Linear probing stays short below 70% full.
+        if 10 * shard.filled > 7 * (mask + 1):
+            self._grow(shard)
         return True
 
     def discard(self, event_id: str) -> None:
-        i = self._slot(_key(event_id))
-        if i >= 0:
-            self._table[i] = _DELETED
-            self._used -= 1
+        key = hash(event_id) | 1
+        shard = self._shards[key & _SHARD_MASK]
+        table, mask = shard.table, shard.mask
+        i = (key >> _SHARD_BITS) & mask
+        while True:
+            k = table[i]
+            if k == key:
+                table[i] = _DELETED
+                shard.used -= 1
+                return
+            if k == _EMPTY:
+                return
+            i = (i + 1) & mask
 
-    def _resize(self) -> None:
-        live = [k for k in self._table if k != _EMPTY and k != _DELETED]
-        size = _MIN_SIZE
-        while size < 3 * len(live):
-            size *= 2
-        self._table = table = array("q", bytes(8 * size))
-        self._mask = mask = size - 1
-        for key in live:
-            i = key & mask
-            while table[i] != _EMPTY:
-                i = (i + 1) & mask
-            table[i] = key
-        self._used = self._filled = len(live)
+    @staticmethod
+    def _grow(shard: _Shard) -> None:
+        """Rehash into a table sized for the live keys (markers dropped): half full at most."""
+        slots = _MIN_SLOTS
+        while slots < 2 * shard.used:
+            slots *= 2
+        old = shard.table
+        table = shard.table = array("q", bytes(8 * slots))
+        mask = shard.mask = slots - 1
+        for key in old:
+            if key & 1:
+                i = (key >> _SHARD_BITS) & mask
+                while table[i] != _EMPTY:
+                    i = (i + 1) & mask
+                table[i] = key
+        shard.filled = shard.used  # the deletion markers are gone
