@@ -45,7 +45,7 @@ Kind = Literal[
 ]
 
 
-class _Event(msgspec.Struct, tag_field="type"):
+class _Event(msgspec.Struct, tag_field="type", gc=False):
     id: Id
     account: AccountId
     # Either RFC 3339 with an offset or integer epoch milliseconds; parsed by ``normalize``.
@@ -165,8 +165,7 @@ _RFC3339 = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))?",
     re.ASCII,  # RFC 3339 digits are ASCII; \d alone would take any script's digits
 )
-_fromisoformat = datetime.fromisoformat
-_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
+_MINUTES: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM" + offset -> epoch ms of that minute
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MAX_MS = 253_402_300_800_000  # 10000-01-01T00:00:00Z
 
@@ -189,26 +188,30 @@ def parse_timestamp(value: int | str) -> int:
         if not 0 <= value < _MAX_MS:
             raise EventError("at", "epoch milliseconds out of range (1970..9999)")
         return value
-    # Fast path for the usual shape (upper-case T, Z or +HH:MM): the separators are checked
-    # here and the digits by the C parser, which also drops digits beyond microseconds as the
-    # contract wants. Anything else, and every error, goes through the full parser.
-    if (len(value) >= 20 and value[4] == "-" and value[7] == "-" and value[10] == "T"
-            and value[13] == ":" and value[16] == ":" and value[19] in ".Z+-" and value.isascii()
-            and (value[19] != "." or value[20:21].isdigit())
-            and (value[-1] == "Z" or (value[-3] == ":" and value[-6] in "+-" and value[-2] < "6"))):
-        try:
-            dt = _fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            offset = dt.utcoffset()
-            if offset is not None:
-                seconds = ((dt.toordinal() - _EPOCH_ORDINAL) * 86400 + dt.hour * 3600
-                           + dt.minute * 60 + dt.second - offset.days * 86400 - offset.seconds)
-                ms = seconds * 1000 + dt.microsecond // 1000
-                if 0 <= ms < _MAX_MS:
-                    return ms
-    return _parse_rfc3339(value)
+    # Fast path for the usual shape, YYYY-MM-DDTHH:MM:SS[.fff]Z or ...+HH:MM: events come in
+    # bursts within the same minute, so the minute (checked once by the full parser) is cached
+    # and only the seconds and the fraction are read here. Anything unusual, and every error,
+    # goes through the full parser.
+    n = len(value)
+    if n >= 20 and value[-1] == "Z":
+        end = n - 1
+    elif n >= 25 and value[-3] == ":" and value[-6] in "+-":
+        end = n - 6
+    else:
+        return _parse_rfc3339(value)
+    seconds, fraction = value[17:19], value[20:end]
+    if (value[16] != ":" or not (seconds.isdigit() and seconds.isascii()) or seconds >= "60"
+            or (end > 19 and (value[19] != "." or not (fraction.isdigit() and fraction.isascii())))):
+        return _parse_rfc3339(value)
+    key = value[:16] + value[end:]
+    minute = _MINUTES.get(key)
+    if minute is None:
+        minute = _parse_rfc3339(value[:16] + ":00" + value[end:])
+        if len(_MINUTES) >= 4096:
+            _MINUTES.clear()
+        _MINUTES[key] = minute
+    ms = minute + int(seconds) * 1000 + (int((fraction + "00")[:3]) if fraction else 0)
+    return ms if ms < _MAX_MS else _parse_rfc3339(value)
 
 
 def _parse_rfc3339(value: str) -> int:

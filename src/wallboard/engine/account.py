@@ -54,6 +54,7 @@ TOMBSTONE_MS = 7 * 24 * 3600 * 1000
 DAYS_KEPT = 8
 
 _HOUR_MS = 3_600_000
+_NAMING = frozenset({STARTED, QUEUED, ASSIGNED})  # conversation events that name entities
 _Stamp = tuple[int, str]
 _NEVER: _Stamp = (-1, "")
 
@@ -174,7 +175,8 @@ class Account:
         created = conv is None
         if conv is None:
             conv = self.open[cid] = Conversation(cid)
-        self._know(ev)
+        if ev[1] in _NAMING:
+            self._know(ev)
         out: list[tuple[Effect, int]] = []
         close_at = conv.close_at if conv.state == DONE else None
         conv.add(ev, day_of, out, before)
