@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 import msgspec
@@ -201,7 +200,8 @@ def parse_timestamp(value: int | str) -> int:
         return _parse_rfc3339(value)
     seconds, fraction = value[17:19], value[20:end]
     if (value[16] != ":" or not (seconds.isdigit() and seconds.isascii()) or seconds >= "60"
-            or (end > 19 and (value[19] != "." or not (fraction.isdigit() and fraction.isascii())))):
+            or (end > 19 and (value[19] != "." or not fraction.isdigit()
+                              or not fraction.isascii()))):
         return _parse_rfc3339(value)
     key = value[:16] + value[end:]
     minute = _MINUTES.get(key)
