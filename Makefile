@@ -22,10 +22,13 @@ test: check
 	$(PY) -m pytest -q
 	$(PY) bench/engine.py --events 20000
 
-## demo: replay the bundled sample day and print the snapshot (until the service exists)
+## demo: until the live service exists, generate a sample day and print its snapshot
 demo: $(STAMP)
-	$(PY) -m wallboard.cli replay docs/sample-day.ndjson --account demo \
-	    --timezone Europe/Moscow --now 2026-11-26T18:00:00+03:00
+	mkdir -p .demo
+	$(PY) bench/engine.py --events 30000 --write .demo/sample-day.ndjson
+	$(PY) -m wallboard.cli replay .demo/sample-day.ndjson --account bench \
+	    --timezone Europe/Moscow --now 2026-11-26T23:59:00+03:00 \
+	    | $(PY) -m json.tool --no-ensure-ascii
 
 ## bench: the full-size engine benchmark (figures in docs/performance.md)
 bench: $(STAMP)

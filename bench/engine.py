@@ -8,6 +8,7 @@ section 3).
     python bench/engine.py                    # full size, about a million events
     python bench/engine.py --events 20000     # the CI size
     python bench/engine.py --json             # one JSON object instead of text
+    python bench/engine.py --events 5000 --write day.ndjson   # just write the day
 """
 
 from __future__ import annotations
@@ -602,7 +603,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each timed replay; best and median printed (default 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--write", metavar="PATH",
+                        help="only write the generated day as NDJSON to PATH (for the demo)")
     args = parser.parse_args()
+    if args.write:
+        with open(args.write, "wb") as out:
+            out.writelines(line + b"\n" for line in generate(args.seed, args.events).lines)
+        return
     say: Callable[[str], None] = (lambda _: None) if args.json else print
     figures = run(args.seed, args.events, args.repeat, say)
     if args.json:
