@@ -42,7 +42,12 @@ def _replay(args: argparse.Namespace) -> int:
     account = Account(args.account, args.timezone, args.sl_threshold)
     now: int = args.now
     err = sys.stderr
-    with open(args.events, "rb") as lines:
+    try:
+        lines = open(args.events, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        err.write(f"wallboard replay: cannot read {args.events}: {exc.strerror}\n")
+        return 2
+    with lines:
         for number, item in decode_ndjson(lines, now):
             if isinstance(item, EventError):
                 err.write(f"line {number}: {item}\n")

@@ -1,0 +1,67 @@
+"""The ``wallboard replay`` command as a user runs it: a real process, files, stdout, stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wallboard.cli", *args], capture_output=True,
+                          text=True, encoding="utf-8")
+
+
+def test_invalid_lines_are_reported_and_skipped(tmp_path: Path) -> None:
+    good = {"id": "e1", "type": "conversation.started", "account": "acme",
+            "at": "2026-11-26T10:00:00+03:00", "conversation": "c1", "channel": "web"}
+    lines = [
+        json.dumps(good),
+        "",
+        json.dumps({**good, "id": "e2", "at": "2026-11-26T10:00:00"}),
+        "{not json",
+        json.dumps({**good, "id": "e3", "type": "conversation.closed", "by": "nobody"}),
+        json.dumps({**good, "id": "e4", "account": "someone-else"}),
+        json.dumps({**good, "id": "e1", "conversation": "c2"}),
+        json.dumps({**good, "id": "e5", "at": "2026-11-26T12:05:00.001+03:00"}),
+    ]
+    events = tmp_path / "events.ndjson"
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("replay", str(events), "--account", "acme", "--timezone", "Europe/Moscow",
+                 "--now", "2026-11-26T12:00:00+03:00")
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        'line 3: "at": timestamp has no UTC offset',
+        'line 4: "event": malformed JSON (JSON is malformed: object keys must be strings (byte 1))',
+        'line 5: "by": expected one of visitor, operator, system',
+        "line 7: \"id\": 'e1' was already used by an event with different content; the first "
+        "version stands",
+        'line 8: "at": more than 5 minutes ahead of the receiver\'s clock',
+    ]
+    snapshot = json.loads(result.stdout)
+    assert snapshot["total"]["arrived"] == 1 and snapshot["total"]["in_queue"] == 1
+
+
+def test_bad_arguments_are_refused_with_a_reason(tmp_path: Path) -> None:
+    events = tmp_path / "empty.ndjson"
+    events.write_text("", encoding="utf-8")
+    base = ["replay", str(events), "--account", "acme"]
+    bad_zone = run(*base, "--timezone", "Mars/Olympus", "--now", "2026-11-26T12:00:00Z")
+    assert bad_zone.returncode == 2 and "unknown IANA time zone: 'Mars/Olympus'" in bad_zone.stderr
+    naive = run(*base, "--timezone", "UTC", "--now", "2026-11-26T12:00:00")
+    assert naive.returncode == 2 and "timestamp has no UTC offset" in naive.stderr
+    threshold = run(*base, "--timezone", "UTC", "--now", "2026-11-26T12:00:00Z",
+                    "--sl-threshold", "-1")
+    assert threshold.returncode == 2 and "between 0 and 86400" in threshold.stderr
+    empty = run(*base, "--timezone", "UTC", "--now", "2026-11-26T12:00:00Z",
+                "--sl-threshold", "20")
+    assert empty.returncode == 0
+    assert json.loads(empty.stdout)["sl_threshold_s"] == 20
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("replay", str(tmp_path / "nope.ndjson"), "--account", "acme", "--timezone",
+                 "UTC", "--now", "2026-11-26T12:00:00Z")
+    assert result.returncode == 2
+    assert "nope.ndjson" in result.stderr and "Traceback" not in result.stderr
