@@ -15,10 +15,12 @@ from ..events import (
     ASSIGNED,
     CHANNEL_UPDATED,
     GROUP_UPDATED,
+    OPERATOR_MSG,
     OPERATOR_STATUS,
     OPERATOR_UPDATED,
     QUEUED,
     STARTED,
+    VISITOR_MSG,
     Event,
 )
 from .calendar import Calendar
@@ -55,6 +57,7 @@ DAYS_KEPT = 8
 
 _HOUR_MS = 3_600_000
 _NAMING = frozenset({STARTED, QUEUED, ASSIGNED})  # conversation events that name entities
+_MESSAGES = frozenset({VISITOR_MSG, OPERATOR_MSG})
 _Stamp = tuple[int, str]
 _NEVER: _Stamp = (-1, "")
 
@@ -156,8 +159,19 @@ class Account:
         if ev[1] > 7:
             return self._apply_attribute(ev, now)
         cid = ev[3]
-        day_of = self._day_of
         conv = self.open.get(cid)
+        rank = ev[1]
+        if rank in _MESSAGES and conv is not None and conv.state != NEW and ev > conv.events[-1]:
+            # Most events are messages in order: they only mark that the side has written.
+            if not self._ids.add(ev[2]):
+                return "duplicate" if conv.find(ev[2]) == ev else "conflict"
+            conv.events.append(ev)
+            if rank == VISITOR_MSG:
+                conv.visitor_msg = True
+            else:
+                conv.operator_msg = True
+            return "accepted"
+        day_of = self._day_of
         packed = before = None
         if conv is None:
             packed = self.closed.get(cid)
@@ -175,7 +189,7 @@ class Account:
         created = conv is None
         if conv is None:
             conv = self.open[cid] = Conversation(cid)
-        if ev[1] in _NAMING:
+        if rank in _NAMING:
             self._know(ev)
         out: list[tuple[Effect, int]] = []
         close_at = conv.close_at if conv.state == DONE else None
