@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wallboard.engine.calendar import Calendar
+from wallboard.engine.calendar import Calendar, load_zone
 
 ZONES = ["Europe/Moscow", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
          "Asia/Kathmandu", "Pacific/Chatham", "America/Havana", "Africa/Monrovia",
@@ -18,7 +17,7 @@ INSTANTS = st.integers(0, 4_102_444_800_000)  # 1970 .. 2100
 
 
 def wall_date(zone: str, ms: int) -> int:
-    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(ZoneInfo(zone)) \
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(load_zone(zone)) \
         .date().toordinal()
 
 

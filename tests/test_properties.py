@@ -6,7 +6,6 @@ import json
 import random
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,12 +13,13 @@ from hypothesis import strategies as st
 
 from strategies import world
 from wallboard.engine import Account, build, encode
+from wallboard.engine.calendar import load_zone
 from wallboard.engine.conversation import DONE, OUTCOME_NAMES
 from wallboard.events import Event, decode_event
 
 TZ = "Europe/Berlin"
 # A window around a local midnight, so day attribution matters in every example.
-BASE = int(datetime(2026, 11, 25, 20, 0, tzinfo=ZoneInfo(TZ)).timestamp() * 1000)
+BASE = int(datetime(2026, 11, 25, 20, 0, tzinfo=load_zone(TZ)).timestamp() * 1000)
 SPAN_S = 8 * 3600
 NOW = BASE + SPAN_S * 1000 + 60_000
 SETTINGS = settings(max_examples=150, deadline=None,
@@ -132,7 +132,7 @@ MIDNIGHTS = [
 def test_midnight_resets_only_the_day_counters(
     tz: str, ymd: tuple[int, int, int], data: st.DataObject
 ) -> None:
-    zone = ZoneInfo(tz)
+    zone = load_zone(tz)
     day_start = int(datetime(*ymd, tzinfo=zone).timestamp() * 1000)
     # Both ends of the odd-length day: its own midnight and the next one.
     next_start = int(datetime.fromordinal(datetime(*ymd).toordinal() + 1)

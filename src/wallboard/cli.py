@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from .engine import Account, build, encode
+from .engine.calendar import load_zone
 from .events import EventError, decode_ndjson, parse_timestamp
 
 __all__ = ["main"]
@@ -15,8 +16,8 @@ __all__ = ["main"]
 
 def _timezone(value: str) -> str:
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+        load_zone(value)
+    except ZoneInfoNotFoundError:
         raise argparse.ArgumentTypeError(f"unknown IANA time zone: {value!r}") from None
     return value
 

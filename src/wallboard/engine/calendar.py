@@ -7,10 +7,31 @@ last 23 or 25 hours, or start at 01:00 where midnight falls in a gap.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["Calendar", "ordinal_iso"]
+__all__ = ["Calendar", "load_zone", "ordinal_iso"]
+
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+
+
+@cache
+def load_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` from the pinned ``tzdata`` package, never from the machine.
+
+    Raises ``ZoneInfoNotFoundError`` for a name that is not a zone.
+    """
+    if not _ZONE_NAME.fullmatch(name):
+        raise ZoneInfoNotFoundError(f"not an IANA time zone name: {name!r}")
+    entry = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
+    try:
+        with entry.open("rb") as data:
+            return ZoneInfo.from_file(data, key=name)
+    except (OSError, ValueError):
+        raise ZoneInfoNotFoundError(f"unknown IANA time zone: {name!r}") from None
 
 _UTC = UTC
 # Every UTC offset and transition since 1972 lies on a quarter hour, so a quarter hour of UTC
@@ -25,7 +46,7 @@ class Calendar:
     __slots__ = ("_by_bucket", "name", "zone")
 
     def __init__(self, zone: str) -> None:
-        self.zone = ZoneInfo(zone)
+        self.zone = load_zone(zone)
         self.name = zone
         self._by_bucket: dict[int, int] = {}
 
