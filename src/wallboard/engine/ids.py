@@ -22,13 +22,13 @@ _MIN_SLOTS = 256
 
 
 class _Shard:
-    __slots__ = ("filled", "mask", "table", "used")
+    __slots__ = ("filled", "limit", "mask", "table")
 
     def __init__(self, slots: int) -> None:
         self.table = array("q", bytes(8 * slots))
         self.mask = slots - 1
-        self.used = 0  # live keys
-        self.filled = 0  # live keys and deletion markers
+        self.filled = 0  # slots that are not empty: keys and deletion markers
+        self.limit = slots * 7 // 10  # linear probing stays short below 70% full
 
 
 class IdSet:
@@ -38,20 +38,20 @@ class IdSet:
         self._shards = [_Shard(_MIN_SLOTS) for _ in range(_SHARDS)]
 
     def __len__(self) -> int:
-        return sum(s.used for s in self._shards)
+        return sum(sum(1 for k in s.table if k & 1) for s in self._shards)
 
     def __contains__(self, event_id: str) -> bool:
         key = hash(event_id) | 1
         shard = self._shards[key & _SHARD_MASK]
         table, mask = shard.table, shard.mask
         i = (key >> _SHARD_BITS) & mask
-        while True:
-            k = table[i]
+        k = table[i]
+        while k:
             if k == key:
                 return True
-            if k == _EMPTY:
-                return False
             i = (i + 1) & mask
+            k = table[i]
+        return False
 
     def add(self, event_id: str) -> bool:
         """Add the id; False when it was already there."""
@@ -59,24 +59,15 @@ class IdSet:
         shard = self._shards[key & _SHARD_MASK]
         table, mask = shard.table, shard.mask
         i = (key >> _SHARD_BITS) & mask
-        free = -1
-        while True:
-            k = table[i]
-            if k == _EMPTY:
-                break
+        k = table[i]
+        while k:  # deletion markers are walked over, never reused: growing drops them
             if k == key:
                 return False
-            if k == _DELETED and free < 0:
-                free = i
             i = (i + 1) & mask
-        shard.used += 1
-        if free >= 0:
-            table[free] = key
-            return True
+            k = table[i]
         table[i] = key
         shard.filled += 1
-        # Linear probing stays short below 70% full.
-        if 10 * shard.filled > 7 * (mask + 1):
+        if shard.filled > shard.limit:
             self._grow(shard)
         return True
 
@@ -85,30 +76,29 @@ class IdSet:
         shard = self._shards[key & _SHARD_MASK]
         table, mask = shard.table, shard.mask
         i = (key >> _SHARD_BITS) & mask
-        while True:
-            k = table[i]
+        k = table[i]
+        while k:
             if k == key:
                 table[i] = _DELETED
-                shard.used -= 1
-                return
-            if k == _EMPTY:
                 return
             i = (i + 1) & mask
+            k = table[i]
 
     @staticmethod
     def _grow(shard: _Shard) -> None:
-        """Rehash into a table sized for the live keys (markers dropped): a third full at most."""
-        slots = _MIN_SLOTS
-        while slots < 3 * shard.used:
-            slots *= 2
+        """Rehash the live keys (markers dropped) into a table a third full at most."""
         live = set(shard.table)  # in C: much faster than a Python loop over every slot
         live.discard(_EMPTY)
         live.discard(_DELETED)
+        slots = _MIN_SLOTS
+        while slots < 3 * len(live):
+            slots *= 2
         table = shard.table = array("q", bytes(8 * slots))
         mask = shard.mask = slots - 1
         for key in live:
             i = (key >> _SHARD_BITS) & mask
-            while table[i] != _EMPTY:
+            while table[i]:
                 i = (i + 1) & mask
             table[i] = key
-        shard.filled = shard.used  # the deletion markers are gone
+        shard.filled = len(live)
+        shard.limit = slots * 7 // 10
