@@ -248,7 +248,9 @@ def _sorted_unique(items: list[str] | None) -> tuple[str, ...] | None:
 
 def normalize(ev: WireEvent, received_ms: int) -> Event:
     """Check what msgspec cannot (the timestamp) and flatten the event into the engine's tuple."""
-    at = parse_timestamp(ev.at)
+    at = ev.at
+    if type(at) is not int or not 0 <= at < _MAX_MS:  # epoch ms in range needs no parsing
+        at = parse_timestamp(at)
     if at > received_ms + FUTURE_BOUND_MS:
         raise EventError("at", "more than 5 minutes ahead of the receiver's clock")
     return _FLATTEN[type(ev)](ev, at)
