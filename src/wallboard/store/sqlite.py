@@ -1,0 +1,294 @@
+"""The embedded store: one SQLite file in WAL mode under the data directory.
+
+It holds the accounts, their tokens (only a hash of each secret), the event log and engine
+checkpoints. The log keeps each accepted event once per account (its ``id`` is unique there),
+as the decoded tuple the engine consumes, so a replay never parses timestamps again and two
+versions of an id compare by meaning, exactly as the engine compares them.
+
+A ``Store`` wraps one connection and is used by one thread at a time; the service gives the
+writer its own. Other processes (the CLI while the server runs) open their own ``Store``: WAL
+lets them read while the server writes, and a busy timeout makes writers wait their turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from ..events import CHANNEL_UPDATED, OPERATOR_UPDATED, Event
+
+__all__ = [
+    "DB_NAME",
+    "ROLES",
+    "AccountConfig",
+    "AccountExists",
+    "Role",
+    "Store",
+    "TokenInfo",
+    "UnknownAccount",
+]
+
+DB_NAME = "wallboard.sqlite3"
+Role = Literal["ingest", "view", "admin"]
+ROLES: tuple[Role, ...] = ("ingest", "view", "admin")
+_TOKEN_PREFIX = "wb"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    timezone TEXT NOT NULL,
+    sl_threshold_s REAL NOT NULL,
+    default_max_chats INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(id),
+    role TEXT NOT NULL CHECK (role IN ('ingest', 'view', 'admin')),
+    secret_sha256 BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    conversation TEXT,
+    body BLOB NOT NULL,
+    received_at INTEGER NOT NULL,
+    UNIQUE (account, id)
+);
+CREATE INDEX IF NOT EXISTS events_by_conversation ON events (account, conversation)
+    WHERE conversation IS NOT NULL;
+CREATE TABLE IF NOT EXISTS checkpoints (
+    account TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    state BLOB NOT NULL,
+    written_at INTEGER NOT NULL
+);
+"""
+
+
+class AccountExists(Exception):
+    pass
+
+
+class UnknownAccount(Exception):
+    pass
+
+
+class AccountConfig(msgspec.Struct, frozen=True):
+    id: str
+    timezone: str
+    name: str | None = None
+    sl_threshold_s: float = 60
+    default_max_chats: int = 3
+
+
+class TokenInfo(msgspec.Struct, frozen=True):
+    id: str
+    account: str
+    role: Role
+    created_at: int
+    revoked_at: int | None = None
+
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(tuple[int, int, str, str, Any, Any, Any]).decode
+
+
+def _event_body(ev: Event) -> bytes:
+    return _encode(ev)
+
+
+def _event_of(body: bytes) -> Event:
+    ev = _decode(body)
+    if ev[1] == OPERATOR_UPDATED and ev[5] is not None:
+        return (*ev[:5], tuple(ev[5]), ev[6])
+    if ev[1] == CHANNEL_UPDATED and ev[6] is not None:
+        return (*ev[:6], tuple(ev[6]))
+    return ev
+
+
+def _hash(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+class Store:
+    """One connection to the data directory's database."""
+
+    def __init__(self, data_dir: Path | str) -> None:
+        directory = Path(data_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / DB_NAME
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=30)
+        # WAL: readers never block the writer. synchronous=NORMAL: a commit survives the
+        # process being killed at any moment (the WAL is in the OS before COMMIT returns);
+        # only a power cut could take the last transactions.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    def create_account(self, config: AccountConfig, now: int) -> None:
+        try:
+            self._db.execute(
+                "INSERT INTO accounts (id, name, timezone, sl_threshold_s, default_max_chats,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (config.id, config.name, config.timezone, config.sl_threshold_s,
+                 config.default_max_chats, now))
+        except sqlite3.IntegrityError:
+            raise AccountExists(config.id) from None
+
+    def accounts(self) -> list[AccountConfig]:
+        rows = self._db.execute(
+            "SELECT id, timezone, name, sl_threshold_s, default_max_chats FROM accounts"
+            " ORDER BY id").fetchall()
+        return [AccountConfig(*_whole(row)) for row in rows]
+
+    def account(self, account_id: str) -> AccountConfig | None:
+        row = self._db.execute(
+            "SELECT id, timezone, name, sl_threshold_s, default_max_chats FROM accounts"
+            " WHERE id = ?", (account_id,)).fetchone()
+        return None if row is None else AccountConfig(*_whole(row))
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def create_token(self, account_id: str, role: Role, now: int) -> tuple[TokenInfo, str]:
+        """A new token; returns its record and the secret, which is never stored."""
+        if self.account(account_id) is None:
+            raise UnknownAccount(account_id)
+        token_id = secrets.token_hex(6)
+        secret = f"{_TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
+        self._db.execute(
+            "INSERT INTO tokens (id, account, role, secret_sha256, created_at)"
+            " VALUES (?, ?, ?, ?, ?)", (token_id, account_id, role, _hash(secret), now))
+        return TokenInfo(token_id, account_id, role, now), secret
+
+    def revoke_token(self, token_id: str, now: int) -> bool:
+        """Revoke a token by its id; False when there is no such live token."""
+        cursor = self._db.execute(
+            "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (now, token_id))
+        return cursor.rowcount == 1
+
+    def tokens(self, account_id: str) -> list[TokenInfo]:
+        rows = self._db.execute(
+            "SELECT id, account, role, created_at, revoked_at FROM tokens WHERE account = ?"
+            " ORDER BY created_at, id", (account_id,)).fetchall()
+        return [TokenInfo(*row) for row in rows]
+
+    def authenticate(self, secret: str) -> TokenInfo | None:
+        """The live token this secret belongs to, or None."""
+        parts = secret.split("_", 2)
+        if len(parts) != 3 or parts[0] != _TOKEN_PREFIX:
+            return None
+        row = self._db.execute(
+            "SELECT id, account, role, created_at, revoked_at, secret_sha256 FROM tokens"
+            " WHERE id = ?", (parts[1],)).fetchone()
+        if row is None or row[4] is not None or not hmac.compare_digest(row[5], _hash(secret)):
+            return None
+        return TokenInfo(*row[:5])
+
+    # -- event log ----------------------------------------------------------------------------
+
+    def append(self, account_id: str, events: Sequence[Event], received_at: int
+               ) -> list[Literal["accepted", "duplicate", "conflict"]]:
+        """Log the events of one account in one transaction; say what became of each.
+
+        An id already in the log is a duplicate when its content is the same, else a
+        conflict; the first version stands. The same id twice in one batch counts likewise.
+        """
+        results: list[Literal["accepted", "duplicate", "conflict"]] = []
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            known = self._known_bodies(account_id, [ev[2] for ev in events])
+            rows = []
+            for ev in events:
+                body = _event_body(ev)
+                seen = known.get(ev[2])
+                if seen is not None:
+                    results.append("duplicate" if seen == body else "conflict")
+                    continue
+                known[ev[2]] = body
+                results.append("accepted")
+                conversation = ev[3] if ev[1] <= 7 else None
+                rows.append((account_id, ev[2], conversation, body, received_at))
+            db.executemany(
+                "INSERT INTO events (account, id, conversation, body, received_at)"
+                " VALUES (?, ?, ?, ?, ?)", rows)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return results
+
+    def _known_bodies(self, account_id: str, ids: list[str]) -> dict[str, bytes]:
+        known: dict[str, bytes] = {}
+        for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            known.update(self._db.execute(
+                f"SELECT id, body FROM events WHERE account = ? AND id IN ({marks})",
+                (account_id, *chunk)).fetchall())
+        return known
+
+    def read(self, account_id: str, after_seq: int = 0) -> Iterator[tuple[int, int, Event]]:
+        """``(seq, received_at, event)`` of the account's log after ``after_seq``, in order."""
+        cursor = self._db.execute(
+            "SELECT seq, received_at, body FROM events WHERE account = ? AND seq > ?"
+            " ORDER BY seq", (account_id, after_seq))
+        for seq, received_at, body in cursor:
+            yield seq, received_at, _event_of(body)
+
+    def conversation_events(self, account_id: str, conversation: str
+                            ) -> list[tuple[int, Event]]:
+        """``(received_at, event)`` of one conversation, in the order they were logged."""
+        rows = self._db.execute(
+            "SELECT received_at, body FROM events WHERE account = ? AND conversation = ?"
+            " ORDER BY seq", (account_id, conversation)).fetchall()
+        return [(received_at, _event_of(body)) for received_at, body in rows]
+
+    def last_seq(self) -> int:
+        row = self._db.execute("SELECT MAX(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def count_events(self, account_id: str) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM events WHERE account = ?",
+                               (account_id,)).fetchone()
+        return int(row[0])
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def save_checkpoint(self, account_id: str, seq: int, state: bytes, now: int) -> None:
+        self._db.execute(
+            "INSERT INTO checkpoints (account, seq, state, written_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (account) DO UPDATE SET seq = excluded.seq, state = excluded.state,"
+            " written_at = excluded.written_at", (account_id, seq, state, now))
+
+    def load_checkpoint(self, account_id: str) -> tuple[int, bytes, int] | None:
+        """``(seq, state, written_at)`` of the account's latest checkpoint, or None."""
+        row = self._db.execute(
+            "SELECT seq, state, written_at FROM checkpoints WHERE account = ?",
+            (account_id,)).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+
+
+def _whole(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Thresholds are stored as REAL; give whole numbers back as int (60, not 60.0)."""
+    return tuple(int(v) if isinstance(v, float) and v.is_integer() else v for v in row)
