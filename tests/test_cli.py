@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,41 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
                  "UTC", "--now", "2026-11-26T12:00:00Z")
     assert result.returncode == 2
     assert "nope.ndjson" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_accounts_and_tokens_from_the_command_line(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    created = run("account", "create", "acme", "--timezone", "Europe/Moscow", "--name", "ACME",
+                  "--sl-threshold", "30", *data)
+    assert created.returncode == 0, created.stderr
+    again = run("account", "create", "acme", "--timezone", "UTC", *data)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    bad_zone = run("account", "create", "beta", "--timezone", "Nowhere/Land", *data)
+    assert bad_zone.returncode == 2 and "unknown IANA time zone" in bad_zone.stderr
+    bad_id = run("account", "create", "a b", "--timezone", "UTC", *data)
+    assert bad_id.returncode == 2 and "A-Z, a-z, 0-9" in bad_id.stderr
+    listed = run("account", "list", *data)
+    assert listed.stdout.splitlines()[1:] == ["acme\tEurope/Moscow\t30\t3\tACME"]
+
+    token = run("token", "create", "acme", "--role", "ingest", *data)
+    assert token.returncode == 0
+    secret = token.stdout.strip()
+    assert secret.startswith("wb_") and "shown once" in token.stderr
+    token_id = secret.split("_")[1]
+    assert token_id in run("token", "list", "acme", *data).stdout
+    assert secret not in run("token", "list", "acme", *data).stdout
+    assert run("token", "revoke", token_id, *data).returncode == 0
+    assert run("token", "revoke", token_id, *data).returncode == 1
+    missing = run("token", "create", "nope", "--role", "view", *data)
+    assert missing.returncode == 1 and "no account 'nope'" in missing.stderr
+    bad_role = run("token", "create", "acme", "--role", "root", *data)
+    assert bad_role.returncode == 2
+
+
+def test_data_dir_from_the_environment(tmp_path: Path) -> None:
+    env = {**os.environ, "WALLBOARD_DATA_DIR": str(tmp_path / "env-data")}
+    result = subprocess.run(
+        [sys.executable, "-m", "wallboard.cli", "account", "create", "acme", "--timezone", "UTC"],
+        capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env-data" / "wallboard.sqlite3").exists()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+import time
 from collections.abc import Sequence
+from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from .engine import Account, build, encode
 from .engine.calendar import load_zone
-from .events import EventError, decode_ndjson, parse_timestamp
+from .events import ACCOUNT_PATTERN, EventError, decode_ndjson, parse_timestamp
+from .store import AccountConfig, AccountExists, Store, UnknownAccount
+from .store.sqlite import ROLES
 
 __all__ = ["main"]
 
@@ -63,6 +69,119 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_dir(args: argparse.Namespace) -> Store:
+    return Store(args.data_dir)
+
+
+def _account_id(value: str) -> str:
+    if not re.fullmatch(ACCOUNT_PATTERN, value) or len(value) > 64:
+        raise argparse.ArgumentTypeError(
+            "expected 1..64 characters of A-Z, a-z, 0-9, '_', '.', '-'")
+    return value
+
+
+def _max_chats(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 10_000:
+        raise argparse.ArgumentTypeError("expected a whole number from 0 to 10000")
+    return number
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _account_create(args: argparse.Namespace) -> int:
+    config = AccountConfig(args.id, args.timezone, args.name, args.sl_threshold,
+                           args.default_max_chats)
+    try:
+        _data_dir(args).create_account(config, _now_ms())
+    except AccountExists:
+        sys.stderr.write(f"wallboard: account {args.id!r} already exists\n")
+        return 1
+    print(f"created account {args.id} ({args.timezone})")
+    return 0
+
+
+def _account_list(args: argparse.Namespace) -> int:
+    print("id\ttimezone\tsl_threshold_s\tdefault_max_chats\tname")
+    for a in _data_dir(args).accounts():
+        print(f"{a.id}\t{a.timezone}\t{a.sl_threshold_s}\t{a.default_max_chats}\t{a.name or ''}")
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    try:
+        info, secret = _data_dir(args).create_token(args.account, args.role, _now_ms())
+    except UnknownAccount:
+        sys.stderr.write(f"wallboard: no account {args.account!r}\n")
+        return 1
+    sys.stderr.write(f"token {info.id} ({info.role}) for account {info.account}; the secret "
+                     "below is shown once and only its hash is stored:\n")
+    print(secret)
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    if not _data_dir(args).revoke_token(args.token_id, _now_ms()):
+        sys.stderr.write(f"wallboard: no live token {args.token_id!r}\n")
+        return 1
+    print(f"revoked token {args.token_id}")
+    return 0
+
+
+def _token_list(args: argparse.Namespace) -> int:
+    print("id\trole\tcreated\trevoked")
+    for t in _data_dir(args).tokens(args.account):
+        print(f"{t.id}\t{t.role}\t{t.created_at}\t{t.revoked_at or ''}")
+    return 0
+
+
+def _with_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", default=os.environ.get("WALLBOARD_DATA_DIR", "./wallboard-data"),
+        help="where all state lives (default $WALLBOARD_DATA_DIR or ./wallboard-data)")
+
+
+def _add_admin_commands(commands: Any) -> None:
+    account = commands.add_parser("account", help="manage accounts (tenants)")
+    account_commands = account.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = account_commands.add_parser("create", help="create an account")
+    create.add_argument("id", type=_account_id, help="the account id used in events")
+    create.add_argument("--timezone", required=True, type=_timezone,
+                        help="IANA time zone of the account's days, e.g. Europe/Moscow")
+    create.add_argument("--name", help="a display name")
+    create.add_argument("--sl-threshold", type=_threshold, default=60, metavar="S",
+                        help="service-level threshold in seconds (default 60)")
+    create.add_argument("--default-max-chats", type=_max_chats, default=3, metavar="N",
+                        help="chat limit of operators that do not say theirs (default 3)")
+    _with_data_dir(create)
+    create.set_defaults(run=_account_create)
+    listing = account_commands.add_parser("list", help="list the accounts")
+    _with_data_dir(listing)
+    listing.set_defaults(run=_account_list)
+
+    token = commands.add_parser("token", help="manage an account's API tokens")
+    token_commands = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    new = token_commands.add_parser("create", help="create a token; prints its secret once")
+    new.add_argument("account", help="the account the token belongs to")
+    new.add_argument("--role", required=True, choices=ROLES,
+                     help="ingest: send events; view: read figures; admin: both, and tokens")
+    _with_data_dir(new)
+    new.set_defaults(run=_token_create)
+    revoke = token_commands.add_parser("revoke", help="revoke a token at once")
+    revoke.add_argument("token_id", help="the token's id (the part after 'wb_')")
+    _with_data_dir(revoke)
+    revoke.set_defaults(run=_token_revoke)
+    tokens = token_commands.add_parser("list", help="list an account's tokens (no secrets)")
+    tokens.add_argument("account")
+    _with_data_dir(tokens)
+    tokens.set_defaults(run=_token_list)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wallboard", description="Real-time monitoring for text-channel contact centers.")
@@ -83,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.add_argument("--sl-threshold", type=_threshold, default=60, metavar="S",
                         help="service-level threshold in seconds (default 60)")
     replay.set_defaults(run=_replay)
+    _add_admin_commands(commands)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)
