@@ -35,7 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/engine.py
 
 lock: $(STAMP)
-	$(PY) -m pip freeze --exclude-editable | sort -f
+	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -173,3 +173,26 @@ def test_fields_update_one_by_one_with_the_latest_event() -> None:
         account.apply(ev("operator.status", "2026-11-26T09:00:00+03:00", id=event_id,
                          operator="anna", status=status), NOW)
     assert anna.status == "busy"
+
+
+def test_a_checkpoint_restores_the_same_state() -> None:
+    account = Account("acme", TZ)
+    events = served_chat("c", "2026-11-26T10:00:00+03:00", "2026-11-26T10:10:00+03:00")
+    for e in events[:-1]:
+        account.apply(e, NOW)
+    account.apply(ev("operator.status", "2026-11-26T09:00:00+03:00", operator="anna",
+                     status="available", id="status-1"), NOW)
+    account.apply(ev("conversation.started", "2026-11-26T11:00:00+03:00", conversation="d",
+                     channel="web"), NOW)
+    account.apply(events[-1], NOW)
+    restored = Account.loads(account.dumps())
+    assert snapshot(restored) == snapshot(account)
+    # Ids are still known after the round trip, in open and closed conversations alike.
+    assert restored.apply(events[0], NOW) == "duplicate"
+    assert restored.apply(events[-1], NOW) == "duplicate"
+    assert restored.apply(ev("operator.status", "2026-11-26T09:00:00+03:00", operator="anna",
+                             status="busy", id="status-1"), NOW) == "conflict"
+    late = ev("conversation.topic", "2026-11-26T10:05:00+03:00", conversation="c", topic="x")
+    for acc in (account, restored):
+        assert acc.apply(late, NOW) == "accepted"
+    assert snapshot(restored) == snapshot(account)

@@ -7,9 +7,10 @@ The engine does no I/O and never reads a clock: callers pass ``now`` in epoch mi
 
 from __future__ import annotations
 
+import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from ..events import (
     ASSIGNED,
@@ -149,6 +150,39 @@ class Account:
         self._expire_at = 0
         self._oldest_day = 0
         self.dropped_late = 0
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        # Id hashes are salted per process: the set is rebuilt from the ids on loading.
+        del state["_ids"], state["_day_of"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._day_of = self.calendar.day_of
+        ids = self._ids = IdSet()
+        for event_id in self._attributes:
+            ids.add(event_id)
+        for conv in self.open.values():
+            for ev in conv.events:
+                ids.add(ev[2])
+        for packed in self.closed.values():
+            for event_id in packed_ids(packed):
+                ids.add(event_id)
+
+    def dumps(self) -> bytes:
+        """The whole state as bytes (a checkpoint); ``Account.loads`` gives it back."""
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def loads(data: bytes) -> Account:
+        """An account from ``dumps``. Only for checkpoints this program wrote itself."""
+        account = pickle.loads(data)
+        if not isinstance(account, Account):
+            raise TypeError("not an account checkpoint")
+        return account
 
     # -- ingest -------------------------------------------------------------------------------
 

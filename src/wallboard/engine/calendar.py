@@ -50,6 +50,13 @@ class Calendar:
         self.name = zone
         self._by_bucket: dict[int, int] = {}
 
+    def __getstate__(self) -> tuple[str, dict[int, int]]:
+        return self.name, self._by_bucket  # a zone read from a file cannot be pickled itself
+
+    def __setstate__(self, state: tuple[str, dict[int, int]]) -> None:
+        self.name, self._by_bucket = state
+        self.zone = load_zone(self.name)
+
     def _local(self, ms: int) -> datetime:
         return datetime.fromtimestamp(ms // 1000, _UTC).astimezone(self.zone)
 
