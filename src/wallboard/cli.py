@@ -146,6 +146,46 @@ def _with_data_dir(parser: argparse.ArgumentParser) -> None:
         help="where all state lives (default $WALLBOARD_DATA_DIR or ./wallboard-data)")
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .api import create_app
+    from .service import Limits
+
+    limits = Limits(max_events=args.max_events, max_body_bytes=args.max_body_mib * 1024 * 1024,
+                    write_queue=args.write_queue)
+    uvicorn.run(create_app(args.data_dir, limits), host=args.host, port=args.port,
+                log_level=args.log_level, loop="uvloop", http="httptools",
+                timeout_graceful_shutdown=5)
+    return 0
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _add_serve_command(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve", help="run the service (HTTP API, live streams) on the data directory",
+        description="Run the Wallboard service. Flags, then WALLBOARD_* environment "
+                    "variables, then defaults.")
+    serve.add_argument("--host", default=os.environ.get("WALLBOARD_HOST", "127.0.0.1"),
+                       help="address to listen on (default $WALLBOARD_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=_env_int("WALLBOARD_PORT", 8000),
+                       help="port (default $WALLBOARD_PORT or 8000)")
+    serve.add_argument("--max-events", type=int,
+                       default=_env_int("WALLBOARD_MAX_EVENTS", 10_000),
+                       help="events per request, more is 413 (default 10000)")
+    serve.add_argument("--max-body-mib", type=int, default=_env_int("WALLBOARD_MAX_BODY_MIB", 10),
+                       help="request body size in MiB, more is 413 (default 10)")
+    serve.add_argument("--write-queue", type=int, default=_env_int("WALLBOARD_WRITE_QUEUE", 64),
+                       help="batches waiting to be written; when full, 429 (default 64)")
+    serve.add_argument("--log-level", default=os.environ.get("WALLBOARD_LOG_LEVEL", "info"),
+                       choices=("critical", "error", "warning", "info", "debug"))
+    _with_data_dir(serve)
+    serve.set_defaults(run=_serve)
+
+
 def _add_admin_commands(commands: Any) -> None:
     account = commands.add_parser("account", help="manage accounts (tenants)")
     account_commands = account.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -202,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.add_argument("--sl-threshold", type=_threshold, default=60, metavar="S",
                         help="service-level threshold in seconds (default 60)")
     replay.set_defaults(run=_replay)
+    _add_serve_command(commands)
     _add_admin_commands(commands)
 
     args = parser.parse_args(argv)

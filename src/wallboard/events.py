@@ -27,6 +27,7 @@ __all__ = [
     "decode_ndjson",
     "normalize",
     "parse_timestamp",
+    "to_wire",
 ]
 
 FUTURE_BOUND_MS = 5 * 60 * 1000
@@ -277,6 +278,37 @@ _FLATTEN: dict[type[Any], Callable[[Any, int], Event]] = {
                                    _sorted_unique(e.groups)),
     GroupUpdated: lambda e, at: (at, GROUP_UPDATED, e.id, e.group, e.name, None, None),
 }
+
+
+_TYPE_OF_RANK = {**{rank: name for name, rank in CONVERSATION_RANKS.items()},
+                 OPERATOR_STATUS: "operator.status", OPERATOR_UPDATED: "operator.updated",
+                 CHANNEL_UPDATED: "channel.updated", GROUP_UPDATED: "group.updated"}
+# The wire names of a, b, c for each rank (None: not used by that type).
+_FIELDS_OF_RANK: dict[int, tuple[str, tuple[str | None, ...]]] = {
+    STARTED: ("conversation", ("channel", "group", "topic")),
+    QUEUED: ("conversation", ("group", None, None)),
+    VISITOR_MSG: ("conversation", (None, None, None)),
+    ASSIGNED: ("conversation", ("operator", "group", None)),
+    OPERATOR_MSG: ("conversation", ("operator", None, None)),
+    TOPIC: ("conversation", ("topic", None, None)),
+    VISITOR_LEFT: ("conversation", (None, None, None)),
+    CLOSED: ("conversation", ("by", None, None)),
+    OPERATOR_STATUS: ("operator", ("status", None, None)),
+    OPERATOR_UPDATED: ("operator", ("name", "groups", "max_chats")),
+    CHANNEL_UPDATED: ("channel", ("kind", "name", "groups")),
+    GROUP_UPDATED: ("group", ("name", None, None)),
+}
+
+
+def to_wire(account: str, ev: Event) -> dict[str, Any]:
+    """An event back in the wire format (``at`` as epoch milliseconds), fields set only."""
+    subject, names = _FIELDS_OF_RANK[ev[1]]
+    out: dict[str, Any] = {"id": ev[2], "type": _TYPE_OF_RANK[ev[1]], "account": account,
+                           "at": ev[0], subject: ev[3]}
+    for name, value in zip(names, ev[4:], strict=True):
+        if name is not None and value is not None:
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 # --- rejection messages ---------------------------------------------------------------------

@@ -103,11 +103,11 @@ class Operator:
         "status",
     )
 
-    def __init__(self, operator_id: str) -> None:
+    def __init__(self, operator_id: str, max_chats: int = 3) -> None:
         self.id = operator_id
         self.name: str | None = None
         self.groups: tuple[str, ...] = ()
-        self.max_chats = 3
+        self.max_chats = max_chats  # until an operator.updated event says otherwise
         self.status = "offline"
         self.stamps: dict[str, _Stamp] = {}
         self.in_work = 0  # conversations in work now, all channels (excluded kinds too)
@@ -126,8 +126,10 @@ def _newer(stamps: dict[str, _Stamp], field: str, stamp: _Stamp) -> bool:
 class Account:
     """The pure, incremental state of one account."""
 
-    def __init__(self, account_id: str, timezone: str, sl_threshold_s: float = 60) -> None:
+    def __init__(self, account_id: str, timezone: str, sl_threshold_s: float = 60,
+                 default_max_chats: int = 3) -> None:
         self.id = account_id
+        self.default_max_chats = default_max_chats
         self.calendar = Calendar(timezone)
         self._day_of = self.calendar.day_of
         self.sl_threshold_s = sl_threshold_s
@@ -377,7 +379,7 @@ class Account:
     def operator(self, operator_id: str) -> Operator:
         op = self.operators.get(operator_id)
         if op is None:
-            op = self.operators[operator_id] = Operator(operator_id)
+            op = self.operators[operator_id] = Operator(operator_id, self.default_max_chats)
             op.rows = self._operator_rows(op)
         return op
 

@@ -17,6 +17,7 @@ import hmac
 import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +38,7 @@ __all__ = [
 
 DB_NAME = "wallboard.sqlite3"
 Role = Literal["ingest", "view", "admin"]
+Result = Literal["accepted", "duplicate", "conflict"]
 ROLES: tuple[Role, ...] = ("ingest", "view", "admin")
 _TOKEN_PREFIX = "wb"
 
@@ -206,37 +208,51 @@ class Store:
 
     # -- event log ----------------------------------------------------------------------------
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction: everything inside commits together or not at all."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def append(self, account_id: str, events: Sequence[Event], received_at: int
-               ) -> list[Literal["accepted", "duplicate", "conflict"]]:
+               ) -> list[Result]:
         """Log the events of one account in one transaction; say what became of each.
 
         An id already in the log is a duplicate when its content is the same, else a
         conflict; the first version stands. The same id twice in one batch counts likewise.
         """
-        results: list[Literal["accepted", "duplicate", "conflict"]] = []
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            known = self._known_bodies(account_id, [ev[2] for ev in events])
-            rows = []
-            for ev in events:
-                body = _event_body(ev)
-                seen = known.get(ev[2])
-                if seen is not None:
-                    results.append("duplicate" if seen == body else "conflict")
-                    continue
-                known[ev[2]] = body
-                results.append("accepted")
-                conversation = ev[3] if ev[1] <= 7 else None
-                rows.append((account_id, ev[2], conversation, body, received_at))
-            db.executemany(
-                "INSERT INTO events (account, id, conversation, body, received_at)"
-                " VALUES (?, ?, ?, ?, ?)", rows)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return results
+        with self.transaction():
+            return self.append_in_transaction(account_id, events, received_at)[0]
+
+    def append_in_transaction(self, account_id: str, events: Sequence[Event], received_at: int
+                              ) -> tuple[list[Result], int]:
+        """``append`` inside a ``transaction()``; also the seq of the last event logged."""
+        results: list[Result] = []
+        known = self._known_bodies(account_id, [ev[2] for ev in events])
+        rows = []
+        for ev in events:
+            body = _event_body(ev)
+            seen = known.get(ev[2])
+            if seen is not None:
+                results.append("duplicate" if seen == body else "conflict")
+                continue
+            known[ev[2]] = body
+            results.append("accepted")
+            conversation = ev[3] if ev[1] <= 7 else None
+            rows.append((account_id, ev[2], conversation, body, received_at))
+        if not rows:
+            return results, 0
+        self._db.executemany(
+            "INSERT INTO events (account, id, conversation, body, received_at)"
+            " VALUES (?, ?, ?, ?, ?)", rows)
+        # One writer holds the transaction, so this is the seq of the batch's last event.
+        last = self._db.execute("SELECT last_insert_rowid()").fetchone()[0]
+        return results, int(last)
 
     def _known_bodies(self, account_id: str, ids: list[str]) -> dict[str, bytes]:
         known: dict[str, bytes] = {}

@@ -1,0 +1,5 @@
+"""The HTTP API (Litestar): ingest, snapshots, streams, explanations, health and metrics."""
+
+from .app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,357 @@
+"""The Litestar application: routes, authentication, limits and the service's life cycle."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Litestar, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+    SecurityScheme,
+)
+from litestar.params import Parameter
+from litestar.response import Stream
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..engine import Snapshot
+from ..engine.conversation import DONE, IN_WORK, NEW, OUTCOME_NAMES, WAITING
+from ..events import (
+    ACCOUNT_PATTERN,
+    EVENT_TYPES,
+    Event,
+    EventError,
+    decode_event,
+    decode_many,
+    to_wire,
+)
+from ..service import Busy, Hub, Limits
+from ..service.hub import LiveAccount
+from ..store import TokenInfo
+from .errors import ApiError, ErrorBody, handle_api_error, handle_http_exception
+from .metrics import Metrics
+
+__all__ = ["create_app"]
+
+Role = Literal["ingest", "view", "admin"]
+
+
+# -- response types (the OpenAPI document is generated from these) --------------------------
+
+class EventProblem(msgspec.Struct):
+    index: int
+    result: Literal["rejected", "duplicate", "conflict"]
+    id: str | None = None
+    field: str | None = None
+    message: str | None = None
+
+
+class IngestReply(msgspec.Struct):
+    accepted: int
+    duplicate: int
+    conflict: int
+    rejected: int
+    problems: list[EventProblem]
+
+
+class LoggedEvent(msgspec.Struct):
+    received_at: int
+    event: dict[str, Any]
+
+
+class Explanation(msgspec.Struct):
+    account: str
+    conversation: str
+    state: Literal["not_started", "waiting", "in_work", "closed", "final", "unknown"]
+    outcome: str | None
+    channel: str | None
+    group: str | None
+    operator: str | None
+    events: list[LoggedEvent]
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _hub(request: Request[Any, Any, Any]) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def _authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> TokenInfo:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, "unauthorized", "a bearer token is required", "Authorization",
+                       {"WWW-Authenticate": "Bearer"})
+    token = _hub(request).store.authenticate(secret.strip())
+    if token is None:
+        raise ApiError(401, "unauthorized", "the token is unknown or revoked", "Authorization",
+                       {"WWW-Authenticate": "Bearer"})
+    if token.role not in roles and token.role != "admin":
+        raise ApiError(403, "forbidden", f"a {token.role} token cannot do this")
+    return token
+
+
+def _account(request: Request[Any, Any, Any], account_id: str, roles: tuple[Role, ...]
+             ) -> LiveAccount:
+    token = _authenticate(request, roles)
+    if token.account != account_id:
+        raise ApiError(403, "forbidden", "the token belongs to another account", "account_id")
+    live = _hub(request).account(account_id)
+    if live is None:  # the token's account was deleted under it
+        raise ApiError(404, "not_found", "no such account", "account_id")
+    return live
+
+
+def _json(body: bytes, status: int = 200) -> Response[bytes]:
+    return Response(body, status_code=status, media_type="application/json")
+
+
+# -- ingest --------------------------------------------------------------------------------
+
+_EVENT_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT, required=["id", "type", "account", "at"],
+    description="An event of METRICS.md section 2; the other fields depend on its type.",
+    properties={
+        "id": Schema(type=OpenAPIType.STRING, min_length=1, max_length=128),
+        "type": Schema(type=OpenAPIType.STRING, enum=list(EVENT_TYPES)),
+        "account": Schema(type=OpenAPIType.STRING, min_length=1, max_length=64,
+                          pattern=ACCOUNT_PATTERN),
+        "at": Schema(one_of=[Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+                             Schema(type=OpenAPIType.INTEGER, minimum=0)]),
+    },
+)
+
+
+@dataclass
+class _IngestOperation(Operation):
+    """The ingest body is read raw (so one bad event cannot spoil the batch): describe it."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(required=True, content={
+            "application/json": OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.ARRAY, items=_EVENT_SCHEMA)),
+            "application/x-ndjson": OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description="One event per line")),
+        })
+
+
+@post("/api/v1/events", status_code=200, summary="Send events",
+      description="A JSON array (`application/json`) or NDJSON (`application/x-ndjson`) of "
+      "events of the token's account (ingest or admin role). The reply comes once the "
+      "accepted events are committed to the event log. A bad event never fails the others: "
+      "each one that is not accepted is listed with its index and the reason.",
+      responses={400: ResponseSpec(ErrorBody, description="Malformed body"),
+                 401: ResponseSpec(ErrorBody, description="No or bad token"),
+                 403: ResponseSpec(ErrorBody, description="Wrong role"),
+                 413: ResponseSpec(ErrorBody, description="Body or batch too large"),
+                 415: ResponseSpec(ErrorBody, description="Not JSON or NDJSON"),
+                 429: ResponseSpec(ErrorBody, description="Write queue full; see Retry-After")},
+      operation_class=_IngestOperation)
+async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
+    started = time.perf_counter()
+    data = await request.body()
+    hub = _hub(request)
+    token = _authenticate(request, ("ingest",))
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    now = hub.clock()
+    if media == "application/json":
+        try:
+            decoded = decode_many(data, now)
+        except EventError as err:
+            raise ApiError(400, "malformed", err.problem, err.field) from None
+    elif media in ("application/x-ndjson", "application/ndjson"):
+        decoded = []
+        for line in data.splitlines():
+            if line.strip():
+                try:
+                    decoded.append(decode_event(line, now))
+                except EventError as err:
+                    decoded.append(err)
+    else:
+        raise ApiError(415, "unsupported_media_type",
+                       "send application/json (an array) or application/x-ndjson",
+                       "Content-Type")
+    limit = hub.limits.max_events
+    if len(decoded) > limit:
+        raise ApiError(413, "too_many_events",
+                       f"{len(decoded)} events in one request; the limit is {limit}", "body")
+    problems: list[EventProblem] = []
+    events: list[Event] = []
+    positions: list[int] = []
+    for index, item in enumerate(decoded):
+        if isinstance(item, EventError):
+            problems.append(EventProblem(index, "rejected", None, item.field, item.problem))
+        elif item[0] != token.account:
+            problems.append(EventProblem(index, "rejected", item[1][2], "account",
+                                         f"the token belongs to account {token.account!r}"))
+        else:
+            events.append(item[1])
+            positions.append(index)
+    results = []
+    if events:
+        try:
+            results = await hub.ingest(token.account, events)
+        except Busy:
+            raise ApiError(429, "busy", "the write queue is full; retry shortly", None,
+                           {"Retry-After": "1"}) from None
+    counts = {"accepted": 0, "duplicate": 0, "conflict": 0}
+    for index, ev, result in zip(positions, events, results, strict=True):
+        counts[result] += 1
+        if result != "accepted":
+            message = ("already received" if result == "duplicate" else
+                       "this id was already used by an event with other content; the first "
+                       "version stands")
+            problems.append(EventProblem(index, result, ev[2], "id", message))
+    problems.sort(key=lambda p: p.index)
+    metrics: Metrics = request.app.state.metrics
+    for name, n in (*counts.items(), ("rejected", len(decoded) - len(events))):
+        if n:
+            metrics.events.labels(token.account, name).inc(n)
+    metrics.ingest_seconds.observe(time.perf_counter() - started)
+    return IngestReply(counts["accepted"], counts["duplicate"], counts["conflict"],
+                       len(decoded) - len(events), problems)
+
+
+# -- reads ---------------------------------------------------------------------------------
+
+_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+@get("/api/v1/accounts/{account_id:str}/snapshot", summary="The figures now",
+     description="The snapshot of METRICS.md section 6 (view or admin role). With `date`, a "
+     "past local day's counters; gauges are then null.",
+     responses={200: ResponseSpec(Snapshot, description="The snapshot"),
+                400: ResponseSpec(ErrorBody, description="Bad date"),
+                401: ResponseSpec(ErrorBody, description="No or bad token"),
+                403: ResponseSpec(ErrorBody, description="Another account's token")})
+async def get_snapshot(
+    request: Request[Any, Any, Any], account_id: str,
+    day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD")] = None,
+) -> Response[bytes]:
+    live = _account(request, account_id, ("view",))
+    ordinal = None
+    if day is not None:
+        try:
+            if not _DATE.fullmatch(day):
+                raise ValueError
+            ordinal = date.fromisoformat(day).toordinal()
+        except ValueError:
+            raise ApiError(400, "bad_date", "expected a date as YYYY-MM-DD", "date") from None
+    return _json(_hub(request).snapshot(live, ordinal))
+
+
+@get("/api/v1/accounts/{account_id:str}/stream", summary="Live snapshots (SSE)",
+     description="Server-sent events: `event: snapshot` with the snapshot as data, at once, "
+     "then on every change (at most 5 a second) and at least every 20 seconds.",
+     media_type="text/event-stream")
+async def get_stream(request: Request[Any, Any, Any], account_id: str) -> Stream:
+    live = _account(request, account_id, ("view",))
+    return Stream(live.publisher.stream(), media_type="text/event-stream",
+                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@get("/api/v1/accounts/{account_id:str}/conversations/{conversation_id:str}/events",
+     summary="Explain one conversation",
+     description="The stored events of one conversation and the state and outcome the engine "
+     "derived from them.")
+async def get_conversation(request: Request[Any, Any, Any], account_id: str,
+                           conversation_id: str) -> Explanation:
+    live = _account(request, account_id, ("view",))
+    hub = _hub(request)
+    logged = hub.store.conversation_events(account_id, conversation_id)
+    conv = live.engine.conversation(conversation_id)
+    states = {NEW: "not_started", WAITING: "waiting", IN_WORK: "in_work", DONE: "closed"}
+    if conv is not None:
+        state = states[conv.state]
+        outcome = OUTCOME_NAMES[conv.outcome] if conv.state == DONE else None
+        channel = conv.channel or None
+        group, operator = conv.group, conv.operator
+    else:
+        state = "final" if logged else "unknown"
+        outcome = channel = group = operator = None
+    return Explanation(account_id, conversation_id, state, outcome, channel, group, operator,  # type: ignore[arg-type]
+                       [LoggedEvent(at, to_wire(account_id, ev)) for at, ev in logged])
+
+
+@get("/healthz", summary="Liveness", include_in_schema=True)
+async def healthz() -> Health:
+    return Health("ok")
+
+
+@get("/readyz", summary="Readiness: 503 until recovery is done",
+     responses={503: ResponseSpec(ErrorBody, description="Still recovering")})
+async def readyz(request: Request[Any, Any, Any]) -> Health:
+    if not _hub(request).ready:
+        raise ApiError(503, "not_ready", "recovering the event log")
+    return Health("ready")
+
+
+@get("/metrics", summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+    m: Metrics = request.app.state.metrics
+    m.refresh()
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+# -- the application -----------------------------------------------------------------------
+
+def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
+    hub = Hub(data_dir, limits)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await hub.start()
+        task = _checkpoints(hub)
+        try:
+            yield
+        finally:
+            task.cancel()
+            await hub.stop()
+
+    return Litestar(
+        route_handlers=[post_events, get_snapshot, get_stream, get_conversation, healthz,
+                        readyz, metrics],
+        lifespan=[lifespan],
+        state=State({"hub": hub, "metrics": Metrics(hub)}),
+        exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
+        request_max_body_size=hub.limits.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Wallboard", version="1",
+            description="Real-time monitoring for text-channel contact centers.",
+            components=Components(security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
+        ),
+    )
+
+
+def _checkpoints(hub: Hub) -> asyncio.Task[None]:
+    async def every_interval() -> None:
+        while True:
+            await asyncio.sleep(hub.limits.checkpoint_interval_s)
+            for live in list(hub.accounts.values()):
+                hub.checkpoint(live)
+
+    return asyncio.get_running_loop().create_task(every_interval())

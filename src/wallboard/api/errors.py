@@ -1,0 +1,57 @@
+"""One error shape for every failure: ``{"error": {"code", "message", "field"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+
+__all__ = ["ApiError", "ErrorBody", "ErrorDetail", "handle_api_error", "handle_http_exception"]
+
+
+class ErrorDetail(msgspec.Struct):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(msgspec.Struct):
+    error: ErrorDetail
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = ErrorDetail(code, message, field)
+        self.headers = headers or {}
+
+
+def _response(status: int, detail: ErrorDetail, headers: dict[str, str] | None = None
+              ) -> Response[ErrorBody]:
+    return Response(ErrorBody(detail), status_code=status, headers=headers)
+
+
+def handle_api_error(_: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorBody]:
+    return _response(exc.status, exc.detail, exc.headers)
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+          429: "busy", 500: "internal_error", 503: "not_ready"}
+
+
+def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException
+                          ) -> Response[ErrorBody]:
+    """Litestar's own errors (unknown route, bad query parameter...) in our shape."""
+    status = exc.status_code
+    field = None
+    extra = exc.extra
+    if isinstance(extra, list) and extra and isinstance(extra[0], dict):
+        field = extra[0].get("key")
+    message = exc.detail if status < 500 else "internal error"
+    return _response(status, ErrorDetail(_CODES.get(status, "error"), message, field),
+                     dict(exc.headers or {}))

@@ -1,0 +1,6 @@
+"""The running service: ingest pipeline, live engines, publisher, checkpoints."""
+
+from .config import Limits
+from .hub import Busy, Hub, IngestResult
+
+__all__ = ["Busy", "Hub", "IngestResult", "Limits"]

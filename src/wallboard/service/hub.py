@@ -1,0 +1,230 @@
+"""The hub: one live engine per account, fed by a single writer that commits to the log first.
+
+Flow of a POST: the handler decodes and validates, then ``Hub.ingest`` queues the batch. The
+writer thread appends batches to the event log (one transaction for all that are waiting),
+and hands the committed results back to the event loop, which applies the accepted events to
+the account's engine in log order, wakes the publisher and answers the request. So a reply
+always means "committed", and the engine only ever sees what the log holds, in its order:
+replaying the log (each event with the time it was received) rebuilds the engine exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..engine import Account, build, encode
+from ..events import Event
+from ..store import AccountConfig, Store
+from .config import Limits
+from .publisher import Publisher
+
+__all__ = ["Busy", "Hub", "IngestResult", "LiveAccount"]
+
+log = logging.getLogger("wallboard.hub")
+
+IngestResult = Literal["accepted", "duplicate", "conflict"]
+
+
+class Busy(Exception):
+    """The write queue is full: the client should retry later."""
+
+
+@dataclass
+class LiveAccount:
+    config: AccountConfig
+    engine: Account
+    publisher: Publisher
+    applied_seq: int = 0  # the engine holds every logged event up to this one
+    checkpoint_at: float = field(default_factory=time.monotonic)
+    checkpoint_seq: int = 0
+
+
+@dataclass
+class _Batch:
+    account: str
+    events: list[Event]
+    future: asyncio.Future[list[IngestResult]]
+    received_at: int = 0
+    results: list[IngestResult] = field(default_factory=list)
+    last_seq: int = 0
+
+
+class Hub:
+    def __init__(self, data_dir: Path | str, limits: Limits | None = None,
+                 clock: Callable[[], int] | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.limits = limits or Limits()
+        self.clock = clock or (lambda: time.time_ns() // 1_000_000)
+        self.store = Store(self.data_dir)  # the event loop's connection: reads and auth
+        self.accounts: dict[str, LiveAccount] = {}
+        self.ready = False
+        self._queue: queue.Queue[_Batch | None] = queue.Queue(self.limits.write_queue)
+        self._writer: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.on_applied: list[Callable[[str, list[IngestResult], int], None]] = []
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await asyncio.to_thread(self._recover)
+        for live in self.accounts.values():
+            live.publisher.start()
+        self._writer = threading.Thread(target=self._write_loop, name="wallboard-writer",
+                                        daemon=True)
+        self._writer.start()
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        if self._writer is not None:
+            self._queue.put(None)
+            await asyncio.to_thread(self._writer.join)
+        for live in self.accounts.values():
+            await live.publisher.stop()
+            self.checkpoint(live)
+        self.store.close()
+
+    def _recover(self) -> None:
+        """Engines from their checkpoints plus the log written after them."""
+        started = time.monotonic()
+        store = Store(self.data_dir)
+        try:
+            for config in store.accounts():
+                live = self._live(config, store)
+                for seq, received_at, ev in store.read(config.id, live.applied_seq):
+                    live.engine.apply(ev, received_at)
+                    live.applied_seq = seq
+        finally:
+            store.close()
+        log.info("recovered %d accounts in %.2f s", len(self.accounts),
+                 time.monotonic() - started)
+
+    def _live(self, config: AccountConfig, store: Store) -> LiveAccount:
+        engine, seq = None, 0
+        saved = store.load_checkpoint(config.id)
+        if saved is not None:
+            try:
+                engine, seq = Account.loads(saved[1]), saved[0]
+            except Exception:  # an older program's checkpoint: the log still has everything
+                log.warning("checkpoint of %s unreadable; replaying its whole log", config.id)
+        if engine is None:
+            engine = Account(config.id, config.timezone, config.sl_threshold_s,
+                             config.default_max_chats)
+        live = LiveAccount(config, engine, Publisher(self, config.id), seq,
+                           checkpoint_seq=seq)
+        self.accounts[config.id] = live
+        return live
+
+    def account(self, account_id: str) -> LiveAccount | None:
+        """The live account, loading one created (by the CLI) since the service started."""
+        live = self.accounts.get(account_id)
+        if live is None:
+            config = self.store.account(account_id)
+            if config is not None:
+                live = self._live(config, self.store)
+                for seq, received_at, ev in self.store.read(account_id, live.applied_seq):
+                    live.engine.apply(ev, received_at)
+                    live.applied_seq = seq
+                if self.ready:
+                    live.publisher.start()
+        return live
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    async def ingest(self, account_id: str, events: list[Event]) -> list[IngestResult]:
+        """Commit the events to the log, apply them, and say what became of each."""
+        assert self._loop is not None
+        future: asyncio.Future[list[IngestResult]] = self._loop.create_future()
+        try:
+            self._queue.put_nowait(_Batch(account_id, events, future))
+        except queue.Full:
+            raise Busy from None
+        return await future
+
+    def _write_loop(self) -> None:
+        store = Store(self.data_dir)
+        assert self._loop is not None
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batches = [first]
+                # Group commit: everything already waiting goes into the same transaction.
+                while len(batches) < 256:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        self._queue.put(None)
+                        break
+                    batches.append(more)
+                self._commit(store, batches)
+        finally:
+            store.close()
+
+    def _commit(self, store: Store, batches: list[_Batch]) -> None:
+        assert self._loop is not None
+        received_at = self.clock()
+        try:
+            with store.transaction():
+                for batch in batches:
+                    batch.received_at = received_at
+                    batch.results, batch.last_seq = store.append_in_transaction(
+                        batch.account, batch.events, received_at)
+        except Exception as exc:
+            log.exception("commit failed")
+            for batch in batches:
+                self._loop.call_soon_threadsafe(_fail, batch.future, exc)
+            return
+        self._loop.call_soon_threadsafe(self._applied, batches)
+
+    def _applied(self, batches: list[_Batch]) -> None:
+        """On the event loop: committed batches go into the engines, in log order."""
+        for batch in batches:
+            live = self.account(batch.account)
+            if live is not None:
+                engine = live.engine
+                for ev, result in zip(batch.events, batch.results, strict=True):
+                    if result == "accepted":
+                        engine.apply(ev, batch.received_at)
+                if batch.last_seq:
+                    live.applied_seq = batch.last_seq
+                live.publisher.changed()
+                for hook in self.on_applied:
+                    hook(batch.account, batch.results, batch.received_at)
+            if not batch.future.done():
+                batch.future.set_result(batch.results)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def snapshot(self, live: LiveAccount, day: int | None = None) -> bytes:
+        return encode(build(live.engine, self.clock(), day))
+
+    def checkpoint(self, live: LiveAccount) -> None:
+        """Save the engine's state and the log position it holds."""
+        if live.applied_seq == live.checkpoint_seq and live.checkpoint_seq:
+            live.checkpoint_at = time.monotonic()
+            return
+        self.store.save_checkpoint(live.config.id, live.applied_seq, live.engine.dumps(),
+                                   self.clock())
+        live.checkpoint_seq = live.applied_seq
+        live.checkpoint_at = time.monotonic()
+
+
+def _fail(future: asyncio.Future[list[IngestResult]], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)

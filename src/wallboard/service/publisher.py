@@ -1,0 +1,88 @@
+"""Live snapshots for the streams of one account.
+
+Changes are coalesced: however many events arrive, a stream gets at most one snapshot per
+``push_interval_s``, and one at least every ``heartbeat_s`` so that the figures that move with
+time alone (``longest_wait_s``, the day rollover at local midnight) refresh with no traffic.
+Each snapshot is built once per push and shared by every client of the account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+__all__ = ["Publisher"]
+
+
+class Publisher:
+    def __init__(self, hub: Hub, account_id: str) -> None:
+        self._hub = hub
+        self._account_id = account_id
+        self._clients: set[asyncio.Queue[bytes]] = set()
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def changed(self) -> None:
+        self._changed.set()
+
+    def _current(self) -> bytes:
+        live = self._hub.account(self._account_id)
+        assert live is not None
+        return self._hub.snapshot(live)
+
+    async def _run(self) -> None:
+        limits = self._hub.limits
+        last = 0.0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), limits.heartbeat_s)
+            wait = last + limits.push_interval_s - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._changed.clear()
+            last = time.monotonic()
+            if self._clients:
+                self._send(self._current())
+
+    def _send(self, snapshot: bytes) -> None:
+        for client in self._clients:
+            if client.full():  # a slow client only ever needs the newest snapshot
+                client.get_nowait()
+            client.put_nowait(snapshot)
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """Server-sent events: the current snapshot at once, then every push."""
+        client: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1)
+        self._clients.add(client)
+        try:
+            yield _message(self._current())
+            while True:
+                yield _message(await client.get())
+        finally:
+            self._clients.discard(client)
+
+
+def _message(snapshot: bytes) -> bytes:
+    # A snapshot is one line of JSON (no newlines), so it is one data field.
+    return b"event: snapshot\ndata: " + snapshot + b"\n\n"
