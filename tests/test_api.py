@@ -1,0 +1,249 @@
+"""The HTTP API against a real server process on 127.0.0.1 and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server import Server, cli, create_account, token
+from wallboard.events import parse_timestamp
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    data = tmp_path_factory.mktemp("api") / "data"
+    create_account(data, "acme")
+    create_account(data, "beta", "UTC")
+    create_account(data, "solo", "UTC")  # only test_snapshot_is_the_bytes_replay_prints posts here
+    tokens = {(a, r): token(data, a, r) for a in ("acme", "beta", "solo")
+              for r in ("ingest", "view", "admin")}
+    server = Server(data).start()
+    try:
+        yield {"server": server, "tokens": tokens, "data": data}
+    finally:
+        server.stop()
+
+
+def now_iso(offset_s: float = 0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + offset_s)) + "Z"
+
+
+_n = iter(range(10**9))
+
+
+def event(account: str = "acme", **fields: Any) -> dict[str, Any]:
+    base = {"id": f"t{next(_n)}", "type": "conversation.started", "account": account,
+            "at": now_iso(-30), "conversation": f"c{next(_n)}", "channel": "web"}
+    return {**base, **fields}
+
+
+def post(world: dict[str, Any], body: Any, secret: str | None = None,
+         content_type: str = "application/json") -> httpx.Response:
+    secret = secret or world["tokens"]["acme", "ingest"]
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    with world["server"].client(secret) as client:
+        return client.post("/api/v1/events", content=raw,
+                           headers={"Content-Type": content_type})
+
+
+def snapshot(world: dict[str, Any], account: str = "acme", **params: str) -> dict[str, Any]:
+    with world["server"].client(world["tokens"][account, "view"]) as client:
+        reply = client.get(f"/api/v1/accounts/{account}/snapshot", params=params)
+    assert reply.status_code == 200, reply.text
+    result: dict[str, Any] = reply.json()
+    return result
+
+
+def test_posted_events_are_in_the_snapshot(world: dict[str, Any]) -> None:
+    before = snapshot(world)["total"]["arrived"]
+    reply = post(world, [event(), event()])
+    assert reply.status_code == 200
+    assert reply.json() == {"accepted": 2, "duplicate": 0, "conflict": 0, "rejected": 0,
+                            "problems": []}
+    assert snapshot(world)["total"]["arrived"] == before + 2
+
+
+def test_ndjson_is_accepted(world: dict[str, Any]) -> None:
+    lines = b"\n".join(json.dumps(event()).encode() for _ in range(3)) + b"\n\n"
+    reply = post(world, lines, content_type="application/x-ndjson")
+    assert reply.json()["accepted"] == 3
+
+
+def test_snapshot_is_the_bytes_replay_prints(world: dict[str, Any], tmp_path: Path) -> None:
+    events = [event(account="solo", group="g1", topic="Оплата"),
+              event(account="solo", type="operator.status", operator="op", status="available")]
+    post(world, events, world["tokens"]["solo", "ingest"])
+    with world["server"].client(world["tokens"]["solo", "view"]) as client:
+        raw = client.get("/api/v1/accounts/solo/snapshot").content
+    file = tmp_path / "solo.ndjson"
+    file.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
+    as_of = json.loads(raw)["as_of"]
+    replayed = subprocess.run(
+        [sys.executable, "-m", "wallboard.cli", "replay", str(file), "--account", "solo",
+         "--timezone", "UTC", "--now", as_of], capture_output=True, check=True).stdout
+    assert json.loads(raw)["total"]["arrived"] == 1
+    assert replayed == raw + b"\n"
+
+
+def test_bad_events_never_fail_the_good_ones(world: dict[str, Any]) -> None:
+    good = event()
+    batch = [good, event(at="2026-11-26T10:00:00"), event(by="x", type="conversation.closed"),
+             event(type="nope"), event(at=now_iso(3600)), event(account="beta"), {"id": 5},
+             [1, 2], good, {**good, "channel": "tg"}]
+    reply = post(world, batch).json()
+    assert (reply["accepted"], reply["duplicate"], reply["conflict"], reply["rejected"]) == \
+        (1, 1, 1, 7)
+    problems = {p["index"]: (p["result"], p["field"], p["message"]) for p in reply["problems"]}
+    assert problems == {
+        1: ("rejected", "at", "timestamp has no UTC offset"),
+        2: ("rejected", "by", "expected one of visitor, operator, system"),
+        3: ("rejected", "type", problems[3][2]),
+        4: ("rejected", "at", "more than 5 minutes ahead of the receiver's clock"),
+        5: ("rejected", "account", "the token belongs to account 'acme'"),
+        6: ("rejected", "type", "required field is missing"),
+        7: ("rejected", "event", "expected a JSON object, got an array"),
+        8: ("duplicate", "id", "already received"),
+        9: ("conflict", "id", problems[9][2]),
+    }
+    assert problems[3][2].startswith("expected one of conversation.started, ")
+
+
+@pytest.mark.parametrize(("body", "content_type", "status", "field"), [
+    (b"[{not json", "application/json", 400, "body"),
+    (b'{"id": "x"}', "application/json", 400, "body"),
+    (b"[]", "text/plain", 415, "Content-Type"),
+])
+def test_malformed_requests(world: dict[str, Any], body: bytes, content_type: str,
+                            status: int, field: str) -> None:
+    before = snapshot(world)
+    reply = post(world, body, content_type=content_type)
+    assert reply.status_code == status
+    error = reply.json()["error"]
+    assert error["field"] == field and error["code"] and error["message"]
+    assert snapshot(world)["total"]["arrived"] == before["total"]["arrived"]
+
+
+def test_limits_answer_413(world: dict[str, Any]) -> None:
+    before = snapshot(world)["total"]["arrived"]
+    too_many = post(world, [event() for _ in range(10_001)])
+    assert too_many.status_code == 413 and too_many.json()["error"]["field"] == "body"
+    huge = post(world, b"[" + b" " * (11 * 1024 * 1024) + b"]")
+    assert huge.status_code == 413 and "error" in huge.json()
+    assert snapshot(world)["total"]["arrived"] == before
+
+
+def test_tokens_and_roles(world: dict[str, Any]) -> None:
+    server, tokens = world["server"], world["tokens"]
+    routes = ["/api/v1/accounts/{a}/snapshot", "/api/v1/accounts/{a}/conversations/x/events"]
+    with server.client() as anonymous:
+        assert anonymous.get(routes[0].format(a="acme")).status_code == 401
+        assert anonymous.post("/api/v1/events", content=b"[]").status_code == 401
+    with server.client("wb_nope_nope") as bad:
+        assert bad.get(routes[0].format(a="acme")).status_code == 401
+    # Account A's tokens can neither read nor write account B, whatever the role.
+    for role in ("ingest", "view", "admin"):
+        with server.client(tokens["acme", role]) as client:
+            for route in routes:
+                assert client.get(route.format(a="beta")).status_code == 403
+            stream = client.get("/api/v1/accounts/beta/stream")
+            assert stream.status_code == 403
+    assert post(world, [event(account="beta")], tokens["acme", "admin"]).json()["rejected"] == 1
+    # A view token cannot ingest; an ingest token cannot read.
+    assert post(world, [event()], tokens["acme", "view"]).status_code == 403
+    with server.client(tokens["acme", "ingest"]) as client:
+        assert client.get(routes[0].format(a="acme")).status_code == 403
+
+
+def test_a_revoked_token_stops_at_once(world: dict[str, Any]) -> None:
+    secret = token(world["data"], "acme", "ingest")
+    assert post(world, [event()], secret).status_code == 200
+    cli(world["data"], "token", "revoke", secret.split("_")[1])  # another process, meanwhile
+    assert post(world, [event()], secret).status_code == 401
+
+
+def test_past_day_and_bad_date(world: dict[str, Any]) -> None:
+    past = snapshot(world, date="2026-01-01")
+    assert past["date"] == "2026-01-01" and past["total"]["in_queue"] is None
+    with world["server"].client(world["tokens"]["acme", "view"]) as client:
+        reply = client.get("/api/v1/accounts/acme/snapshot", params={"date": "yesterday"})
+    assert reply.status_code == 400 and reply.json()["error"]["field"] == "date"
+
+
+def test_conversation_explanation(world: dict[str, Any]) -> None:
+    started = event(conversation="explain-me")
+    post(world, [started, event(type="conversation.closed", conversation="explain-me",
+                                by="visitor", at=now_iso(-25))])
+    with world["server"].client(world["tokens"]["acme", "view"]) as client:
+        reply = client.get("/api/v1/accounts/acme/conversations/explain-me/events").json()
+    assert reply["state"] == "closed" and reply["outcome"] == "canceled"
+    assert [e["event"]["type"] for e in reply["events"]] == ["conversation.started",
+                                                            "conversation.closed"]
+    assert reply["events"][0]["event"]["at"] == parse_timestamp(started["at"])
+
+
+def test_health_metrics_and_openapi(world: dict[str, Any]) -> None:
+    with world["server"].client() as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/readyz").status_code == 200
+        text = client.get("/metrics").text
+        assert 'wallboard_events_total{account="acme",result="accepted"}' in text
+        for name in ("wallboard_ingest_seconds_bucket", "wallboard_write_queue_depth",
+                     "wallboard_sse_clients", "wallboard_checkpoint_age_seconds"):
+            assert name in text
+        spec = client.get("/schema/openapi.json").json()
+        assert {"/api/v1/events", "/api/v1/accounts/{account_id}/snapshot",
+                "/api/v1/accounts/{account_id}/stream", "/healthz", "/readyz",
+                "/metrics"} <= set(spec["paths"])
+        body = spec["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]
+        assert set(body) == {"application/json", "application/x-ndjson"}
+
+
+def snapshots(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    """The snapshots of a server-sent event stream, as they come."""
+    kind = None
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: ") and kind == "snapshot":
+            yield json.loads(line[6:])
+
+
+def test_stream_pushes_changes_and_heartbeats(world: dict[str, Any]) -> None:
+    server = world["server"]
+    with server.client(world["tokens"]["acme", "view"]) as client, \
+            client.stream("GET", "/api/v1/accounts/acme/stream") as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        stream = snapshots(response)
+        first = next(stream)
+        assert first["account"] == "acme"
+        assert first["total"]["arrived"] == snapshot(world)["total"]["arrived"]
+        posted = time.monotonic()
+        post(world, [event()])
+        pushed = next(stream)
+        assert time.monotonic() - posted < 2
+        assert pushed["total"]["arrived"] == first["total"]["arrived"] + 1
+        # No traffic now: a snapshot still comes within 20 seconds.
+        quiet = time.monotonic()
+        beat = next(stream)
+        assert time.monotonic() - quiet <= 21
+        assert beat["total"]["arrived"] == pushed["total"]["arrived"]
+        assert parse_timestamp(beat["as_of"]) > parse_timestamp(pushed["as_of"])
+
+
+def test_a_reconnecting_client_gets_the_current_snapshot_first(world: dict[str, Any]) -> None:
+    server = world["server"]
+    with server.client(world["tokens"]["acme", "view"]) as client:
+        with client.stream("GET", "/api/v1/accounts/acme/stream") as response:
+            before = next(snapshots(response))
+        post(world, [event(), event()])
+        with client.stream("GET", "/api/v1/accounts/acme/stream") as response:
+            again = next(snapshots(response))
+    assert again["total"]["arrived"] == before["total"]["arrived"] + 2
