@@ -163,7 +163,7 @@ class _IngestOperation(Operation):
       "accepted events are committed to the event log. A bad event never fails the others: "
       "each one that is not accepted is listed with its index and the reason.",
       responses={400: ResponseSpec(ErrorBody, description="Malformed body"),
-                 401: ResponseSpec(ErrorBody, description="No or bad token"),
+                 401: ResponseSpec(ErrorBody, description="No, unknown or revoked token"),
                  403: ResponseSpec(ErrorBody, description="Wrong role"),
                  413: ResponseSpec(ErrorBody, description="Body or batch too large"),
                  415: ResponseSpec(ErrorBody, description="Not JSON or NDJSON"),
@@ -236,6 +236,12 @@ async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
 
 # -- reads ---------------------------------------------------------------------------------
 
+_AUTH_ERRORS = {
+    401: ResponseSpec(ErrorBody, description="No, unknown or revoked token"),
+    403: ResponseSpec(ErrorBody, description="A token of another account or role"),
+    404: ResponseSpec(ErrorBody, description="No such account"),
+}
+
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
@@ -243,9 +249,7 @@ _DATE = re.compile(r"\d{4}-\d\d-\d\d")
      description="The snapshot of METRICS.md section 6 (view or admin role). With `date`, a "
      "past local day's counters; gauges are then null.",
      responses={200: ResponseSpec(Snapshot, description="The snapshot"),
-                400: ResponseSpec(ErrorBody, description="Bad date"),
-                401: ResponseSpec(ErrorBody, description="No or bad token"),
-                403: ResponseSpec(ErrorBody, description="Another account's token")})
+                400: ResponseSpec(ErrorBody, description="Bad date"), **_AUTH_ERRORS})
 async def get_snapshot(
     request: Request[Any, Any, Any], account_id: str,
     day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD")] = None,
@@ -265,7 +269,7 @@ async def get_snapshot(
 @get("/api/v1/accounts/{account_id:str}/stream", summary="Live snapshots (SSE)",
      description="Server-sent events: `event: snapshot` with the snapshot as data, at once, "
      "then on every change (at most 5 a second) and at least every 20 seconds.",
-     media_type="text/event-stream")
+     media_type="text/event-stream", responses=_AUTH_ERRORS)
 async def get_stream(request: Request[Any, Any, Any], account_id: str) -> Stream:
     live = _account(request, account_id, ("view",))
     return Stream(live.publisher.stream(), media_type="text/event-stream",
@@ -275,7 +279,7 @@ async def get_stream(request: Request[Any, Any, Any], account_id: str) -> Stream
 @get("/api/v1/accounts/{account_id:str}/conversations/{conversation_id:str}/events",
      summary="Explain one conversation",
      description="The stored events of one conversation and the state and outcome the engine "
-     "derived from them.")
+     "derived from them.", responses=_AUTH_ERRORS)
 async def get_conversation(request: Request[Any, Any, Any], account_id: str,
                            conversation_id: str) -> Explanation:
     live = _account(request, account_id, ("view",))
@@ -295,12 +299,12 @@ async def get_conversation(request: Request[Any, Any, Any], account_id: str,
                        [LoggedEvent(at, to_wire(account_id, ev)) for at, ev in logged])
 
 
-@get("/healthz", summary="Liveness", include_in_schema=True)
+@get("/healthz", summary="Liveness", security=[])
 async def healthz() -> Health:
     return Health("ok")
 
 
-@get("/readyz", summary="Readiness: 503 until recovery is done",
+@get("/readyz", summary="Readiness: 503 until recovery is done", security=[],
      responses={503: ResponseSpec(ErrorBody, description="Still recovering")})
 async def readyz(request: Request[Any, Any, Any]) -> Health:
     if not _hub(request).ready:
@@ -308,7 +312,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Health:
     return Health("ready")
 
 
-@get("/metrics", summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST)
+@get("/metrics", summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST, security=[])
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     m: Metrics = request.app.state.metrics
     m.refresh()
