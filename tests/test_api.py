@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,3 +248,37 @@ def test_a_reconnecting_client_gets_the_current_snapshot_first(world: dict[str, 
         with client.stream("GET", "/api/v1/accounts/acme/stream") as response:
             again = next(snapshots(response))
     assert again["total"]["arrived"] == before["total"]["arrived"] + 2
+
+
+def test_a_full_write_queue_answers_429_and_loses_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    create_account(data, "acme")
+    secret = token(data, "acme", "ingest")
+    server = Server(data, "--write-queue", "1").start()
+    statuses: list[int] = []
+    retry_after: list[str | None] = []
+    accepted = 0
+
+    def send(k: int) -> None:
+        nonlocal accepted
+        batch = [event(id=f"q{k}-{i}", conversation=f"q{k}-{i}") for i in range(4000)]
+        with server.client(secret) as client:
+            reply = client.post("/api/v1/events", json=batch)
+        statuses.append(reply.status_code)
+        retry_after.append(reply.headers.get("retry-after"))
+        if reply.status_code == 200:
+            accepted += reply.json()["accepted"]
+
+    try:
+        threads = [threading.Thread(target=send, args=(k,)) for k in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        with server.client(token(data, "acme", "view")) as client:
+            arrived = client.get("/api/v1/accounts/acme/snapshot").json()["total"]["arrived"]
+    finally:
+        server.stop()
+    assert 429 in statuses and 200 in statuses, statuses
+    assert all(r == "1" for s, r in zip(statuses, retry_after, strict=True) if s == 429)
+    assert arrived == accepted == 4000 * statuses.count(200)
