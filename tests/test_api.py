@@ -282,3 +282,30 @@ def test_a_full_write_queue_answers_429_and_loses_nothing(tmp_path: Path) -> Non
     assert 429 in statuses and 200 in statuses, statuses
     assert all(r == "1" for s, r in zip(statuses, retry_after, strict=True) if s == 429)
     assert arrived == accepted == 4000 * statuses.count(200)
+
+
+def test_admin_api_manages_the_accounts_tokens(world: dict[str, Any]) -> None:
+    server, tokens = world["server"], world["tokens"]
+    with server.client(tokens["acme", "admin"]) as admin:
+        created = admin.post("/api/v1/accounts/acme/tokens", json={"role": "ingest"})
+        assert created.status_code == 201
+        new = created.json()
+        assert new["token"]["role"] == "ingest" and new["secret"].startswith("wb_")
+        assert post(world, [event()], new["secret"]).status_code == 200
+        listed = admin.get("/api/v1/accounts/acme/tokens").json()
+        assert new["token"]["id"] in {t["id"] for t in listed}
+        assert all("secret" not in t for t in listed)
+        assert admin.post("/api/v1/accounts/acme/tokens", json={"role": "root"}).status_code \
+            == 400
+        revoked = admin.delete(f"/api/v1/accounts/acme/tokens/{new['token']['id']}")
+        assert revoked.status_code == 204
+        assert post(world, [event()], new["secret"]).status_code == 401
+        assert admin.delete(f"/api/v1/accounts/acme/tokens/{new['token']['id']}").status_code \
+            == 404
+        # Another account's tokens are out of reach.
+        assert admin.get("/api/v1/accounts/beta/tokens").status_code == 403
+        assert admin.post("/api/v1/accounts/beta/tokens", json={"role": "view"}).status_code \
+            == 403
+    for role in ("ingest", "view"):
+        with server.client(tokens["acme", role]) as client:
+            assert client.get("/api/v1/accounts/acme/tokens").status_code == 403

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
@@ -299,6 +299,44 @@ async def get_conversation(request: Request[Any, Any, Any], account_id: str,
                        [LoggedEvent(at, to_wire(account_id, ev)) for at, ev in logged])
 
 
+# -- tokens (admin) ------------------------------------------------------------------------
+
+class NewToken(msgspec.Struct):
+    role: Role
+
+
+class CreatedToken(msgspec.Struct):
+    token: TokenInfo
+    secret: str  # shown once: only its hash is stored
+
+
+@post("/api/v1/accounts/{account_id:str}/tokens", summary="Create a token (admin)",
+      status_code=201, responses={400: ResponseSpec(ErrorBody, description="Bad role"),
+                                  **_AUTH_ERRORS})
+async def create_token(request: Request[Any, Any, Any], account_id: str, data: NewToken
+                       ) -> CreatedToken:
+    _account(request, account_id, ("admin",))
+    info, secret = _hub(request).store.create_token(account_id, data.role, _hub(request).clock())
+    return CreatedToken(info, secret)
+
+
+@get("/api/v1/accounts/{account_id:str}/tokens", summary="List the tokens (admin)",
+     responses=_AUTH_ERRORS)
+async def list_tokens(request: Request[Any, Any, Any], account_id: str) -> list[TokenInfo]:
+    _account(request, account_id, ("admin",))
+    return _hub(request).store.tokens(account_id)
+
+
+@delete("/api/v1/accounts/{account_id:str}/tokens/{token_id:str}",
+        summary="Revoke a token at once (admin)", status_code=204, responses=_AUTH_ERRORS)
+async def revoke_token(request: Request[Any, Any, Any], account_id: str, token_id: str) -> None:
+    _account(request, account_id, ("admin",))
+    hub = _hub(request)
+    if not any(t.id == token_id and t.revoked_at is None for t in hub.store.tokens(account_id)):
+        raise ApiError(404, "not_found", "no live token with this id in the account", "token_id")
+    hub.store.revoke_token(token_id, hub.clock())
+
+
 @get("/healthz", summary="Liveness", security=[])
 async def healthz() -> Health:
     return Health("ok")
@@ -335,8 +373,8 @@ def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
             await hub.stop()
 
     return Litestar(
-        route_handlers=[post_events, get_snapshot, get_stream, get_conversation, healthz,
-                        readyz, metrics],
+        route_handlers=[post_events, get_snapshot, get_stream, get_conversation, create_token,
+                        list_tokens, revoke_token, healthz, readyz, metrics],
         lifespan=[lifespan],
         state=State({"hub": hub, "metrics": Metrics(hub)}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
