@@ -188,6 +188,17 @@ def parse_timestamp(value: int | str) -> int:
         if not 0 <= value < _MAX_MS:
             raise EventError("at", "epoch milliseconds out of range (1970..9999)")
         return value
+    return _parse_text(value)
+
+
+# The seconds and the millisecond fraction of the usual shape, read by a dict lookup: much
+# cheaper than int(), and a key that is not there (a non-ASCII digit, second 60...) sends the
+# value to the full parser, which is the check the lookup replaces.
+_SECOND_MS = {f"{s:02d}": s * 1000 for s in range(60)}
+_FRACTION_MS = {f"{f:03d}": f for f in range(1000)}
+
+
+def _parse_text(value: str) -> int:
     # Fast path for the usual shape, YYYY-MM-DDTHH:MM:SS[.fff]Z or ...+HH:MM: events come in
     # bursts within the same minute, so the minute (checked once by the full parser) is cached
     # and only the seconds and the fraction are read here. Anything unusual, and every error,
@@ -199,11 +210,20 @@ def parse_timestamp(value: int | str) -> int:
         end = n - 6
     else:
         return _parse_rfc3339(value)
-    seconds, fraction = value[17:19], value[20:end]
-    if (value[16] != ":" or not (seconds.isdigit() and seconds.isascii()) or seconds >= "60"
-            or (end > 19 and (value[19] != "." or not fraction.isdigit()
-                              or not fraction.isascii()))):
+    second_ms = _SECOND_MS.get(value[17:19])
+    if second_ms is None or value[16] != ":":
         return _parse_rfc3339(value)
+    if end == 23 and value[19] == ".":  # milliseconds, the usual fraction
+        fraction_ms = _FRACTION_MS.get(value[20:23])
+        if fraction_ms is None:
+            return _parse_rfc3339(value)
+    elif end == 19:
+        fraction_ms = 0
+    else:
+        fraction = value[20:end]
+        if value[19] != "." or not fraction.isdigit() or not fraction.isascii():
+            return _parse_rfc3339(value)
+        fraction_ms = int((fraction + "00")[:3])
     key = value[:16] + value[end:]
     minute = _MINUTES.get(key)
     if minute is None:
@@ -211,7 +231,7 @@ def parse_timestamp(value: int | str) -> int:
         if len(_MINUTES) >= 4096:
             _MINUTES.clear()
         _MINUTES[key] = minute
-    ms = minute + int(seconds) * 1000 + (int((fraction + "00")[:3]) if fraction else 0)
+    ms = minute + second_ms + fraction_ms
     return ms if ms < _MAX_MS else _parse_rfc3339(value)
 
 
@@ -250,7 +270,9 @@ def _sorted_unique(items: list[str] | None) -> tuple[str, ...] | None:
 def normalize(ev: WireEvent, received_ms: int) -> Event:
     """Check what msgspec cannot (the timestamp) and flatten the event into the engine's tuple."""
     at = ev.at
-    if type(at) is not int or not 0 <= at < _MAX_MS:  # epoch ms in range needs no parsing
+    if isinstance(at, str):  # msgspec gives an int or a str
+        at = _parse_text(at)
+    elif not 0 <= at < _MAX_MS:  # epoch ms in range needs no parsing
         at = parse_timestamp(at)
     if at > received_ms + FUTURE_BOUND_MS:
         raise EventError("at", "more than 5 minutes ahead of the receiver's clock")

@@ -432,12 +432,16 @@ class Account:
     # -- operators' availability and slots ----------------------------------------------------
 
     def _serves(self, op: Operator, groups: tuple[str, ...]) -> bool:
-        return not groups or any(g in op.groups for g in groups)
+        return not groups or not set(op.groups).isdisjoint(groups)
 
     def _operator_rows(self, op: Operator) -> list[Row]:
         rows = [self.total]
         rows.extend(self.group(g).row for g in op.groups)
-        rows.extend(c.row for c in self.channels.values() if self._serves(op, c.groups))
+        # The operator's groups as a set once, not once per channel: configuring hundreds of
+        # operators walks every channel for each.
+        mine = set(op.groups)
+        rows.extend(c.row for c in self.channels.values()
+                    if not c.groups or not mine.isdisjoint(c.groups))
         return rows
 
     def _rebind_channel(self, channel: Channel, old_groups: tuple[str, ...] | None) -> None:
