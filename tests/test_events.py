@@ -754,3 +754,12 @@ def test_fast_and_full_timestamp_parsers_agree(
             return str(err)
 
     assert outcome(parse_timestamp) == outcome(_parse_rfc3339)
+
+
+@pytest.mark.parametrize("account", ["acme\n", "\nacme", "ac\tme", "acme "])
+def test_account_with_whitespace_anywhere_is_rejected(account: str) -> None:
+    raw = json.dumps({"id": "e1", "type": "group.updated", "account": account, "at": AT_MS,
+                      "group": "g"})
+    with pytest.raises(EventError) as err:
+        decode_event(raw, RECEIVED)
+    assert err.value.field == "account"
