@@ -47,13 +47,19 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir.parent / f"server-{self.port}.log"
 
-    def start(self, timeout: float = 60) -> Server:
+    def spawn(self) -> Server:
+        """Start the process without waiting for it to be ready."""
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "wallboard.cli", "serve", "--host", "127.0.0.1",
                  "--port", str(self.port), "--data-dir", str(self.data_dir),
                  "--log-level", "warning", *self.extra],
                 stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        return self
+
+    def start(self, timeout: float = 60) -> Server:
+        self.spawn()
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -121,3 +121,49 @@ def test_kill_9_mid_stream_then_resend_gives_the_replay(tmp_path: Path) -> None:
         server.stop()
     assert again["total"] == {**json.loads(live)["total"],
                               "longest_wait_s": again["total"]["longest_wait_s"]}
+
+
+def test_recovery_is_visible_then_ready_with_the_same_figures(tmp_path: Path) -> None:
+    from wallboard.events import decode_event
+    from wallboard.store import Store
+
+    data = tmp_path / "data"
+    create_account(data, "acme")
+    view = token(data, "acme", "view")
+    now = int(time.time() * 1000)
+    store = Store(data)
+    # Enough logged events (and no checkpoint) that recovery takes a noticeable moment.
+    for chunk in range(40):
+        events = [decode_event(json.dumps({
+            "id": f"e{chunk}-{i}", "type": "conversation.started", "account": "acme",
+            "at": now - 100_000 + i, "conversation": f"c{chunk}-{i}", "channel": f"ch{i % 7}",
+        }), now)[1] for i in range(5000)]
+        store.append("acme", events, now)
+    store.close()
+
+    server = Server(data).spawn()
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                ready = httpx.get(f"{server.url}/readyz", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.01)
+                continue
+            seen.add(ready.status_code)
+            if ready.status_code == 503:
+                assert httpx.get(f"{server.url}/healthz").status_code == 200
+                with server.client(view) as client:
+                    early = client.get("/api/v1/accounts/acme/snapshot")
+                # Ready by now, or told to come back.
+                assert early.status_code == 200 or (
+                    early.status_code == 503 and early.headers["retry-after"] == "1")
+            if ready.status_code == 200:
+                break
+        with server.client(view) as client:
+            total = client.get("/api/v1/accounts/acme/snapshot").json()["total"]
+    finally:
+        server.stop()
+    assert seen == {503, 200}
+    assert total["arrived"] == total["in_queue"] == 200_000

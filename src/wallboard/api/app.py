@@ -42,7 +42,7 @@ from ..events import (
     decode_many,
     to_wire,
 )
-from ..service import Busy, Hub, Limits
+from ..service import Busy, Hub, Limits, NotReady
 from ..service.hub import LiveAccount
 from ..store import TokenInfo
 from .errors import ApiError, ErrorBody, handle_api_error, handle_http_exception
@@ -99,6 +99,9 @@ def _hub(request: Request[Any, Any, Any]) -> Hub:
 
 
 def _authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> TokenInfo:
+    if not _hub(request).ready:
+        raise ApiError(503, "not_ready", "recovering the event log; retry shortly", None,
+                       {"Retry-After": "1"})
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
@@ -215,6 +218,9 @@ async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
             results = await hub.ingest(token.account, events)
         except Busy:
             raise ApiError(429, "busy", "the write queue is full; retry shortly", None,
+                           {"Retry-After": "1"}) from None
+        except NotReady:
+            raise ApiError(503, "not_ready", "shutting down or recovering; retry shortly", None,
                            {"Retry-After": "1"}) from None
     counts = {"accepted": 0, "duplicate": 0, "conflict": 0}
     for index, ev, result in zip(positions, events, results, strict=True):
@@ -390,10 +396,11 @@ def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
 
 
 def _checkpoints(hub: Hub) -> asyncio.Task[None]:
-    async def every_interval() -> None:
+    async def tick() -> None:
         while True:
-            await asyncio.sleep(hub.limits.checkpoint_interval_s)
+            await asyncio.sleep(1)
             for live in list(hub.accounts.values()):
-                hub.checkpoint(live)
+                if hub.checkpoint_due(live):
+                    hub.checkpoint(live)
 
-    return asyncio.get_running_loop().create_task(every_interval())
+    return asyncio.get_running_loop().create_task(tick())

@@ -14,3 +14,4 @@ class Limits(msgspec.Struct, frozen=True):
     push_interval_s: float = 0.2  # at most 5 snapshots a second per account on a stream
     heartbeat_s: float = 20.0  # a snapshot at least this often, even with no traffic
     checkpoint_interval_s: float = 60.0  # engine state saved this often (and on shutdown)
+    checkpoint_events: int = 300_000  # ... or after this many events, whichever comes first

@@ -37,6 +37,10 @@ class Busy(Exception):
     """The write queue is full: the client should retry later."""
 
 
+class NotReady(Exception):
+    """Still recovering the engines from the log."""
+
+
 @dataclass
 class LiveAccount:
     config: AccountConfig
@@ -45,6 +49,14 @@ class LiveAccount:
     applied_seq: int = 0  # the engine holds every logged event up to this one
     checkpoint_at: float = field(default_factory=time.monotonic)
     checkpoint_seq: int = 0
+
+
+@dataclass
+class _Checkpoint:
+    account: str
+    seq: int
+    state: bytes
+    written_at: int
 
 
 @dataclass
@@ -66,7 +78,10 @@ class Hub:
         self.store = Store(self.data_dir)  # the event loop's connection: reads and auth
         self.accounts: dict[str, LiveAccount] = {}
         self.ready = False
-        self._queue: queue.Queue[_Batch | None] = queue.Queue(self.limits.write_queue)
+        # Batches and checkpoints for the writer; None asks it to stop.
+        self._queue: queue.Queue[_Batch | _Checkpoint | None] = queue.Queue(
+            self.limits.write_queue)
+        self._recovery: asyncio.Task[None] | None = None
         self._writer: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.on_applied: list[Callable[[str, list[IngestResult], int], None]] = []
@@ -74,7 +89,11 @@ class Hub:
     # -- life cycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Start serving at once; the engines recover in the background (``ready`` after)."""
         self._loop = asyncio.get_running_loop()
+        self._recovery = self._loop.create_task(self._recover_then_serve())
+
+    async def _recover_then_serve(self) -> None:
         await asyncio.to_thread(self._recover)
         for live in self.accounts.values():
             live.publisher.start()
@@ -84,13 +103,18 @@ class Hub:
         self.ready = True
 
     async def stop(self) -> None:
-        self.ready = False
+        """Stop writing, then checkpoint every engine (a clean restart replays nothing)."""
+        was_ready, self.ready = self.ready, False
+        if self._recovery is not None and not self._recovery.done():
+            await asyncio.wait([self._recovery])  # a thread cannot be interrupted: let it end
         if self._writer is not None:
             self._queue.put(None)
             await asyncio.to_thread(self._writer.join)
         for live in self.accounts.values():
             await live.publisher.stop()
-            self.checkpoint(live)
+            if was_ready or self._writer is not None:
+                self.store.save_checkpoint(live.config.id, live.applied_seq,
+                                           live.engine.dumps(), self.clock())
         self.store.close()
 
     def _recover(self) -> None:
@@ -145,7 +169,8 @@ class Hub:
 
     async def ingest(self, account_id: str, events: list[Event]) -> list[IngestResult]:
         """Commit the events to the log, apply them, and say what became of each."""
-        assert self._loop is not None
+        if not self.ready or self._loop is None:
+            raise NotReady
         future: asyncio.Future[list[IngestResult]] = self._loop.create_future()
         try:
             self._queue.put_nowait(_Batch(account_id, events, future))
@@ -155,24 +180,28 @@ class Hub:
 
     def _write_loop(self) -> None:
         store = Store(self.data_dir)
-        assert self._loop is not None
         try:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batches = [first]
-                # Group commit: everything already waiting goes into the same transaction.
+            item = self._queue.get()
+            while item is not None:
+                if isinstance(item, _Checkpoint):
+                    store.save_checkpoint(item.account, item.seq, item.state, item.written_at)
+                    item = self._queue.get()
+                    continue
+                # Group commit: every batch already waiting goes into the same transaction;
+                # a checkpoint or a stop waits for it.
+                batches, after = [item], None
                 while len(batches) < 256:
                     try:
-                        more = self._queue.get_nowait()
+                        waiting = self._queue.get_nowait()
                     except queue.Empty:
                         break
-                    if more is None:
-                        self._queue.put(None)
+                    if isinstance(waiting, _Batch):
+                        batches.append(waiting)
+                    else:
+                        after = (waiting,)
                         break
-                    batches.append(more)
                 self._commit(store, batches)
+                item = after[0] if after is not None else self._queue.get()
         finally:
             store.close()
 
@@ -214,15 +243,29 @@ class Hub:
     def snapshot(self, live: LiveAccount, day: int | None = None) -> bytes:
         return encode(build(live.engine, self.clock(), day))
 
-    def checkpoint(self, live: LiveAccount) -> None:
-        """Save the engine's state and the log position it holds."""
-        if live.applied_seq == live.checkpoint_seq and live.checkpoint_seq:
-            live.checkpoint_at = time.monotonic()
-            return
-        self.store.save_checkpoint(live.config.id, live.applied_seq, live.engine.dumps(),
-                                   self.clock())
+    def checkpoint_due(self, live: LiveAccount) -> bool:
+        behind = live.applied_seq - live.checkpoint_seq
+        if behind <= 0:
+            return False
+        return (behind >= self.limits.checkpoint_events
+                or time.monotonic() - live.checkpoint_at >= self.limits.checkpoint_interval_s)
+
+    def checkpoint(self, live: LiveAccount) -> bool:
+        """Hand the engine's state and the log position it holds to the writer to save.
+
+        Pickling happens here, on the event loop, where the engine is consistent (about
+        0.1 s for a million-event day); the write itself is the writer's, off the loop.
+        """
+        if not self.ready:
+            return False
+        item = _Checkpoint(live.config.id, live.applied_seq, live.engine.dumps(), self.clock())
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            return False  # busy: try again at the next tick
         live.checkpoint_seq = live.applied_seq
         live.checkpoint_at = time.monotonic()
+        return True
 
 
 def _fail(future: asyncio.Future[list[IngestResult]], exc: BaseException) -> None:
