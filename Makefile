@@ -21,6 +21,7 @@ check: $(STAMP)
 test: check
 	$(PY) -m pytest -q
 	$(PY) bench/engine.py --events 20000
+	$(PY) bench/service.py --small
 
 ## demo: until the live service exists, generate a sample day and print its snapshot
 demo: $(STAMP)
@@ -30,9 +31,10 @@ demo: $(STAMP)
 	    --timezone Europe/Moscow --now 2026-11-26T23:59:00+03:00 \
 	    | $(PY) -m json.tool --no-ensure-ascii
 
-## bench: the full-size engine benchmark (figures in docs/performance.md)
+## bench: the full-size benchmarks (figures in docs/performance.md)
 bench: $(STAMP)
-	$(PY) bench/engine.py
+	$(PY) bench/engine.py --repeat 5
+	$(PY) bench/service.py
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f

@@ -755,7 +755,7 @@ def bench_restart(root: Path, lines: list[bytes], fill: str, sizes: Sizes, day: 
         f"?date={day} {figures['engine_get_day_p50_ms']:.2f} ms")
     say(f"  snapshot of {day} before the kill == after recovery == after restart: "
         f"{'yes' if same else 'NO'}; 503s from /readyz while starting: "
-        f"{figures['not_ready_503s']} (the port opens only once recovery is done)")
+        f"{figures['not_ready_503s']} (the port opens at once; readyz says 503 until recovered)")
     return figures, data
 
 
