@@ -674,13 +674,27 @@ def test_decode_ndjson_numbers_lines_from_one_and_counts_blank_lines() -> None:
     assert results[3][1] == ("acme", (7, 2, "e7", "c1", None, None, None))
 
 
-def test_decode_ndjson_is_lazy_and_accepts_any_iterable() -> None:
-    def lines() -> Iterator[bytes]:
-        yield encode(event(id="e1", at=1))
-        raise AssertionError("read past the first line")
+def test_decode_ndjson_is_lazy_by_chunks_and_accepts_any_iterable() -> None:
+    def lines(n: int) -> Iterator[bytes]:
+        for i in range(n):
+            yield encode(event(id=f"e{i}", at=1))
+        raise AssertionError("read past the chunk")
 
-    stream = decode_ndjson(lines(), RECEIVED)
-    assert next(stream) == (1, ("acme", (1, 2, "e1", "c1", None, None, None)))
+    stream = decode_ndjson(lines(1), RECEIVED, chunk=1)
+    assert next(stream) == (1, ("acme", (1, 2, "e0", "c1", None, None, None)))
+    stream = decode_ndjson(lines(3), RECEIVED, chunk=3)
+    assert [number for number, _ in (next(stream), next(stream), next(stream))] == [1, 2, 3]
+
+
+def test_decode_ndjson_chunks_give_each_line_its_own_result() -> None:
+    good = [encode(event(id=f"e{i}", at=1)) for i in range(5)]
+    two_on_one_line = good[0] + b"," + good[1]
+    lines = [good[2], two_on_one_line, b"", good[3], b"[", good[4]]
+    for chunk in (1, 2, 512):
+        results = list(decode_ndjson(lines, RECEIVED, chunk=chunk))
+        assert [number for number, _ in results] == [1, 2, 4, 5, 6]
+        assert [isinstance(r, EventError) for _, r in results] == [False, True, False, True,
+                                                                   False]
 
 
 def test_decode_ndjson_of_nothing() -> None:
