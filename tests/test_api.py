@@ -117,6 +117,52 @@ def test_bad_events_never_fail_the_good_ones(world: dict[str, Any]) -> None:
     assert problems[3][2].startswith("expected one of conversation.started, ")
 
 
+def test_an_account_created_while_the_server_runs_is_served(world: dict[str, Any]) -> None:
+    create_account(world["data"], "late-comer", "Asia/Kolkata")
+    ingest, view = token(world["data"], "late-comer", "ingest"), token(world["data"],
+                                                                        "late-comer", "view")
+    assert post(world, [event(account="late-comer")], ingest).json()["accepted"] == 1
+    with world["server"].client(view) as client:
+        snap = client.get("/api/v1/accounts/late-comer/snapshot").json()
+    assert snap["timezone"] == "Asia/Kolkata" and snap["total"]["arrived"] == 1
+
+
+def figures(snap: dict[str, Any]) -> list[Any]:
+    """What an accepted event can change: every row's counters and gauges, not the clock."""
+    rows = [snap["total"], *snap["channels"], *snap["groups"]]
+    return [{k: v for k, v in row.items() if k != "longest_wait_s"} for row in rows]
+
+
+@pytest.mark.parametrize(("bad", "field", "message"), [
+    (lambda: event(type="conversation.assigned", operator=5), "operator",
+     "expected a string, got an integer"),
+    (lambda: event(type="conversation.teleported"), "type", "expected one of "),
+    (lambda: event(at="2026-11-26T10:00:00"), "at", "timestamp has no UTC offset"),
+    (lambda: event(at=now_iso(3600)), "at", "more than 5 minutes ahead of the receiver's clock"),
+    (lambda: event(account="beta"), "account", "the token belongs to account 'acme'"),
+], ids=["wrong-type", "unknown-type", "naive-timestamp", "future-timestamp", "other-account"])
+def test_each_bad_event_is_rejected_alone(world: dict[str, Any], bad: Any, field: str,
+                                          message: str) -> None:
+    before = snapshot(world)
+    reply = post(world, [bad()]).json()
+    assert (reply["accepted"], reply["rejected"]) == (0, 1)
+    problem = reply["problems"][0]
+    assert (problem["index"], problem["result"], problem["field"]) == (0, "rejected", field)
+    assert problem["message"].startswith(message)
+    assert figures(snapshot(world)) == figures(before)  # nothing accepted before changed
+
+
+def test_a_conflicting_id_keeps_the_first_version(world: dict[str, Any]) -> None:
+    first = event(group="g-first")
+    assert post(world, [first]).json()["accepted"] == 1
+    before = snapshot(world)
+    reply = post(world, [{**first, "group": "g-second"}]).json()
+    assert reply["conflict"] == 1 and reply["problems"][0]["field"] == "id"
+    after = snapshot(world)
+    assert figures(after) == figures(before)
+    assert "g-second" not in {g["id"] for g in after["groups"]}
+
+
 @pytest.mark.parametrize(("body", "content_type", "status", "field"), [
     (b"[{not json", "application/json", 400, "body"),
     (b'{"id": "x"}', "application/json", 400, "body"),
@@ -129,7 +175,7 @@ def test_malformed_requests(world: dict[str, Any], body: bytes, content_type: st
     assert reply.status_code == status
     error = reply.json()["error"]
     assert error["field"] == field and error["code"] and error["message"]
-    assert snapshot(world)["total"]["arrived"] == before["total"]["arrived"]
+    assert figures(snapshot(world)) == figures(before)
 
 
 def test_limits_answer_413(world: dict[str, Any]) -> None:
