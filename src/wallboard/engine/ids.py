@@ -40,7 +40,8 @@ class IdSet:
     def __len__(self) -> int:
         return sum(sum(1 for k in s.table if k & 1) for s in self._shards)
 
-    def __contains__(self, event_id: str) -> bool:
+    def _slot(self, event_id: str) -> tuple[_Shard, int]:
+        """The id's shard and its slot there, or -1 when it is not in the set."""
         key = hash(event_id) | 1
         shard = self._shards[key & _SHARD_MASK]
         table, mask = shard.table, shard.mask
@@ -48,13 +49,23 @@ class IdSet:
         k = table[i]
         while k:
             if k == key:
-                return True
+                return shard, i
             i = (i + 1) & mask
             k = table[i]
-        return False
+        return shard, -1
+
+    def __contains__(self, event_id: str) -> bool:
+        return self._slot(event_id)[1] >= 0
+
+    def discard(self, event_id: str) -> None:
+        shard, i = self._slot(event_id)
+        if i >= 0:
+            shard.table[i] = _DELETED
 
     def add(self, event_id: str) -> bool:
         """Add the id; False when it was already there."""
+        # The probe of ``_slot`` written out again: this runs for every event received, and
+        # a call more is a measurable share of it.
         key = hash(event_id) | 1
         shard = self._shards[key & _SHARD_MASK]
         table, mask = shard.table, shard.mask
@@ -70,19 +81,6 @@ class IdSet:
         if shard.filled > shard.limit:
             self._grow(shard)
         return True
-
-    def discard(self, event_id: str) -> None:
-        key = hash(event_id) | 1
-        shard = self._shards[key & _SHARD_MASK]
-        table, mask = shard.table, shard.mask
-        i = (key >> _SHARD_BITS) & mask
-        k = table[i]
-        while k:
-            if k == key:
-                table[i] = _DELETED
-                return
-            i = (i + 1) & mask
-            k = table[i]
 
     @staticmethod
     def _grow(shard: _Shard) -> None:
