@@ -261,10 +261,6 @@ class Account:
             self._group_updated(ev)
         return "accepted"
 
-    def apply_all(self, events: Iterable[Event], now: int) -> None:
-        for ev in events:
-            self.apply(ev, now)
-
     def conversation(self, conversation_id: str) -> Conversation | None:
         """The conversation as the engine holds it (rebuilt if packed), or None."""
         conv = self.open.get(conversation_id)
@@ -372,9 +368,6 @@ class Account:
         if group is None:
             group = self.groups[group_id] = Group(group_id)
         return group
-
-    def group_row(self, group_id: str | None) -> Row:
-        return self.no_group.row if group_id is None else self.group(group_id).row
 
     def operator(self, operator_id: str) -> Operator:
         op = self.operators.get(operator_id)
