@@ -23,13 +23,10 @@ test: check
 	$(PY) bench/engine.py --events 20000
 	$(PY) bench/service.py --small
 
-## demo: until the live service exists, generate a sample day and print its snapshot
+## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
+PORT ?= 8000
 demo: $(STAMP)
-	mkdir -p .demo
-	$(PY) bench/engine.py --events 30000 --write .demo/sample-day.ndjson
-	$(PY) -m wallboard.cli replay .demo/sample-day.ndjson --account bench \
-	    --timezone Europe/Moscow --now 2026-11-26T23:59:00+03:00 \
-	    | $(PY) -m json.tool --no-ensure-ascii
+	$(PY) -m wallboard.cli demo --port $(PORT)
 
 ## bench: the full-size benchmarks (figures in docs/performance.md)
 bench: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import sys
@@ -186,6 +187,104 @@ def _add_serve_command(commands: Any) -> None:
     serve.set_defaults(run=_serve)
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from .sim import SimConfig, Surge, stream
+    from .sim_driver import drive, is_loopback
+
+    surge = Surge() if args.surge else None
+    start_ms: int = _now_ms() if args.target else args.start
+    config = SimConfig(seed=args.seed, account=args.account, timezone=args.timezone,
+                       start_ms=start_ms, hours=args.hours, scale=args.scale, surge=surge)
+    if args.out:
+        encode_lines = msgspec.json.Encoder().encode_lines
+        started, count = time.perf_counter(), 0
+        with open(args.out, "wb") as out:
+            for k in range(args.accounts):
+                account = args.account if args.accounts == 1 else f"{args.account}{k + 1}"
+                events = stream(msgspec.structs.replace(config, account=account,
+                                                        seed=args.seed + k))
+                while chunk := list(itertools.islice(events, 10_000)):
+                    out.write(encode_lines(chunk))
+                    count += len(chunk)
+        seconds = time.perf_counter() - started
+        sys.stderr.write(f"{count:,} events in {seconds:.2f} s "
+                         f"({count / seconds:,.0f} events/s) -> {args.out}\n")
+        return 0
+    if not args.target or not args.token:
+        sys.stderr.write("wallboard simulate: give --out FILE, or --target URL and --token\n")
+        return 2
+    if args.rate is not None:
+        if not is_loopback(args.target):
+            sys.stderr.write("wallboard simulate: the load generator only targets loopback "
+                             "(127.0.0.1, ::1, localhost)\n")
+            return 2
+        if args.duration is None:
+            sys.stderr.write("wallboard simulate: --rate needs --duration (bounded load)\n")
+            return 2
+    stats = drive(stream(config), args.target, args.token, speed=args.speed, rate=args.rate,
+                  duration_s=args.duration)
+    lat = sorted(stats.latencies_ms) or [0.0]
+    sys.stderr.write(f"sent {stats.sent:,} events in {stats.requests:,} requests: accepted "
+                     f"{stats.accepted:,}, rejected {stats.rejected:,}, retries "
+                     f"{stats.retries}; reply p50 {lat[len(lat) // 2]:.1f} ms, "
+                     f"p99 {lat[int(len(lat) * 0.99)]:.1f} ms\n")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(port=args.port, seed=args.seed, speed=args.speed)
+
+
+def _add_sim_commands(commands: Any) -> None:
+    sim = commands.add_parser(
+        "simulate", help="a simulated contact center: to a file, to a service, or as load",
+        description="Three modes: --out FILE writes NDJSON as fast as possible; --target URL "
+                    "--token T drives a running service in real time (--speed to accelerate); "
+                    "--target ... --rate N --duration S is a bounded load generator "
+                    "(loopback only).")
+    sim.add_argument("--out", metavar="FILE", help="write the events as NDJSON to FILE")
+    sim.add_argument("--accounts", type=int, default=1,
+                     help="with --out: how many accounts (ACCOUNT1..N, seeds SEED..)")
+    sim.add_argument("--account", default="demo", type=_account_id, help="account id")
+    sim.add_argument("--timezone", default="Europe/Moscow", type=_timezone)
+    sim.add_argument("--start", default="2026-11-26T00:00:00+03:00", type=_instant,
+                     help="with --out: when the simulated day starts (RFC 3339)")
+    sim.add_argument("--hours", type=float, default=24.0, help="simulated hours (default 24)")
+    sim.add_argument("--scale", type=float, default=1.0,
+                     help="operators and arrivals multiplied by this (default 1)")
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--surge", action="store_true",
+                     help="an advertising campaign: sales arrivals x3 from 14:00 for an hour")
+    sim.add_argument("--target", metavar="URL", help="a running service, e.g. "
+                     "http://127.0.0.1:8000")
+    sim.add_argument("--token", help="an ingest token of the account")
+    sim.add_argument("--speed", type=float, default=1.0,
+                     help="with --target: how much faster than real time (default 1)")
+    sim.add_argument("--rate", type=float, metavar="EVENTS_PER_S",
+                     help="load generator: send this many events a second")
+    sim.add_argument("--duration", type=float, metavar="S",
+                     help="stop after this many seconds")
+    sim.set_defaults(run=_simulate)
+
+    demo = commands.add_parser(
+        "demo", help="start the service with a simulated contact center and watch it live",
+        description="A fresh data directory, a demo account in this machine's time zone, the "
+                    "service and the simulator in real time. Ctrl-C stops everything.")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--speed", type=float, default=5.0,
+                      help="how much faster than real time the contact center runs (default "
+                           "5: a busy hour in 12 minutes, so queues and losses move at once)")
+    demo.add_argument("--no-browser", action="store_true",
+                      help="do not open a browser (there is no dashboard yet: the snapshot "
+                           "is shown in the terminal either way)")
+    demo.set_defaults(run=_demo)
+
+
 def _add_admin_commands(commands: Any) -> None:
     account = commands.add_parser("account", help="manage accounts (tenants)")
     account_commands = account.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -244,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.set_defaults(run=_replay)
     _add_serve_command(commands)
     _add_admin_commands(commands)
+    _add_sim_commands(commands)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

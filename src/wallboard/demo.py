@@ -1,0 +1,160 @@
+"""``wallboard demo``: a living contact center on the embedded default, in one command.
+
+It creates a fresh data directory and a demo account in this machine's time zone, starts the
+service, drives the simulator against it in real time (starting at the day's busy hour, so
+queues, waits and losses move within a minute), and shows the live snapshot in the terminal
+until Ctrl-C, which stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfoNotFoundError
+
+import httpx
+
+from .engine.calendar import load_zone
+from .sim import SimConfig, stream
+from .sim_driver import DriveStats, drive
+from .store import AccountConfig, Store
+
+__all__ = ["local_timezone", "render", "run_demo"]
+
+ACCOUNT = "demo"
+
+
+def local_timezone() -> str:
+    """This machine's IANA time zone name, or UTC when it cannot be told."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    target = os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in target:
+        candidates.append(target.split("zoneinfo/", 1)[1])
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    for name in candidates:
+        if name:
+            try:
+                load_zone(name)
+                return name
+            except ZoneInfoNotFoundError:
+                continue
+    return "UTC"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    value = round(value)
+    return f"{value // 60}:{value % 60:02d}" if value >= 60 else f"{value}s"
+
+
+def render(snapshot: dict[str, Any]) -> str:
+    """A compact table of the snapshot: channels, groups and the total."""
+    head = (f"{'':<22}{'queue':>6}{'work':>6}{'longest':>8}{'arrived':>8}{'served':>7}"
+            f"{'unserved u/c/m':>16}{'avg wait':>9}{'SL':>5}{'ops':>5}{'slots':>6}")
+    lines = [f"Wallboard demo - {snapshot['account']} - {snapshot['as_of'][:19]} "
+             f"({snapshot['timezone']})", head]
+
+    def line(label: str, row: dict[str, Any]) -> str:
+        u = row["unserved"]
+        sl = (f"{100 * row['answered_within_sl'] / row['wait_samples']:.0f}%"
+              if row["wait_samples"] else "-")
+        return (f"{label[:21]:<22}{row['in_queue']:>6}{row['in_work']:>6}"
+                f"{_seconds(row['longest_wait_s']):>8}{row['arrived']:>8}{row['served']:>7}"
+                f"{u['total']:>6} {u['unassigned']:>2}/{u['canceled']:>2}/{u['missed']:>2}"
+                f"{_seconds(row['avg_wait_s']):>9}{sl:>5}{row['operators_available']:>5}"
+                f"{row['slots_available']:>6}")
+
+    lines.append("Channels")
+    lines += [line(f"  {r['name'] or r['id']} ({r['kind']})", r) for r in snapshot["channels"]]
+    lines.append("Groups")
+    lines += [line(f"  {r['name'] or r['id'] or 'No group'}", r) for r in snapshot["groups"]]
+    lines.append(line("Total", snapshot["total"]))
+    topics = ", ".join(f"{k} {v}" for k, v in list(snapshot["total"]["topics"].items())[:6])
+    lines.append(f"Top topics: {topics or '-'}")
+    return "\n".join(lines)
+
+
+def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float = 2.0,
+             out: TextIO = sys.stdout, duration_s: float | None = None) -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix="wallboard-demo-"))
+    timezone = local_timezone()
+    store = Store(data_dir)
+    now = time.time_ns() // 1_000_000
+    store.create_account(AccountConfig(ACCOUNT, timezone, name="Demo contact center"), now)
+    ingest = store.create_token(ACCOUNT, "ingest", now)[1]
+    view = store.create_token(ACCOUNT, "view", now)[1]
+    store.close()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "wallboard.cli", "serve", "--host", "127.0.0.1", "--port",
+         str(port), "--data-dir", str(data_dir), "--log-level", "warning"])
+    stop = threading.Event()
+    stats: list[DriveStats] = []
+    try:
+        _wait_ready(url, server)
+        out.write(f"Wallboard demo running at {url}/ (API documentation: {url}/schema)\n"
+                  f"  data directory: {data_dir}\n"
+                  f"  account: {ACCOUNT} ({timezone}); view token: {view}\n"
+                  "  The dashboard is not built yet: the live snapshot follows. "
+                  "Ctrl-C stops.\n")
+        out.flush()
+        config = SimConfig(seed=seed, account=ACCOUNT, timezone=timezone, start_ms=now,
+                           hours=24.0, scale=scale, busy_from_start=True, staffing=0.25)
+        driver = threading.Thread(
+            target=lambda: stats.append(drive(stream(config), url, ingest, speed=speed,
+                                              stop=stop)), daemon=True)
+        driver.start()
+        _show(url, view, out, stop, duration_s)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    sent = stats[0].sent if stats else 0
+    out.write(f"\nstopped: {sent:,} events sent; the data stays in {data_dir}\n")
+    return 0
+
+
+def _wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the service did not start (exit {server.returncode})")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1, trust_env=False).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the service did not become ready in 30 s")
+
+
+def _show(url: str, view: str, out: TextIO, stop: threading.Event,
+          duration_s: float | None) -> None:
+    tty = out.isatty()
+    started = time.monotonic()
+    with httpx.Client(base_url=url, timeout=10, trust_env=False,
+                      headers={"Authorization": f"Bearer {view}"}) as client:
+        while not stop.is_set():
+            if duration_s is not None and time.monotonic() - started > duration_s:
+                return
+            snapshot = client.get(f"/api/v1/accounts/{ACCOUNT}/snapshot").json()
+            table = render(snapshot)
+            # On a terminal the table refreshes in place; in a log, one block per refresh.
+            out.write(("\x1b[H\x1b[2J" + table + "\n") if tty else (table + "\n\n"))
+            out.flush()
+            stop.wait(1.0 if tty else 5.0)

@@ -1,0 +1,57 @@
+"""``make demo`` as a newcomer runs it: a subprocess that serves a living contact center."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from server import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_make_demo_serves_a_living_contact_center_and_stops_on_ctrl_c() -> None:
+    port = free_port()
+    demo = subprocess.Popen(["make", "--no-print-directory", "demo", f"PORT={port}"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    assert demo.stdout is not None
+    output = b""
+    try:
+        token = None
+        deadline = time.monotonic() + 30
+        while token is None and time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            assert line, output.decode()
+            output += line
+            found = re.search(rb"view token: (wb_\S+)", line)
+            token = found.group(1).decode() if found else None
+        assert token, output.decode()
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                          trust_env=False, timeout=10) as client:
+            first = client.get("/api/v1/accounts/demo/snapshot").json()
+            time.sleep(4)
+            second = client.get("/api/v1/accounts/demo/snapshot").json()
+        assert second["total"]["arrived"] > 0
+        assert (second["total"], second["channels"]) != (first["total"], first["channels"])
+        assert time.monotonic() < deadline + 10
+    finally:
+        os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        rest, _ = demo.communicate(timeout=30)
+        output += rest
+    text = output.decode()
+    assert "stopped:" in text and "Traceback" not in text, text[-3000:]
+    with httpx.Client(trust_env=False) as client:
+        try:
+            client.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            still_up = True
+        except httpx.TransportError:
+            still_up = False
+    assert not still_up  # the service stopped with the demo
