@@ -22,6 +22,7 @@ test: check
 	$(PY) -m pytest -q
 	$(PY) bench/engine.py --events 20000
 	$(PY) bench/service.py --small
+	$(PY) bench/sim.py --small
 
 ## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
 PORT ?= 8000
@@ -32,6 +33,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/engine.py --repeat 5
 	$(PY) bench/service.py
+	$(PY) bench/sim.py
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f

@@ -1,0 +1,58 @@
+"""``wallboard simulate`` in its three modes, as real processes (a real server where named)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from server import Server, create_account, token
+
+
+def simulate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wallboard.cli", "simulate", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_out_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
+    files = []
+    for name in ("a", "b"):
+        out = tmp_path / f"{name}.ndjson"
+        run = simulate("--out", str(out), "--hours", "6", "--seed", "3", "--accounts", "2")
+        assert run.returncode == 0, run.stderr
+        assert "events/s" in run.stderr
+        files.append(out.read_bytes())
+    assert files[0] == files[1] and files[0].count(b"\n") > 1000
+    assert b'"account":"demo1"' in files[0] and b'"account":"demo2"' in files[0]
+    other = tmp_path / "c.ndjson"
+    simulate("--out", str(other), "--hours", "6", "--seed", "4", "--accounts", "2")
+    assert other.read_bytes() != files[0]
+
+
+def test_drives_a_running_service_and_generates_bounded_load(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    create_account(data, "demo")
+    ingest, view = token(data, "demo", "ingest"), token(data, "demo", "view")
+    server = Server(data).start()
+    try:
+        real_time = simulate("--target", server.url, "--token", ingest, "--speed", "600",
+                             "--duration", "4", "--scale", "2")
+        assert real_time.returncode == 0, real_time.stderr
+        with server.client(view) as client:
+            total = client.get("/api/v1/accounts/demo/snapshot").json()["total"]
+        assert total["arrived"] > 0 and total["operators_available"] > 0
+        load = simulate("--target", server.url, "--token", ingest, "--rate", "500",
+                        "--duration", "2", "--seed", "9")
+        assert load.returncode == 0, load.stderr
+        sent = int(load.stderr.split()[1].replace(",", ""))
+        assert 700 <= sent <= 1100  # about 500 a second for 2 seconds
+    finally:
+        server.stop()
+
+
+def test_the_load_generator_only_targets_loopback() -> None:
+    for target in ("http://10.1.2.3:8000", "http://example.org"):
+        run = simulate("--target", target, "--token", "x", "--rate", "10", "--duration", "1")
+        assert run.returncode == 2 and "loopback" in run.stderr
+    unbounded = simulate("--target", "http://127.0.0.1:9", "--token", "x", "--rate", "10")
+    assert unbounded.returncode == 2 and "--duration" in unbounded.stderr
