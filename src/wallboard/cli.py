@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import re
 import sys
@@ -190,7 +189,7 @@ def _add_serve_command(commands: Any) -> None:
 def _simulate(args: argparse.Namespace) -> int:
     import msgspec
 
-    from .sim import SimConfig, Surge, stream
+    from .sim import SimConfig, Surge, batches, stream
     from .sim_driver import drive, is_loopback
 
     surge = Surge() if args.surge else None
@@ -203,9 +202,8 @@ def _simulate(args: argparse.Namespace) -> int:
         with open(args.out, "wb") as out:
             for k in range(args.accounts):
                 account = args.account if args.accounts == 1 else f"{args.account}{k + 1}"
-                events = stream(msgspec.structs.replace(config, account=account,
-                                                        seed=args.seed + k))
-                while chunk := list(itertools.islice(events, 10_000)):
+                for chunk in batches(msgspec.structs.replace(config, account=account,
+                                                             seed=args.seed + k)):
                     out.write(encode_lines(chunk))
                     count += len(chunk)
         seconds = time.perf_counter() - started

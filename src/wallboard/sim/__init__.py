@@ -15,7 +15,7 @@ from .config import SimConfig, Surge
 from .model import Model
 from .truth import GroundTruth
 
-__all__ = ["GroundTruth", "SimConfig", "Simulation", "Surge", "simulate", "stream"]
+__all__ = ["GroundTruth", "SimConfig", "Simulation", "Surge", "batches", "simulate", "stream"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ def stream(config: SimConfig) -> Iterator[dict[str, Any]]:
     ``account`` = ``config.account``; generated lazily, so an endless run
     (``hours=math.inf``) runs in constant memory."""
     return Model(config).run()
+
+
+def batches(config: SimConfig) -> Iterator[list[dict[str, Any]]]:
+    """``stream`` a list at a time (a few hundred events each): cheaper for bulk output."""
+    return Model(config).batches()
 
 
 def simulate(config: SimConfig) -> Simulation:

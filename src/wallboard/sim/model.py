@@ -28,7 +28,7 @@ __all__ = ["Model"]
 SL_THRESHOLD_MS = 60_000
 SECOND = 1000
 MINUTE = 60_000
-_BUFFER = 256  # events handed out at a time by ``run``
+_BUFFER = 1024  # events handed out at a time by ``batches``
 
 # Work script steps.
 OP_MSG, VISITOR_MSG, TOPIC, TRANSFER, CLOSE_OPERATOR, CLOSE_SYSTEM, CLOSE_VISITOR = range(7)
@@ -113,25 +113,30 @@ class Model:
                          "account": self.account, "at": t, **fields})
 
     def run(self) -> Iterator[dict[str, Any]]:
-        """The events in time order, a buffer at a time; stops before ``end_ms``."""
+        """The events in time order; stops before ``end_ms``."""
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[dict[str, Any]]]:
+        """The events in time order, in lists of about ``_BUFFER``; stops before ``end_ms``."""
         start = self.config.start_ms
         self._configure(start)
         for stream in self.streams:
             stream.t = float(start)
             self._next_arrival(stream)
         self.at(self.clock.day_start(start), self._day, True)
-        heap, out = self.heap, self.out
+        heap = self.heap
         end = math.inf if self.end_ms is None else self.end_ms
         while heap:
-            if len(out) >= _BUFFER:
-                yield from out
-                out.clear()
+            if len(self.out) >= _BUFFER:
+                yield self.out
+                self.out = []
             t, _, action, a, b = heappop(heap)
             if t >= end:
                 break
             action(t, a, b)
-        yield from out
-        out.clear()
+        yield self.out
+        self.out = []
 
     def truth(self) -> GroundTruth:
         """The ground truth as of the end; call after ``run`` is exhausted."""
