@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from wallboard.sim import SimConfig, simulate, stream
+import msgspec
+
+from wallboard.sim import SimConfig, batches, simulate, stream
 
 TARGET_EPS = 200_000
 
@@ -36,12 +38,23 @@ def drain(config: SimConfig) -> int:
     return n
 
 
+def ndjson(config: SimConfig) -> int:
+    """What ``wallboard simulate --out`` does, with the file left out: events to NDJSON."""
+    encode_lines = msgspec.json.Encoder().encode_lines
+    n = 0
+    for chunk in batches(config):
+        encode_lines(chunk)
+        n += len(chunk)
+    return n
+
+
 def run(config: SimConfig, repeat: int, say: Callable[[str], None]) -> dict[str, Any]:
     figures: dict[str, Any] = {"seed": config.seed, "scale": config.scale,
                                "hours": config.hours, "repeat": repeat}
     measures: dict[str, Callable[[], int]] = {
         "simulate": lambda: len(simulate(config).events),
         "stream": lambda: drain(config),
+        "ndjson": lambda: ndjson(config),
     }
     for label, make in measures.items():
         rates = []

@@ -27,6 +27,12 @@ def test_out_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
     other = tmp_path / "c.ndjson"
     simulate("--out", str(other), "--hours", "6", "--seed", "4", "--accounts", "2")
     assert other.read_bytes() != files[0]
+    # Sizing by operators is the same as the matching scale (40 operators at scale 1).
+    by_operators, by_scale = tmp_path / "o.ndjson", tmp_path / "s.ndjson"
+    simulate("--out", str(by_operators), "--hours", "2", "--operators", "80")
+    simulate("--out", str(by_scale), "--hours", "2", "--scale", "2")
+    assert by_operators.read_bytes() == by_scale.read_bytes()
+    assert b'"operator":"op080"' in by_scale.read_bytes()
 
 
 def test_drives_a_running_service_and_generates_bounded_load(tmp_path: Path) -> None:

@@ -190,12 +190,14 @@ def _simulate(args: argparse.Namespace) -> int:
     import msgspec
 
     from .sim import SimConfig, Surge, batches, stream
+    from .sim.world import OPERATORS_AT_SCALE_1
     from .sim_driver import drive, is_loopback
 
     surge = Surge() if args.surge else None
+    scale = args.scale if args.operators is None else args.operators / OPERATORS_AT_SCALE_1
     start_ms: int = _now_ms() if args.target else args.start
     config = SimConfig(seed=args.seed, account=args.account, timezone=args.timezone,
-                       start_ms=start_ms, hours=args.hours, scale=args.scale, surge=surge)
+                       start_ms=start_ms, hours=args.hours, scale=scale, surge=surge)
     if args.out:
         encode_lines = msgspec.json.Encoder().encode_lines
         started, count = time.perf_counter(), 0
@@ -253,7 +255,9 @@ def _add_sim_commands(commands: Any) -> None:
                      help="with --out: when the simulated day starts (RFC 3339)")
     sim.add_argument("--hours", type=float, default=24.0, help="simulated hours (default 24)")
     sim.add_argument("--scale", type=float, default=1.0,
-                     help="operators and arrivals multiplied by this (default 1)")
+                     help="operators and arrivals multiplied by this (default 1: 40 operators)")
+    sim.add_argument("--operators", type=int, metavar="N",
+                     help="size the center by its operators instead (arrivals follow)")
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--surge", action="store_true",
                      help="an advertising campaign: sales arrivals x3 from 14:00 for an hour")
