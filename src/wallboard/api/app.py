@@ -76,10 +76,15 @@ class LoggedEvent(msgspec.Struct):
     event: dict[str, Any]
 
 
+ConversationState = Literal["not_started", "waiting", "in_work", "closed", "final", "unknown"]
+_STATES: dict[int, ConversationState] = {NEW: "not_started", WAITING: "waiting",
+                                         IN_WORK: "in_work", DONE: "closed"}
+
+
 class Explanation(msgspec.Struct):
     account: str
     conversation: str
-    state: Literal["not_started", "waiting", "in_work", "closed", "final", "unknown"]
+    state: ConversationState
     outcome: str | None
     channel: str | None
     group: str | None
@@ -292,16 +297,16 @@ async def get_conversation(request: Request[Any, Any, Any], account_id: str,
     hub = _hub(request)
     logged = hub.store.conversation_events(account_id, conversation_id)
     conv = live.engine.conversation(conversation_id)
-    states = {NEW: "not_started", WAITING: "waiting", IN_WORK: "in_work", DONE: "closed"}
+    state: ConversationState
     if conv is not None:
-        state = states[conv.state]
+        state = _STATES[conv.state]
         outcome = OUTCOME_NAMES[conv.outcome] if conv.state == DONE else None
         channel = conv.channel or None
         group, operator = conv.group, conv.operator
     else:
         state = "final" if logged else "unknown"
         outcome = channel = group = operator = None
-    return Explanation(account_id, conversation_id, state, outcome, channel, group, operator,  # type: ignore[arg-type]
+    return Explanation(account_id, conversation_id, state, outcome, channel, group, operator,
                        [LoggedEvent(at, to_wire(account_id, ev)) for at, ev in logged])
 
 

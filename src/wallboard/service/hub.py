@@ -84,7 +84,6 @@ class Hub:
         self._recovery: asyncio.Task[None] | None = None
         self._writer: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.on_applied: list[Callable[[str, list[IngestResult], int], None]] = []
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -224,8 +223,14 @@ class Hub:
     def _applied(self, batches: list[_Batch]) -> None:
         """On the event loop: committed batches go into the engines, in log order."""
         for batch in batches:
-            live = self.account(batch.account)
-            if live is not None:
+            live = self.accounts.get(batch.account)
+            if live is None:
+                # An account created (by the CLI) since the start: loading it replays its
+                # whole log, this batch included, so there is nothing more to apply.
+                live = self.account(batch.account)
+                if live is not None:
+                    live.publisher.changed()
+            else:
                 engine = live.engine
                 for ev, result in zip(batch.events, batch.results, strict=True):
                     if result == "accepted":
@@ -233,8 +238,6 @@ class Hub:
                 if batch.last_seq:
                     live.applied_seq = batch.last_seq
                 live.publisher.changed()
-                for hook in self.on_applied:
-                    hook(batch.account, batch.results, batch.received_at)
             if not batch.future.done():
                 batch.future.set_result(batch.results)
 
