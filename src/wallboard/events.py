@@ -451,7 +451,7 @@ def decode_ndjson(
     """
     numbered: list[tuple[int, bytes]] = []
     for number, line in enumerate(lines, 1):
-        if line.strip():
+        if line and not line.isspace():  # unlike strip(), copies nothing
             numbered.append((number, line))
             if len(numbered) >= chunk:
                 yield from _decode_chunk(numbered, received_ms)
