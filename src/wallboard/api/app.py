@@ -368,6 +368,29 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 
+_HOME = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Wallboard</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}
+code{background:#eee;padding:0 .3em}</style></head><body>
+<h1>Wallboard</h1>
+<p>The service is running. The dashboard is not built yet; meanwhile:</p>
+<ul>
+<li>the API and its documentation: <a href="/schema">/schema</a>
+ (<a href="/schema/openapi.json">OpenAPI document</a>);</li>
+<li>an account's live figures: <code>GET /api/v1/accounts/{id}/snapshot</code> and the stream
+ <code>GET /api/v1/accounts/{id}/stream</code>, with a view token as
+ <code>Authorization: Bearer ...</code>;</li>
+<li>health: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>,
+ <a href="/metrics">/metrics</a>.</li>
+</ul></body></html>
+"""
+
+
+@get("/", include_in_schema=False, media_type="text/html")
+async def home() -> str:
+    return _HOME
+
+
 # -- the application -----------------------------------------------------------------------
 
 def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
@@ -385,7 +408,7 @@ def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[post_events, get_snapshot, get_stream, get_conversation, create_token,
-                        list_tokens, revoke_token, healthz, readyz, metrics],
+                        list_tokens, revoke_token, healthz, readyz, metrics, home],
         lifespan=[lifespan],
         state=State({"hub": hub, "metrics": Metrics(hub)}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
