@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,4 +32,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path: Pa
     finally:
         server.stop()
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "No issues found" in run.stdout and " passed" in run.stdout, run.stdout[-3000:]
+    # Every generated case passed (warnings about how much input the API rejects are fine).
+    counts = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
+    assert counts and counts.group(1) == counts.group(2), run.stdout[-3000:]

@@ -153,7 +153,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .service import Limits
 
     limits = Limits(max_events=args.max_events, max_body_bytes=args.max_body_mib * 1024 * 1024,
-                    write_queue=args.write_queue)
+                    write_queue=args.write_queue, history_days=args.history_days)
     uvicorn.run(create_app(args.data_dir, limits), host=args.host, port=args.port,
                 log_level=args.log_level, loop="uvloop", http="httptools",
                 timeout_graceful_shutdown=5)
@@ -180,6 +180,9 @@ def _add_serve_command(commands: Any) -> None:
                        help="request body size in MiB, more is 413 (default 10)")
     serve.add_argument("--write-queue", type=int, default=_env_int("WALLBOARD_WRITE_QUEUE", 64),
                        help="batches waiting to be written; when full, 429 (default 64)")
+    serve.add_argument("--history-days", type=int,
+                       default=_env_int("WALLBOARD_HISTORY_DAYS", 400),
+                       help="days of daily history kept (default 400)")
     serve.add_argument("--log-level", default=os.environ.get("WALLBOARD_LOG_LEVEL", "info"),
                        choices=("critical", "error", "warning", "info", "debug"))
     _with_data_dir(serve)
@@ -287,6 +290,42 @@ def _add_sim_commands(commands: Any) -> None:
     demo.set_defaults(run=_demo)
 
 
+def _export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .history import csv_rows, day_snapshots
+
+    try:
+        first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
+    except ValueError:
+        sys.stderr.write("wallboard export: --from and --to are dates as YYYY-MM-DD\n")
+        return 2
+    store = _data_dir(args)
+    if store.account(args.account) is None:
+        sys.stderr.write(f"wallboard export: no account {args.account!r}\n")
+        return 1
+    # From the store alone: today's row is as fresh as the service's last checkpoint.
+    days = day_snapshots(args.account, first, last, store, None, _now_ms())
+    if args.format == "csv":
+        sys.stdout.write(csv_rows(days))
+    else:
+        sys.stdout.buffer.write(b"[" + b",".join(days) + b"]\n")
+    return 0
+
+
+def _add_export_command(commands: Any) -> None:
+    export = commands.add_parser(
+        "export", help="an account's daily history as CSV or JSON",
+        description="Print the daily history of an account from the data directory: a line "
+                    "per day and row (CSV), or the days' snapshots (JSON).")
+    export.add_argument("account")
+    export.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    _with_data_dir(export)
+    export.set_defaults(run=_export)
+
+
 def _add_admin_commands(commands: Any) -> None:
     account = commands.add_parser("account", help="manage accounts (tenants)")
     account_commands = account.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -346,6 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_serve_command(commands)
     _add_admin_commands(commands)
     _add_sim_commands(commands)
+    _add_export_command(commands)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

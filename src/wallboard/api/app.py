@@ -21,6 +21,7 @@ from litestar.openapi.spec import (
     Components,
     OpenAPIFormat,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     RequestBody,
@@ -42,6 +43,7 @@ from ..events import (
     decode_many,
     to_wire,
 )
+from ..history import csv_rows, day_snapshots
 from ..service import Busy, Hub, Limits, NotReady
 from ..service.hub import LiveAccount
 from ..store import TokenInfo
@@ -253,6 +255,7 @@ _AUTH_ERRORS = {
     404: ResponseSpec(ErrorBody, description="No such account"),
 }
 
+_DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
@@ -266,15 +269,70 @@ async def get_snapshot(
     day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD")] = None,
 ) -> Response[bytes]:
     live = _account(request, account_id, ("view",))
-    ordinal = None
-    if day is not None:
-        try:
-            if not _DATE.fullmatch(day):
-                raise ValueError
-            ordinal = date.fromisoformat(day).toordinal()
-        except ValueError:
-            raise ApiError(400, "bad_date", "expected a date as YYYY-MM-DD", "date") from None
-    return _json(_hub(request).snapshot(live, ordinal))
+    if day is None:
+        return _json(_hub(request).snapshot(live))
+    when = _date(day, "date")
+    hub = _hub(request)
+    if when.toordinal() < live.engine.oldest_day:  # no longer in memory: the daily history
+        saved = hub.store.days(account_id, day, day)
+        if saved:
+            return _json(saved[0][1])
+    return _json(hub.snapshot(live, when.toordinal()))
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "bad_date", "expected a date as YYYY-MM-DD", field) from None
+
+
+@dataclass
+class _HistoryOperation(Operation):
+    """The same days as CSV too: document that content type beside the JSON one."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["text/csv"] = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description="CSV with a header row"))
+
+
+class History(msgspec.Struct):
+    account: str
+    days: list[Snapshot]  # one past-day snapshot per local day with data (gauges null)
+
+
+@get("/api/v1/accounts/{account_id:str}/history", summary="Daily history",
+     description="One snapshot of counters (gauges null) per local day from `from` to `to` "
+     "(at most 400 days). `Accept: text/csv` or `format=csv` gives a table instead: a line "
+     "per day and row (total, channels, groups).",
+     responses={200: ResponseSpec(History, description="The days"),
+                400: ResponseSpec(ErrorBody, description="Bad dates"), **_AUTH_ERRORS},
+     operation_class=_HistoryOperation)
+async def get_history(
+    request: Request[Any, Any, Any], account_id: str,
+    first: Annotated[str, Parameter(query="from", description="YYYY-MM-DD",
+                                    pattern=_DATE_PATTERN)],
+    last: Annotated[str, Parameter(query="to", description="YYYY-MM-DD",
+                                   pattern=_DATE_PATTERN)],
+    fmt: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
+) -> Response[bytes]:
+    live = _account(request, account_id, ("view",))
+    start, end = _date(first, "from"), _date(last, "to")
+    if end < start or (end - start).days >= 400:
+        raise ApiError(400, "bad_range", "expected from <= to, at most 400 days apart", "to")
+    hub = _hub(request)
+    days = day_snapshots(account_id, start, end, hub.store, live.engine, hub.clock())
+    if fmt == "csv" or (fmt is None and "text/csv" in request.headers.get("accept", "")):
+        return Response(csv_rows(days).encode(), media_type="text/csv",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="{account_id}-{first}-{last}.csv"'})
+    body = b'{"account":' + msgspec.json.encode(account_id) + b',"days":[' + b",".join(days) \
+        + b"]}"
+    return _json(body)
 
 
 @get("/api/v1/accounts/{account_id:str}/stream", summary="Live snapshots (SSE)",
@@ -408,7 +466,8 @@ def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[post_events, get_snapshot, get_stream, get_conversation, create_token,
-                        list_tokens, revoke_token, healthz, readyz, metrics, home],
+                        list_tokens, revoke_token, get_history, healthz, readyz, metrics,
+                        home],
         lifespan=[lifespan],
         state=State({"hub": hub, "metrics": Metrics(hub)}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},

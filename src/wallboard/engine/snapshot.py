@@ -131,15 +131,18 @@ def _is_empty(row: Row, day: int) -> bool:
                 or row.topics.get(day))
 
 
-def build(account: Account, now: int, day: int | None = None) -> Snapshot:
-    """The snapshot at ``now``: today's figures, or a past local ``day``'s (gauges null)."""
+def build(account: Account, now: int, day: int | None = None, gauges: bool = True
+          ) -> Snapshot:
+    """The snapshot at ``now``: today's figures, or a past local ``day``'s (gauges null).
+
+    ``gauges=False`` leaves the gauges null even for today: a day's counters only, as the
+    daily history keeps them.
+    """
     cal = account.calendar
     today = cal.day_of(now)
-    live: int | None = now
-    if day is None or day == today:
+    if day is None:
         day = today
-    else:
-        live = None
+    live: int | None = now if gauges and day == today else None
     channels = [ChannelRow(c.id, c.kind, c.name, *_figures(c.row, day, live))
                 for _, c in sorted(account.channels.items()) if not c.excluded]
     groups = [GroupRow(g.id, g.name, *_figures(g.row, day, live), _topics(g.row, day))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..engine import Account, build, encode
+from ..engine.calendar import ordinal_iso
 from ..events import Event
 from ..store import AccountConfig, Store
 from .config import Limits
@@ -57,6 +58,8 @@ class _Checkpoint:
     seq: int
     state: bytes
     written_at: int
+    days: list[tuple[str, bytes]]  # the daily history that changed: (YYYY-MM-DD, snapshot)
+    forget_before: str  # retention: history days before this one go
 
 
 @dataclass
@@ -112,8 +115,7 @@ class Hub:
         for live in self.accounts.values():
             await live.publisher.stop()
             if was_ready or self._writer is not None:
-                self.store.save_checkpoint(live.config.id, live.applied_seq,
-                                           live.engine.dumps(), self.clock())
+                self._save(self.store, self._checkpoint_of(live))
         self.store.close()
 
     def _recover(self) -> None:
@@ -183,7 +185,7 @@ class Hub:
             item = self._queue.get()
             while item is not None:
                 if isinstance(item, _Checkpoint):
-                    store.save_checkpoint(item.account, item.seq, item.state, item.written_at)
+                    self._save(store, item)
                     item = self._queue.get()
                     continue
                 # Group commit: every batch already waiting goes into the same transaction;
@@ -253,19 +255,39 @@ class Hub:
         return (behind >= self.limits.checkpoint_events
                 or time.monotonic() - live.checkpoint_at >= self.limits.checkpoint_interval_s)
 
-    def checkpoint(self, live: LiveAccount) -> bool:
-        """Hand the engine's state and the log position it holds to the writer to save.
+    def _checkpoint_of(self, live: LiveAccount) -> _Checkpoint:
+        """The engine's state, the log position it holds and the days whose counters changed.
 
-        Pickling happens here, on the event loop, where the engine is consistent (about
-        0.1 s for a million-event day); the write itself is the writer's, off the loop.
+        Built on the event loop, where the engine is consistent: pickling takes about 0.1 s
+        for a million-event day. Writing it is the writer's job, off the loop.
         """
+        engine, now = live.engine, self.clock()
+        days = sorted(d for d in engine.changed_days if d >= engine.oldest_day)
+        engine.changed_days.clear()
+        today = engine.calendar.day_of(now)
+        return _Checkpoint(
+            live.config.id, live.applied_seq, engine.dumps(), now,
+            [(ordinal_iso(d), encode(build(engine, now, d, gauges=False))) for d in days],
+            ordinal_iso(today - self.limits.history_days))
+
+    @staticmethod
+    def _save(store: Store, item: _Checkpoint) -> None:
+        with store.transaction():
+            store.save_checkpoint(item.account, item.seq, item.state, item.written_at)
+            store.save_days(item.account, item.days, item.written_at)
+            store.forget_days_before(item.account, item.forget_before)
+
+    def checkpoint(self, live: LiveAccount) -> bool:
+        """Hand a checkpoint (and the changed daily history) to the writer to save."""
         if not self.ready:
             return False
-        item = _Checkpoint(live.config.id, live.applied_seq, live.engine.dumps(), self.clock())
+        changed = set(live.engine.changed_days)
+        item = self._checkpoint_of(live)
         try:
             self._queue.put_nowait(item)
         except queue.Full:
-            return False  # busy: try again at the next tick
+            live.engine.changed_days |= changed  # busy: these days go with the next one
+            return False
         live.checkpoint_seq = live.applied_seq
         live.checkpoint_at = time.monotonic()
         return True

@@ -70,6 +70,13 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_conversation ON events (account, conversation)
     WHERE conversation IS NOT NULL;
+CREATE TABLE IF NOT EXISTS history (
+    account TEXT NOT NULL,
+    day TEXT NOT NULL,
+    snapshot BLOB NOT NULL,
+    written_at INTEGER NOT NULL,
+    PRIMARY KEY (account, day)
+);
 CREATE TABLE IF NOT EXISTS checkpoints (
     account TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,
@@ -288,6 +295,28 @@ class Store:
         row = self._db.execute("SELECT COUNT(*) FROM events WHERE account = ?",
                                (account_id,)).fetchone()
         return int(row[0])
+
+    # -- daily history ------------------------------------------------------------------------
+
+    def save_days(self, account_id: str, days: Sequence[tuple[str, bytes]], now: int) -> None:
+        """Store (or correct) whole local days: ``(YYYY-MM-DD, snapshot JSON)``."""
+        self._db.executemany(
+            "INSERT INTO history (account, day, snapshot, written_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (account, day) DO UPDATE SET snapshot = excluded.snapshot,"
+            " written_at = excluded.written_at",
+            [(account_id, day, snapshot, now) for day, snapshot in days])
+
+    def days(self, account_id: str, first: str, last: str) -> list[tuple[str, bytes]]:
+        """Stored days from ``first`` to ``last`` (YYYY-MM-DD, inclusive), oldest first."""
+        rows = self._db.execute(
+            "SELECT day, snapshot FROM history WHERE account = ? AND day BETWEEN ? AND ?"
+            " ORDER BY day", (account_id, first, last)).fetchall()
+        return [(day, bytes(snapshot)) for day, snapshot in rows]
+
+    def forget_days_before(self, account_id: str, day: str) -> int:
+        """Retention: drop the account's days before ``day``; how many went."""
+        return self._db.execute("DELETE FROM history WHERE account = ? AND day < ?",
+                                (account_id, day)).rowcount
 
     # -- checkpoints --------------------------------------------------------------------------
 

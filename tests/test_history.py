@@ -1,0 +1,127 @@
+"""Daily history through a real server: written at checkpoints, corrected, kept, exported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from server import Server, create_account, token
+from wallboard.engine import Account, build, encode
+from wallboard.engine.calendar import load_zone
+from wallboard.events import decode_event
+from wallboard.sim import SimConfig, simulate
+from wallboard.store import Store
+
+TZ = "Europe/Moscow"
+COUNTERS = ("arrived", "served", "unserved", "wait_samples", "avg_wait_s", "answered_within_sl")
+
+
+def counters(snapshot: dict[str, Any]) -> list[Any]:
+    rows = [snapshot["total"], *snapshot["channels"], *snapshot["groups"]]
+    return [(row.get("id"), *(row[k] for k in COUNTERS)) for row in rows]
+
+
+def test_daily_history_is_written_corrected_kept_and_exported(tmp_path: Path) -> None:
+    zone = load_zone(TZ)
+    today = datetime.now(zone).date()
+    first = today - timedelta(days=3)
+    start_ms = int(datetime(first.year, first.month, first.day, tzinfo=zone).timestamp() * 1000)
+    sim = simulate(SimConfig(seed=5, account="acme", timezone=TZ, start_ms=start_ms,
+                             hours=72, scale=0.5))
+    data = tmp_path / "data"
+    create_account(data, "acme", TZ)
+    ingest, view = token(data, "acme", "ingest"), token(data, "acme", "view")
+    old = first - timedelta(days=500)
+    store = Store(data)  # a day beyond the 400-day retention, and one within it
+    store.save_days("acme", [(old.isoformat(), b"{}"),
+                             ((first - timedelta(days=10)).isoformat(), b"{}")], 0)
+    store.close()
+
+    server = Server(data).start()
+    with server.client(ingest) as client:
+        for i in range(0, len(sim.events), 2000):
+            assert client.post("/api/v1/events", json=sim.events[i:i + 2000]).status_code == 200
+    server.stop()  # SIGTERM: checkpoint and the days that changed
+
+    # Each day's row equals the snapshot taken at that day's end.
+    received = int(time.time() * 1000)
+    server = Server(data).start()
+    try:
+        with server.client(view) as client:
+            reply = client.get("/api/v1/accounts/acme/history",
+                               params={"from": first.isoformat(),
+                                       "to": (today - timedelta(days=1)).isoformat()})
+        assert reply.status_code == 200
+        days = reply.json()["days"]
+        assert [d["date"] for d in days] == [(first + timedelta(days=k)).isoformat()
+                                             for k in range(3)]
+        for day in days:
+            d = date.fromisoformat(day["date"])
+            end = int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp() * 1000) \
+                + 86_400_000 - 1  # Moscow keeps 24-hour days
+            engine = Account("acme", TZ)
+            for ev in sim.events:
+                if ev["at"] <= end:
+                    engine.apply(decode_event(json.dumps(ev), received)[1], received)
+            at_end = json.loads(encode(build(engine, end)))
+            assert counters(day) == counters(at_end), day["date"]
+            assert day["total"]["in_queue"] is None
+
+        # A late event within the 48-hour bound corrects yesterday's row.
+        yesterday = days[-1]
+        engine = Account("acme", TZ)
+        for ev in sim.events:
+            engine.apply(decode_event(json.dumps(ev), received)[1], received)
+        missed = next(c for c in engine.conversations() if c.outcome == 3
+                      and not engine.channels[c.channel].excluded
+                      and c.close_at > received - 40 * 3600 * 1000
+                      and engine.calendar.day_of(c.close_at) == today.toordinal() - 1)
+        late = {"id": "late-1", "type": "message.operator", "account": "acme",
+                "at": missed.close_at - 1, "conversation": missed.id}
+        with server.client(ingest) as client:
+            assert client.post("/api/v1/events", json=[late]).json()["accepted"] == 1
+    finally:
+        server.stop()
+    server = Server(data).start()
+    try:
+        with server.client(view) as client:
+            again = client.get("/api/v1/accounts/acme/history",
+                               params={"from": yesterday["date"], "to": yesterday["date"]})
+            table = client.get("/api/v1/accounts/acme/history",
+                               params={"from": first.isoformat(), "to": today.isoformat(),
+                                       "format": "csv"})
+            accept = client.get("/api/v1/accounts/acme/history",
+                                params={"from": first.isoformat(), "to": today.isoformat()},
+                                headers={"Accept": "text/csv"})
+            stored_old = client.get("/api/v1/accounts/acme/snapshot",
+                                    params={"date": (first - timedelta(days=10)).isoformat()})
+    finally:
+        server.stop()
+    corrected = again.json()["days"][0]["total"]
+    assert corrected["served"] == yesterday["total"]["served"] + 1
+    assert corrected["unserved"]["missed"] == yesterday["total"]["unserved"]["missed"] - 1
+
+    # CSV for a spreadsheet, the same from the API and from the command line.
+    lines = table.text.splitlines()
+    assert lines[0].startswith("Date,Report,Id,Name,Channel kind,Arrived,Served")
+    assert table.headers["content-type"].startswith("text/csv") and accept.text == table.text
+    assert sum(1 for line in lines if ",Total," in line) == 4  # three days and today
+    exported = subprocess.run(
+        [sys.executable, "-m", "wallboard.cli", "export", "acme", "--from", first.isoformat(),
+         "--to", (today - timedelta(days=1)).isoformat(), "--data-dir", str(data)],
+        capture_output=True, text=True, check=True).stdout
+    assert exported.splitlines() == [line for line in lines if not line.startswith(
+        today.isoformat())]
+
+    # Retention dropped only what is older than 400 days.
+    store = Store(data)
+    assert store.days("acme", old.isoformat(), old.isoformat()) == []
+    assert len(store.days("acme", (first - timedelta(days=10)).isoformat(),
+                          (first - timedelta(days=10)).isoformat())) == 1
+    store.close()
+    assert stored_old.content == b"{}"  # a day no longer in memory comes from the history
