@@ -273,7 +273,7 @@ async def get_snapshot(
         return _json(_hub(request).snapshot(live))
     when = _date(day, "date")
     hub = _hub(request)
-    if when.toordinal() < live.engine.oldest_day:  # no longer in memory: the daily history
+    if when.toordinal() < live.engine.first_day_held(hub.clock()):  # out of memory: history
         saved = hub.store.days(account_id, day, day)
         if saved:
             return _json(saved[0][1])

@@ -152,9 +152,6 @@ class Account:
         self._expire_at = 0
         self._oldest_day = 0
         self.dropped_late = 0
-        # Local days whose counters changed since the caller last cleared this set (the
-        # service writes them to the daily history).
-        self.changed_days: set[int] = set()
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -303,8 +300,6 @@ class Account:
         if channel.kind in EXCLUDED_KINDS:
             return  # appears in no figure; only the operator's load above counts
         crow, total = channel.row, self.total
-        if tag != QUEUE and tag != WORK:  # a day's counters change: history must follow
-            self.changed_days.add(effect[2] if tag == ARRIVED else effect[3])
         if tag == ARRIVED:
             crow.day(effect[2])[ARRIVED_COUNT] += sign
             total.day(effect[2])[ARRIVED_COUNT] += sign
@@ -539,10 +534,9 @@ class Account:
         self._final.add(cid)
         self._final_order.append((now, cid))
 
-    @property
-    def oldest_day(self) -> int:
-        """The oldest local day whose counters are still complete in memory."""
-        return self._oldest_day
+    def first_day_held(self, now: int) -> int:
+        """The oldest local day whose counters are still complete in memory at ``now``."""
+        return max(self._oldest_day, self.calendar.day_of(now) - DAYS_KEPT)
 
     def rows(self) -> Iterable[Row]:
         yield self.total

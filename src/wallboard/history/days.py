@@ -26,7 +26,7 @@ def day_snapshots(account_id: str, first: date, last: date, store: Store,
     stored = dict(store.days(account_id, first.isoformat(), last.isoformat()))
     out = []
     for ordinal in range(first.toordinal(), last.toordinal() + 1):
-        if engine is not None and ordinal >= engine.oldest_day:
+        if engine is not None and ordinal >= engine.first_day_held(now):
             out.append(encode(build(engine, now, ordinal, gauges=False)))
         elif (saved := stored.get(date.fromordinal(ordinal).isoformat())) is not None:
             out.append(saved)

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from ..engine import Account, build, encode
+from ..engine import Account, Snapshot, build, encode
 from ..engine.calendar import ordinal_iso
 from ..events import Event
 from ..store import AccountConfig, Store
@@ -48,6 +48,7 @@ class LiveAccount:
     engine: Account
     publisher: Publisher
     applied_seq: int = 0  # the engine holds every logged event up to this one
+    written_days: dict[int, bytes] = field(default_factory=dict)  # history as last written
     checkpoint_at: float = field(default_factory=time.monotonic)
     checkpoint_seq: int = 0
 
@@ -259,16 +260,27 @@ class Hub:
         """The engine's state, the log position it holds and the days whose counters changed.
 
         Built on the event loop, where the engine is consistent: pickling takes about 0.1 s
-        for a million-event day. Writing it is the writer's job, off the loop.
+        for a million-event day. Writing it is the writer's job, off the loop. A day counts as
+        changed when its counters differ from what was last written: comparing the few days
+        in memory here costs nothing per event.
         """
         engine, now = live.engine, self.clock()
-        days = sorted(d for d in engine.changed_days if d >= engine.oldest_day)
-        engine.changed_days.clear()
         today = engine.calendar.day_of(now)
-        return _Checkpoint(
-            live.config.id, live.applied_seq, engine.dumps(), now,
-            [(ordinal_iso(d), encode(build(engine, now, d, gauges=False))) for d in days],
-            ordinal_iso(today - self.limits.history_days))
+        days = []
+        for day in range(engine.first_day_held(now), today + 1):
+            # A past day is stamped with its own last instant, so unchanged means identical.
+            as_of = now if day == today else engine.calendar.day_start(day + 1) - 1
+            built = build(engine, as_of, day, gauges=False)
+            if not _has_counts(built) and day not in live.written_days:
+                continue  # a quiet day (or one before the account's first event)
+            snapshot = encode(built)
+            if live.written_days.get(day) != snapshot:
+                live.written_days[day] = snapshot
+                days.append((ordinal_iso(day), snapshot))
+        for day in [d for d in live.written_days if d < today - self.limits.history_days]:
+            del live.written_days[day]
+        return _Checkpoint(live.config.id, live.applied_seq, engine.dumps(), now, days,
+                           ordinal_iso(today - self.limits.history_days))
 
     @staticmethod
     def _save(store: Store, item: _Checkpoint) -> None:
@@ -281,16 +293,22 @@ class Hub:
         """Hand a checkpoint (and the changed daily history) to the writer to save."""
         if not self.ready:
             return False
-        changed = set(live.engine.changed_days)
+        written = dict(live.written_days)
         item = self._checkpoint_of(live)
         try:
             self._queue.put_nowait(item)
         except queue.Full:
-            live.engine.changed_days |= changed  # busy: these days go with the next one
+            live.written_days = written  # busy: these days go with the next one
             return False
         live.checkpoint_seq = live.applied_seq
         live.checkpoint_at = time.monotonic()
         return True
+
+
+def _has_counts(snapshot: Snapshot) -> bool:
+    rows: list[Any] = [snapshot.total, *snapshot.channels, *snapshot.groups]
+    return any(r.arrived or r.served or r.unserved.total or r.wait_samples for r in rows) or \
+        bool(snapshot.total.topics)
 
 
 def _fail(future: asyncio.Future[list[IngestResult]], exc: BaseException) -> None:
