@@ -516,6 +516,9 @@ def run(seed: int, events: int, repeat: int, say: Callable[[str], None]) -> dict
                    generate_s=round(time.perf_counter() - started, 2))
     say(f"day: {n:,} events ({day.late:,} late, {day.duplicates:,} duplicates), "
         f"{day.conversations:,} conversations, generated in {figures['generate_s']} s")
+    if n < 1_000_000:
+        say("  (a small day: fixed costs such as the 500 operators' setup weigh more here; "
+            "the targets are for the full-size day of 1,000,000 events)")
 
     def rates(label: str, key: str, measure: Callable[[], float], target: str = "") -> None:
         # Best and median of several runs: this machine is a shared VM whose speed wanders by
