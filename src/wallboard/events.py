@@ -404,7 +404,7 @@ def _explain(err: msgspec.ValidationError) -> EventError:
     return EventError(field, message[0].lower() + message[1:])
 
 
-def decode_event(data: bytes | str, received_ms: int) -> Decoded:
+def decode_event(data: bytes | str | msgspec.Raw, received_ms: int) -> Decoded:
     """Decode and validate one JSON object into ``(account, event)``.
 
     Raises ``EventError`` naming the field and the problem.
@@ -425,19 +425,31 @@ def decode_many(data: bytes, received_ms: int) -> list[Decoded | EventError]:
 
     A body that is not a JSON array at all raises ``EventError``.
     """
+    try:  # the usual case, every event valid: one call into msgspec for the whole array
+        return [_normalized(ev, received_ms) for ev in _list_decoder.decode(data)]
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
+        pass
     try:
         raws = _raw_list_decoder.decode(data)
     except msgspec.ValidationError:
         raise EventError("body", "expected a JSON array of events") from None
     except msgspec.DecodeError as err:
         raise EventError("body", f"malformed JSON ({err})") from None
-    out: list[Decoded | EventError] = []
-    for raw in raws:
-        try:
-            out.append(decode_event(raw, received_ms))
-        except EventError as err:
-            out.append(err)
-    return out
+    return [_decoded(raw, received_ms) for raw in raws]
+
+
+def _normalized(ev: WireEvent, received_ms: int) -> Decoded | EventError:
+    try:
+        return ev.account, normalize(ev, received_ms)
+    except EventError as err:
+        return err
+
+
+def _decoded(data: bytes | msgspec.Raw, received_ms: int) -> Decoded | EventError:
+    try:
+        return decode_event(data, received_ms)
+    except EventError as err:
+        return err
 
 
 def decode_ndjson(
@@ -468,13 +480,7 @@ def _decode_chunk(numbered: list[tuple[int, bytes]], received_ms: int
     # A line holding two values ("{...},{...}") would shift the others: the count tells.
     if decoded is not None and len(decoded) == len(numbered):
         for (number, _), ev in zip(numbered, decoded, strict=True):
-            try:
-                yield number, (ev.account, normalize(ev, received_ms))
-            except EventError as err:
-                yield number, err
-        return
-    for number, line in numbered:
-        try:
-            yield number, decode_event(line, received_ms)
-        except EventError as err:
-            yield number, err
+            yield number, _normalized(ev, received_ms)
+    else:
+        for number, line in numbered:
+            yield number, _decoded(line, received_ms)
