@@ -125,14 +125,19 @@ class Hub:
         store = Store(self.data_dir)
         try:
             for config in store.accounts():
-                live = self._live(config, store)
-                for seq, received_at, ev in store.read(config.id, live.applied_seq):
-                    live.engine.apply(ev, received_at)
-                    live.applied_seq = seq
+                self._catch_up(self._live(config, store), store)
         finally:
             store.close()
         log.info("recovered %d accounts in %.2f s", len(self.accounts),
                  time.monotonic() - started)
+
+    @staticmethod
+    def _catch_up(live: LiveAccount, store: Store) -> LiveAccount:
+        """Apply the log written after the engine's state, each event at its receive time."""
+        for seq, received_at, ev in store.read(live.config.id, live.applied_seq):
+            live.engine.apply(ev, received_at)
+            live.applied_seq = seq
+        return live
 
     def _live(self, config: AccountConfig, store: Store) -> LiveAccount:
         engine, seq = None, 0
@@ -156,10 +161,7 @@ class Hub:
         if live is None:
             config = self.store.account(account_id)
             if config is not None:
-                live = self._live(config, self.store)
-                for seq, received_at, ev in self.store.read(account_id, live.applied_seq):
-                    live.engine.apply(ev, received_at)
-                    live.applied_seq = seq
+                live = self._catch_up(self._live(config, self.store), self.store)
                 if self.ready:
                     live.publisher.start()
         return live
