@@ -69,7 +69,7 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_dir(args: argparse.Namespace) -> Store:
+def _store(args: argparse.Namespace) -> Store:
     return Store(args.data_dir)
 
 
@@ -98,7 +98,7 @@ def _account_create(args: argparse.Namespace) -> int:
     config = AccountConfig(args.id, args.timezone, args.name, args.sl_threshold,
                            args.default_max_chats)
     try:
-        _data_dir(args).create_account(config, _now_ms())
+        _store(args).create_account(config, _now_ms())
     except AccountExists:
         sys.stderr.write(f"wallboard: account {args.id!r} already exists\n")
         return 1
@@ -108,14 +108,14 @@ def _account_create(args: argparse.Namespace) -> int:
 
 def _account_list(args: argparse.Namespace) -> int:
     print("id\ttimezone\tsl_threshold_s\tdefault_max_chats\tname")
-    for a in _data_dir(args).accounts():
+    for a in _store(args).accounts():
         print(f"{a.id}\t{a.timezone}\t{a.sl_threshold_s}\t{a.default_max_chats}\t{a.name or ''}")
     return 0
 
 
 def _token_create(args: argparse.Namespace) -> int:
     try:
-        info, secret = _data_dir(args).create_token(args.account, args.role, _now_ms())
+        info, secret = _store(args).create_token(args.account, args.role, _now_ms())
     except UnknownAccount:
         sys.stderr.write(f"wallboard: no account {args.account!r}\n")
         return 1
@@ -126,7 +126,7 @@ def _token_create(args: argparse.Namespace) -> int:
 
 
 def _token_revoke(args: argparse.Namespace) -> int:
-    if not _data_dir(args).revoke_token(args.token_id, _now_ms()):
+    if not _store(args).revoke_token(args.token_id, _now_ms()):
         sys.stderr.write(f"wallboard: no live token {args.token_id!r}\n")
         return 1
     print(f"revoked token {args.token_id}")
@@ -135,7 +135,7 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
 def _token_list(args: argparse.Namespace) -> int:
     print("id\trole\tcreated\trevoked")
-    for t in _data_dir(args).tokens(args.account):
+    for t in _store(args).tokens(args.account):
         print(f"{t.id}\t{t.role}\t{t.created_at}\t{t.revoked_at or ''}")
     return 0
 
@@ -300,7 +300,7 @@ def _export(args: argparse.Namespace) -> int:
     except ValueError:
         sys.stderr.write("wallboard export: --from and --to are dates as YYYY-MM-DD\n")
         return 2
-    store = _data_dir(args)
+    store = _store(args)
     if store.account(args.account) is None:
         sys.stderr.write(f"wallboard export: no account {args.account!r}\n")
         return 1
