@@ -153,7 +153,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .service import Limits
 
     limits = Limits(max_events=args.max_events, max_body_bytes=args.max_body_mib * 1024 * 1024,
-                    write_queue=args.write_queue, history_days=args.history_days)
+                    write_queue=args.write_queue, history_days=args.history_days,
+                    sample_every_s=min(19.0, max(0.5, args.sample_every)))
     uvicorn.run(create_app(args.data_dir, limits), host=args.host, port=args.port,
                 log_level=args.log_level, loop="uvloop", http="httptools",
                 timeout_graceful_shutdown=5)
@@ -182,7 +183,12 @@ def _add_serve_command(commands: Any) -> None:
                        help="batches waiting to be written; when full, 429 (default 64)")
     serve.add_argument("--history-days", type=int,
                        default=_env_int("WALLBOARD_HISTORY_DAYS", 400),
-                       help="days of daily history kept (default 400)")
+                       help="days of daily history and intraday series kept (default 400)")
+    serve.add_argument("--sample-every", type=float,
+                       default=float(os.environ.get("WALLBOARD_SAMPLE_EVERY", "10")),
+                       metavar="S", help="seconds between samples of the gauges for the "
+                       "intraday series, 0.5 to 19 (default 10), so that with the 1-second "
+                       "tick samples are never more than 20 s apart")
     serve.add_argument("--log-level", default=os.environ.get("WALLBOARD_LOG_LEVEL", "info"),
                        choices=("critical", "error", "warning", "info", "debug"))
     _with_data_dir(serve)
@@ -301,9 +307,12 @@ def _export(args: argparse.Namespace) -> int:
         sys.stderr.write("wallboard export: --from and --to are dates as YYYY-MM-DD\n")
         return 2
     store = _store(args)
-    if store.account(args.account) is None:
+    config = store.account(args.account)
+    if config is None:
         sys.stderr.write(f"wallboard export: no account {args.account!r}\n")
         return 1
+    if args.series or args.channel is not None or args.group is not None:
+        return _export_series(args, store, config, first.toordinal(), last.toordinal())
     # From the store alone: today's row is as fresh as the service's last checkpoint.
     days = day_snapshots(args.account, first, last, store, None, _now_ms())
     if args.format == "csv":
@@ -313,15 +322,47 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_series(args: argparse.Namespace, store: Store, config: AccountConfig, first: int,
+                   last: int) -> int:
+    import msgspec
+
+    from .engine.account import Report
+    from .engine.calendar import Calendar
+    from .history import read_series, series_csv
+
+    if args.channel is not None and args.group is not None:
+        sys.stderr.write("wallboard export: --channel or --group, not both\n")
+        return 2
+    report: Report = "channel" if args.channel is not None else \
+        "group" if args.group is not None else "total"
+    row_id = args.channel if args.channel is not None else (args.group or None)
+    calendar = Calendar(config.timezone)
+    found = [s for day in range(first, last + 1)
+             if (s := read_series(config.id, calendar, config.sl_threshold_s, day, report,
+                                  row_id, store, None, _now_ms())) is not None]
+    if args.format == "csv":
+        sys.stdout.write(series_csv(found))
+    else:
+        sys.stdout.buffer.write(msgspec.json.encode(found) + b"\n")
+    return 0
+
+
 def _add_export_command(commands: Any) -> None:
     export = commands.add_parser(
-        "export", help="an account's daily history as CSV or JSON",
-        description="Print the daily history of an account from the data directory: a line "
-                    "per day and row (CSV), or the days' snapshots (JSON).")
+        "export", help="an account's daily history or intraday series as CSV or JSON",
+        description="Print the history of an account from the data directory: a line per day "
+                    "and row (CSV) or the days' snapshots (JSON); with --series, one row's "
+                    "15-minute buckets per day instead. Read from what the service last "
+                    "saved (it saves every minute and when it stops).")
     export.add_argument("account")
     export.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
     export.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--series", action="store_true",
+                        help="the intraday series of the total (or of --channel / --group)")
+    export.add_argument("--channel", metavar="ID", help="series of this channel")
+    export.add_argument("--group", metavar="ID",
+                        help="series of this group ('' for the no-group row)")
     _with_data_dir(export)
     export.set_defaults(run=_export)
 

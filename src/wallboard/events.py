@@ -472,15 +472,17 @@ def decode_ndjson(
 
 
 def _decode_chunk(numbered: list[tuple[int, bytes]], received_ms: int
-                  ) -> Iterator[tuple[int, Decoded | EventError]]:
+                  ) -> list[tuple[int, Decoded | EventError]]:
     try:
         decoded = _list_decoder.decode(b"[" + b",".join(line for _, line in numbered) + b"]")
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
         decoded = None
     # A line holding two values ("{...},{...}") would shift the others: the count tells.
-    if decoded is not None and len(decoded) == len(numbered):
-        for (number, _), ev in zip(numbered, decoded, strict=True):
-            yield number, _normalized(ev, received_ms)
-    else:
-        for number, line in numbered:
-            yield number, _decoded(line, received_ms)
+    if decoded is None or len(decoded) != len(numbered):
+        return [(number, _decoded(line, received_ms)) for number, line in numbered]
+    try:  # the usual case, all valid: no per-event try
+        return [(number, (ev.account, normalize(ev, received_ms)))
+                for (number, _), ev in zip(numbered, decoded, strict=True)]
+    except EventError:
+        return [(number, _normalized(ev, received_ms))
+                for (number, _), ev in zip(numbered, decoded, strict=True)]

@@ -33,7 +33,9 @@ from litestar.response import Stream
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..engine import Snapshot
+from ..engine.account import Report
 from ..engine.conversation import DONE, IN_WORK, NEW, OUTCOME_NAMES, WAITING
+from ..engine.series import Series
 from ..events import (
     ACCOUNT_PATTERN,
     EVENT_TYPES,
@@ -43,7 +45,7 @@ from ..events import (
     decode_many,
     to_wire,
 )
-from ..history import csv_rows, day_snapshots
+from ..history import csv_rows, day_snapshots, read_series, series_csv
 from ..service import Busy, Hub, Limits, NotReady
 from ..service.hub import LiveAccount
 from ..store import TokenInfo
@@ -290,8 +292,8 @@ def _date(value: str, field: str) -> date:
 
 
 @dataclass
-class _HistoryOperation(Operation):
-    """The same days as CSV too: document that content type beside the JSON one."""
+class _CsvOperation(Operation):
+    """The same data as CSV too: document that content type beside the JSON one."""
 
     def __post_init__(self) -> None:
         ok = (self.responses or {}).get("200")
@@ -311,7 +313,7 @@ class History(msgspec.Struct):
      "per day and row (total, channels, groups).",
      responses={200: ResponseSpec(History, description="The days"),
                 400: ResponseSpec(ErrorBody, description="Bad dates"), **_AUTH_ERRORS},
-     operation_class=_HistoryOperation)
+     operation_class=_CsvOperation)
 async def get_history(
     request: Request[Any, Any, Any], account_id: str,
     first: Annotated[str, Parameter(query="from", description="YYYY-MM-DD",
@@ -326,13 +328,57 @@ async def get_history(
         raise ApiError(400, "bad_range", "expected from <= to, at most 400 days apart", "to")
     hub = _hub(request)
     days = day_snapshots(account_id, start, end, hub.store, live.engine, hub.clock())
-    if fmt == "csv" or (fmt is None and "text/csv" in request.headers.get("accept", "")):
-        return Response(csv_rows(days).encode(), media_type="text/csv",
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="{account_id}-{first}-{last}.csv"'})
+    if _wants_csv(request, fmt):
+        return _csv(csv_rows(days), f"{account_id}-{first}-{last}.csv")
     body = b'{"account":' + msgspec.json.encode(account_id) + b',"days":[' + b",".join(days) \
         + b"]}"
     return _json(body)
+
+
+def _wants_csv(request: Request[Any, Any, Any], fmt: str | None) -> bool:
+    return fmt == "csv" or (fmt is None and "text/csv" in request.headers.get("accept", ""))
+
+
+def _csv(text: str, filename: str) -> Response[bytes]:
+    return Response(text.encode(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@get("/api/v1/accounts/{account_id:str}/series", summary="Intraday series",
+     description="One row's local day in 15-minute buckets (92, 96 or 100 of them): arrivals, "
+     "outcomes, waits and the sampled gauges (peak and mean; null where not sampled). The "
+     "total by default; `channel=ID` or `group=ID` for one row, `group=` (empty) for the "
+     "no-group row. `date` defaults to today. `Accept: text/csv` or `format=csv` gives a "
+     "line per bucket.",
+     responses={200: ResponseSpec(Series, description="The buckets"),
+                400: ResponseSpec(ErrorBody, description="Bad date or row"),
+                **_AUTH_ERRORS},
+     operation_class=_CsvOperation)
+async def get_series(
+    request: Request[Any, Any, Any], account_id: str,
+    day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD",
+                                         pattern=_DATE_PATTERN)] = None,
+    channel: Annotated[str | None, Parameter(query="channel", max_length=128)] = None,
+    group: Annotated[str | None, Parameter(query="group", max_length=128)] = None,
+    fmt: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
+) -> Response[bytes]:
+    live = _account(request, account_id, ("view",))
+    hub, config = _hub(request), live.config
+    now = hub.clock()
+    ordinal = live.engine.calendar.day_of(now) if day is None else _date(day, "date").toordinal()
+    if channel is not None and group is not None:
+        raise ApiError(400, "bad_row", "give channel or group, not both", "group")
+    report: Report = "channel" if channel is not None else "group" if group is not None \
+        else "total"
+    row_id = channel if channel is not None else (group or None)
+    series = read_series(account_id, live.engine.calendar, config.sl_threshold_s, ordinal,
+                         report, row_id, hub.store, live.engine, now)
+    if series is None:
+        raise ApiError(404, "no_such_row", f"no {report} {row_id!r} in this account",
+                       report)
+    if _wants_csv(request, fmt):
+        return _csv(series_csv([series]), f"{account_id}-{series.date}-{report}.csv")
+    return _json(msgspec.json.encode(series))
 
 
 @get("/api/v1/accounts/{account_id:str}/stream", summary="Live snapshots (SSE)",
@@ -466,8 +512,8 @@ def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[post_events, get_snapshot, get_stream, get_conversation, create_token,
-                        list_tokens, revoke_token, get_history, healthz, readyz, metrics,
-                        home],
+                        list_tokens, revoke_token, get_history, get_series, healthz, readyz,
+                        metrics, home],
         lifespan=[lifespan],
         state=State({"hub": hub, "metrics": Metrics(hub)}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
@@ -483,9 +529,15 @@ def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
 
 
 def _checkpoints(hub: Hub) -> asyncio.Task[None]:
+    """Sample the gauges and checkpoint what is due, on the event loop with the engines."""
     async def tick() -> None:
+        every = hub.limits.sample_every_s
+        next_sample = time.monotonic()
         while True:
-            await asyncio.sleep(1)
+            await asyncio.sleep(min(1.0, every))
+            if hub.ready and time.monotonic() >= next_sample:
+                hub.sample_gauges()
+                next_sample = max(next_sample + every, time.monotonic())
             for live in list(hub.accounts.values()):
                 if hub.checkpoint_due(live):
                     hub.checkpoint(live)

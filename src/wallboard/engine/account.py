@@ -42,11 +42,13 @@ from .conversation import (
 )
 from .ids import IdSet
 from .rows import ARRIVED as ARRIVED_COUNT
-from .rows import SAMPLES, WAIT_SUM_MS, WITHIN_SL, Row
+from .rows import Row
 
-__all__ = ["EXCLUDED_KINDS", "FINAL_AFTER_MS", "Account", "Channel", "Group", "Operator", "Result"]
+__all__ = ["EXCLUDED_KINDS", "FINAL_AFTER_MS", "Account", "Channel", "Group", "Operator", "Report",
+           "Result"]
 
 Result = Literal["accepted", "duplicate", "conflict", "late"]
+Report = Literal["total", "channel", "group"]  # the kinds of report row
 
 EXCLUDED_KINDS = frozenset({"mobile_chat", "offline_form", "callback"})
 FINAL_AFTER_MS = 48 * 3600 * 1000
@@ -55,6 +57,9 @@ FINAL_AFTER_MS = 48 * 3600 * 1000
 TOMBSTONE_MS = 7 * 24 * 3600 * 1000
 # Day counters kept in memory; older days belong to history.
 DAYS_KEPT = 8
+# Bumped whenever the pickled state changes meaning: an older checkpoint is then refused and
+# the service rebuilds the state from its event log instead.
+CHECKPOINT_FORMAT = 2
 
 _HOUR_MS = 3_600_000
 _NAMING = frozenset({STARTED, QUEUED, ASSIGNED})  # conversation events that name entities
@@ -131,7 +136,7 @@ class Account:
         self.id = account_id
         self.default_max_chats = default_max_chats
         self.calendar = Calendar(timezone)
-        self._day_of = self.calendar.day_of
+        self._slot_of = self.calendar.slot_of
         self.sl_threshold_s = sl_threshold_s
         self._sl_ms = round(sl_threshold_s * 1000)
         self.total = Row()
@@ -158,12 +163,15 @@ class Account:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         # Id hashes are salted per process: the set is rebuilt from the ids on loading.
-        del state["_ids"], state["_day_of"]
+        del state["_ids"], state["_slot_of"]
+        state["format"] = CHECKPOINT_FORMAT
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.pop("format", None) != CHECKPOINT_FORMAT:
+            raise ValueError("a checkpoint of another engine version")
         self.__dict__.update(state)
-        self._day_of = self.calendar.day_of
+        self._slot_of = self.calendar.slot_of
         ids = self._ids = IdSet()
         for event_id in self._attributes:
             ids.add(event_id)
@@ -207,12 +215,12 @@ class Account:
             else:
                 conv.operator_msg = True
             return "accepted"
-        day_of = self._day_of
+        slot_of = self._slot_of
         packed = before = None
         if conv is None:
             packed = self.closed.get(cid)
             if packed is not None:
-                conv, before = Conversation.unpack(cid, packed, day_of)
+                conv, before = Conversation.unpack(cid, packed, slot_of)
                 if conv.close_at < now - FINAL_AFTER_MS:
                     self.dropped_late += 1
                     return "late"
@@ -229,7 +237,7 @@ class Account:
             self._know(ev)
         out: list[tuple[Effect, int]] = []
         close_at = conv.close_at if conv.state == DONE else None
-        conv.add(ev, day_of, out, before)
+        conv.add(ev, slot_of, out, before)
         for effect, sign in out:
             self._effect(cid, effect, sign)
         if conv.state == DONE:
@@ -265,7 +273,7 @@ class Account:
         """The conversation as the engine holds it (rebuilt if packed), or None."""
         conv = self.open.get(conversation_id)
         if conv is None and (packed := self.closed.get(conversation_id)) is not None:
-            conv = Conversation.unpack(conversation_id, packed, self.calendar.day_of)[0]
+            conv = Conversation.unpack(conversation_id, packed, self.calendar.slot_of)[0]
         return conv
 
     def conversations(self) -> Iterator[Conversation]:
@@ -301,8 +309,8 @@ class Account:
             return  # appears in no figure; only the operator's load above counts
         crow, total = channel.row, self.total
         if tag == ARRIVED:
-            crow.day(effect[2])[ARRIVED_COUNT] += sign
-            total.day(effect[2])[ARRIVED_COUNT] += sign
+            crow.count(effect[2], ARRIVED_COUNT, sign)
+            total.count(effect[2], ARRIVED_COUNT, sign)
             return
         # Every group an effect names was registered when its event was accepted.
         grow = self.no_group.row if effect[2] is None else self.groups[effect[2]].row
@@ -317,20 +325,18 @@ class Account:
             total.in_work += sign
             grow.in_work += sign
         elif tag == ENTRY:
-            grow.day(effect[3])[ARRIVED_COUNT] += sign
+            grow.count(effect[3], ARRIVED_COUNT, sign)
         elif tag == SAMPLE:
-            length = effect[4]
+            slot, length = effect[3], effect[4]
             within = sign if effect[5] and length <= self._sl_ms else 0
-            for row in (crow, total, grow):
-                counters = row.day(effect[3])
-                counters[SAMPLES] += sign
-                counters[WAIT_SUM_MS] += sign * length
-                counters[WITHIN_SL] += within
+            crow.count_wait(slot, sign, length, within)
+            total.count_wait(slot, sign, length, within)
+            grow.count_wait(slot, sign, length, within)
         elif tag == OUTCOME:
-            index = 1 + effect[4]  # SERVED, UNASSIGNED, CANCELED, MISSED follow ARRIVED
-            crow.day(effect[3])[index] += sign
-            total.day(effect[3])[index] += sign
-            grow.day(effect[3])[index] += sign
+            slot, index = effect[3], 1 + effect[4]  # SERVED... MISSED follow ARRIVED
+            crow.count(slot, index, sign)
+            total.count(slot, index, sign)
+            grow.count(slot, index, sign)
         elif tag == TOPIC_COUNT:
             total.add_topic(effect[3], effect[4], sign)
             grow.add_topic(effect[3], effect[4], sign)
@@ -341,11 +347,11 @@ class Account:
         Used when a kind change moves the channel into or out of the excluded kinds: each of
         its conversations leaves every row and comes back under the new kind.
         """
-        day_of = self.calendar.day_of
+        slot_of = self.calendar.slot_of
         contributions = []
         for conv in self.conversations():
             if conv.state != NEW and conv.channel == channel.id:
-                contributions.append((conv.id, conv.contribution(day_of)))
+                contributions.append((conv.id, conv.contribution(slot_of)))
         for cid, effects in contributions:
             for effect, n in effects.items():
                 self._effect(cid, effect, -n)
@@ -537,6 +543,26 @@ class Account:
     def first_day_held(self, now: int) -> int:
         """The oldest local day whose counters are still complete in memory at ``now``."""
         return max(self._oldest_day, self.calendar.day_of(now) - DAYS_KEPT)
+
+    def sample_gauges(self, now: int) -> None:
+        """Record every reported row's gauges at ``now`` in the intraday series.
+
+        The caller samples at its own pace (the service: every 10 seconds); each slot keeps
+        how many samples it got and their sums and peaks.
+        """
+        slot = self.calendar.slot_of(now)
+        for _, _, row in self.report_rows():
+            row.sample_gauges(slot, now)
+
+    def report_rows(self) -> Iterator[tuple[Report, str | None, Row]]:
+        """The rows a snapshot reports: ``("total"|"channel"|"group", id, row)``."""
+        yield "total", None, self.total
+        for c in self.channels.values():
+            if not c.excluded:
+                yield "channel", c.id, c.row
+        for g in self.groups.values():
+            yield "group", g.id, g.row
+        yield "group", None, self.no_group.row
 
     def rows(self) -> Iterable[Row]:
         yield self.total

@@ -3,6 +3,9 @@
 A local day is identified by its proleptic Gregorian ordinal (``date.toordinal()``). Its span
 is [first instant whose local date is that day, first instant of the next day), so a day can
 last 23 or 25 hours, or start at 01:00 where midnight falls in a gap.
+
+A *slot* is a 15-minute bucket of a local day: ``ordinal << SLOT_BITS | n`` for the n-th
+quarter hour since the day's first instant, so a 23-hour day has 92 slots and a 25-hour one 100.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["Calendar", "load_zone", "ordinal_iso"]
+__all__ = ["BUCKET_MS", "SLOT_BITS", "Calendar", "load_zone", "ordinal_iso"]
 
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
 
@@ -36,26 +39,29 @@ def load_zone(name: str) -> ZoneInfo:
 _UTC = UTC
 # Every UTC offset and transition since 1972 lies on a quarter hour, so a quarter hour of UTC
 # almost always belongs to one local day; the cache only keeps those that do.
-_BUCKET_MS = 900_000
+_BUCKET_MS = BUCKET_MS = 900_000
 _CACHE_LIMIT = 200_000
+# Room for 256 quarter hours in a day: even a day that a date-line move made 48 hours long.
+SLOT_BITS = 8
 
 
 class Calendar:
     """Maps epoch milliseconds to local day ordinals of one time zone."""
 
-    __slots__ = ("_by_bucket", "name", "zone")
+    __slots__ = ("_by_bucket", "_slots", "_starts", "name", "zone")
 
     def __init__(self, zone: str) -> None:
         self.zone = load_zone(zone)
         self.name = zone
         self._by_bucket: dict[int, int] = {}
+        self._slots: dict[int, int] = {}  # UTC quarter hour -> slot
+        self._starts: dict[int, int] = {}  # ordinal -> first instant
 
-    def __getstate__(self) -> tuple[str, dict[int, int]]:
-        return self.name, self._by_bucket  # a zone read from a file cannot be pickled itself
+    def __getstate__(self) -> str:
+        return self.name  # a zone read from a file cannot be pickled; the caches refill
 
-    def __setstate__(self, state: tuple[str, dict[int, int]]) -> None:
-        self.name, self._by_bucket = state
-        self.zone = load_zone(self.name)
+    def __setstate__(self, state: str) -> None:
+        self.__init__(state)  # type: ignore[misc]
 
     def _local(self, ms: int) -> datetime:
         return datetime.fromtimestamp(ms // 1000, _UTC).astimezone(self.zone)
@@ -75,8 +81,37 @@ class Calendar:
             self._by_bucket[bucket] = ordinal
         return ordinal
 
+    def slot_of(self, ms: int) -> int:
+        """The slot (local day and quarter hour of it) containing the instant ``ms``."""
+        bucket = ms // _BUCKET_MS
+        slot = self._slots.get(bucket)
+        if slot is not None:
+            return slot
+        ordinal = self.day_of(ms)
+        start = self.day_start(ordinal)
+        slot = (ordinal << SLOT_BITS) + (ms - start) // _BUCKET_MS
+        # Cached only when the whole quarter hour of UTC is that one slot (not so in zones
+        # whose offset was not on a quarter hour, before 1972).
+        if (ms - start) % _BUCKET_MS == ms % _BUCKET_MS and bucket in self._by_bucket:
+            if len(self._slots) >= _CACHE_LIMIT:
+                self._slots.clear()
+            self._slots[bucket] = slot
+        return slot
+
     def day_start(self, ordinal: int) -> int:
         """Epoch ms of the first instant of the local day ``ordinal``."""
+        start = self._starts.get(ordinal)
+        if start is None:
+            if len(self._starts) >= 4096:
+                self._starts.clear()
+            start = self._starts[ordinal] = self._day_start(ordinal)
+        return start
+
+    def slot_count(self, ordinal: int) -> int:
+        """How many quarter hours the local day has (96; 92 or 100 on DST days)."""
+        return -(-(self.day_start(ordinal + 1) - self.day_start(ordinal)) // _BUCKET_MS)
+
+    def _day_start(self, ordinal: int) -> int:
         d = date.fromordinal(ordinal)
         # fold=0 maps a midnight inside a gap to the end of the gap and an ambiguous midnight
         # to its first occurrence: in both cases the first instant of that date.
@@ -89,10 +124,10 @@ class Calendar:
             guess += _BUCKET_MS
         return guess
 
-    def iso(self, ms: int) -> str:
-        """RFC 3339 local time with milliseconds and the zone's offset at that instant."""
+    def iso(self, ms: int, timespec: str = "milliseconds") -> str:
+        """RFC 3339 local time with the zone's offset at that instant."""
         local = self._local(ms)
-        return local.replace(microsecond=(ms % 1000) * 1000).isoformat(timespec="milliseconds")
+        return local.replace(microsecond=(ms % 1000) * 1000).isoformat(timespec=timespec)
 
 
 def ordinal_iso(ordinal: int) -> str:

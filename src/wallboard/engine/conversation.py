@@ -26,6 +26,7 @@ from ..events import (
     VISITOR_MSG,
     Event,
 )
+from .calendar import SLOT_BITS
 
 __all__ = [
     "ARRIVED",
@@ -52,11 +53,12 @@ __all__ = [
 # Conversation states. NEW: no started event known yet, so it counts nowhere.
 NEW, WAITING, IN_WORK, DONE = 0, 1, 2, 3
 
-# Effect tags. Every effect is a tuple (tag, channel, ...):
-ARRIVED = 0  # (ARRIVED, channel, day): started that local day
-ENTRY = 1  # (ENTRY, channel, group, day): entered that group's queue
-SAMPLE = 2  # (SAMPLE, channel, group, day, length_ms, answered)
-OUTCOME = 3  # (OUTCOME, channel, group, day, outcome)
+# Effect tags. Every effect is a tuple (tag, channel, ...); a slot is a local day's quarter
+# hour (see calendar.py), a day a local day's ordinal:
+ARRIVED = 0  # (ARRIVED, channel, slot): started then
+ENTRY = 1  # (ENTRY, channel, group, slot): entered that group's queue
+SAMPLE = 2  # (SAMPLE, channel, group, slot, length_ms, answered)
+OUTCOME = 3  # (OUTCOME, channel, group, slot, outcome)
 TOPIC_COUNT = 4  # (TOPIC_COUNT, channel, group, day, topic): counted under today's topics
 QUEUE = 5  # (QUEUE, channel, group, stint_start): waiting now (gauge)
 WORK = 6  # (WORK, channel, group, operator): in work now (gauge)
@@ -114,7 +116,7 @@ class Conversation:
 
     # -- folding ------------------------------------------------------------------------------
 
-    def add(self, ev: Event, day_of: Callable[[int], int], out: list[tuple[Effect, int]],
+    def add(self, ev: Event, slot_of: Callable[[int], int], out: list[tuple[Effect, int]],
             before: dict[Effect, int] | None = None) -> None:
         """Add a new event; append the signed effects that change the contribution to ``out``.
 
@@ -123,7 +125,7 @@ class Conversation:
         events = self.events
         if not events or ev > events[-1]:
             events.append(ev)  # in order: continue the fold
-            self._step(ev, day_of, out)
+            self._step(ev, slot_of, out)
             return
         rank = ev[1]
         if (self.state == NEW and rank != STARTED) or (
@@ -131,9 +133,9 @@ class Conversation:
             insort(events, ev)  # no figure can change: no need to refold
             return
         if before is None:
-            before = self.contribution(day_of)
+            before = self.contribution(slot_of)
         insort(events, ev)
-        after = self.contribution(day_of)
+        after = self.contribution(slot_of)
         for effect, n in before.items():
             m = after.pop(effect, 0)
             if m != n:
@@ -167,19 +169,19 @@ class Conversation:
         return _pack((self.close_at, self.events))
 
     @classmethod
-    def unpack(cls, conversation_id: str, packed: bytes, day_of: Callable[[int], int]
+    def unpack(cls, conversation_id: str, packed: bytes, slot_of: Callable[[int], int]
                ) -> tuple[Conversation, dict[Effect, int]]:
         """Rebuild a packed conversation; also return its contribution (the refold's by-product)."""
         conv = cls(conversation_id)
         conv.events = _unpack(packed)[1]
-        return conv, conv.contribution(day_of)
+        return conv, conv.contribution(slot_of)
 
-    def contribution(self, day_of: Callable[[int], int]) -> dict[Effect, int]:
+    def contribution(self, slot_of: Callable[[int], int]) -> dict[Effect, int]:
         """Refold all events from scratch; return the net effects (the whole contribution)."""
         self._reset()
         steps: list[tuple[Effect, int]] = []
         for ev in self.events:
-            self._step(ev, day_of, steps)
+            self._step(ev, slot_of, steps)
         net: dict[Effect, int] = {}
         for effect, sign in steps:
             n = net.get(effect, 0) + sign
@@ -189,7 +191,8 @@ class Conversation:
                 del net[effect]
         return net
 
-    def _step(self, ev: Event, day_of: Callable[[int], int], out: list[tuple[Effect, int]]) -> None:
+    def _step(self, ev: Event, slot_of: Callable[[int], int], out: list[tuple[Effect, int]]
+              ) -> None:
         state = self.state
         if state == DONE:
             return
@@ -201,13 +204,14 @@ class Conversation:
             channel = self.channel = ev[4]
             group = self.group = ev[5]
             topic = self.topic = ev[6]
-            day = self.start_day = day_of(at)
+            slot = slot_of(at)
+            self.start_day = slot >> SLOT_BITS
             self.start_at = self.stint_start = at
-            out.append(((ARRIVED, channel, day), 1))
-            out.append(((ENTRY, channel, group, day), 1))
+            out.append(((ARRIVED, channel, slot), 1))
+            out.append(((ENTRY, channel, group, slot), 1))
             out.append(((QUEUE, channel, group, at), 1))
             if topic is not None:
-                out.append(((TOPIC_COUNT, channel, group, day, topic), 1))
+                out.append(((TOPIC_COUNT, channel, group, self.start_day, topic), 1))
             return
         channel = self.channel
         if rank == VISITOR_MSG:
@@ -230,12 +234,12 @@ class Conversation:
                 self.stint_start = at
                 out.append(((QUEUE, channel, group, at), 1))
             self.group = group
-            out.append(((ENTRY, channel, group, day_of(at)), 1))
+            out.append(((ENTRY, channel, group, slot_of(at)), 1))
         elif rank == ASSIGNED:
             group = ev[5] if ev[5] is not None else self.group
             if state == WAITING:
                 out.append(((QUEUE, channel, self.group, self.stint_start), -1))
-                out.append(((SAMPLE, channel, group, day_of(at), at - self.stint_start, True), 1))
+                out.append(((SAMPLE, channel, group, slot_of(at), at - self.stint_start, True), 1))
                 self.state = IN_WORK
                 self.assigned = True
             else:
@@ -252,9 +256,9 @@ class Conversation:
             out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic), 1))
         elif rank == VISITOR_LEFT:
             if state == WAITING:
-                self._close(at, True, out, day_of)
+                self._close(at, True, out, slot_of)
         elif rank == CLOSED:
-            self._close(at, ev[4] == "visitor", out, day_of)
+            self._close(at, ev[4] == "visitor", out, slot_of)
         # A second started event changes nothing.
 
     def _move_topic(self, group: str | None, out: list[tuple[Effect, int]]) -> None:
@@ -263,12 +267,12 @@ class Conversation:
             out.append(((TOPIC_COUNT, self.channel, group, self.start_day, self.topic), 1))
 
     def _close(self, at: int, by_visitor: bool, out: list[tuple[Effect, int]],
-               day_of: Callable[[int], int]) -> None:
+               slot_of: Callable[[int], int]) -> None:
         channel, group = self.channel, self.group
-        day = day_of(at)
+        slot = slot_of(at)
         if self.state == WAITING:
             out.append(((QUEUE, channel, group, self.stint_start), -1))
-            out.append(((SAMPLE, channel, group, day, at - self.stint_start, False), 1))
+            out.append(((SAMPLE, channel, group, slot, at - self.stint_start, False), 1))
         else:
             out.append(((WORK, channel, group, self.operator), -1))
             self.operator = None
@@ -283,7 +287,7 @@ class Conversation:
         else:
             outcome = SERVED
         self.outcome = outcome
-        out.append(((OUTCOME, channel, group, day, outcome), 1))
+        out.append(((OUTCOME, channel, group, slot, outcome), 1))
 
 
 def _sign_key(item: tuple[Effect, int]) -> int:

@@ -1,13 +1,22 @@
-"""A report row (one channel, one group, or the account total) and its maintained figures."""
+"""A report row (one channel, one group, or the account total) and its maintained figures.
+
+Counters are kept twice: per local day (what snapshots read) and per slot, the 15-minute bucket
+of a day (what intraday series read); both are moved by the same effects, so the buckets of a
+day always add up to the day. Gauges have no history of their own: ``sample_gauges`` records
+their peak and sum per slot each time the caller samples them.
+"""
 
 from __future__ import annotations
 
 import heapq
 
+from .calendar import SLOT_BITS
+
 __all__ = [
     "ARRIVED",
     "CANCELED",
     "COUNTERS",
+    "GAUGES",
     "MISSED",
     "SAMPLES",
     "SERVED",
@@ -20,27 +29,63 @@ __all__ = [
 # Indexes of a day's counters.
 ARRIVED, SERVED, UNASSIGNED, CANCELED, MISSED, SAMPLES, WAIT_SUM_MS, WITHIN_SL = range(8)
 COUNTERS = 8
+# A slot's gauge samples: how many, then (sum, peak) of in queue, in work, operators available,
+# slots available and the longest wait (ms).
+GAUGES = 11
 
 
 class Row:
     """Gauges now, counters per local day, and the operators that count for this row."""
 
-    __slots__ = ("_heap", "days", "in_work", "operators", "slots", "topics", "waits")
+    __slots__ = ("_heap", "buckets", "days", "gauges", "in_work", "operators", "slots", "topics",
+                 "waits")
 
     def __init__(self) -> None:
         self.waits: dict[str, int] = {}  # conversation id -> start of its running stint
         self._heap: list[tuple[int, str]] = []  # (stint start, conversation id), lazily pruned
         self.in_work = 0
-        self.days: dict[int, list[int]] = {}
+        self.days: dict[int, list[int]] = {}  # local day ordinal -> counters
+        self.buckets: dict[int, list[int]] = {}  # slot -> counters
+        self.gauges: dict[int, list[int]] = {}  # slot -> gauge samples
         self.topics: dict[int, dict[str, int]] = {}
         self.operators = 0
         self.slots = 0
 
-    def day(self, ordinal: int) -> list[int]:
-        counters = self.days.get(ordinal)
+    def count(self, slot: int, index: int, n: int) -> None:
+        """Add ``n`` to one counter of the slot and of its day."""
+        day = slot >> SLOT_BITS
+        counters = self.days.get(day)
         if counters is None:
-            counters = self.days[ordinal] = [0] * COUNTERS
-        return counters
+            counters = self.days[day] = [0] * COUNTERS
+        counters[index] += n
+        counters = self.buckets.get(slot)
+        if counters is None:
+            counters = self.buckets[slot] = [0] * COUNTERS
+        counters[index] += n
+
+    def count_wait(self, slot: int, n: int, length_ms: int, within: int) -> None:
+        """Add ``n`` wait samples of ``length_ms`` (``within`` of them within the SL)."""
+        day = slot >> SLOT_BITS
+        for table, key in ((self.days, day), (self.buckets, slot)):
+            counters = table.get(key)
+            if counters is None:
+                counters = table[key] = [0] * COUNTERS
+            counters[SAMPLES] += n
+            counters[WAIT_SUM_MS] += n * length_ms
+            counters[WITHIN_SL] += within
+
+    def sample_gauges(self, slot: int, now: int) -> None:
+        """Record the gauges as they are at ``now`` in the slot's samples."""
+        samples = self.gauges.get(slot)
+        if samples is None:
+            samples = self.gauges[slot] = [0] * GAUGES
+        oldest = self.oldest_wait()
+        samples[0] += 1
+        for i, value in enumerate((len(self.waits), self.in_work, self.operators, self.slots,
+                                   0 if oldest is None else max(0, now - oldest)), 1):
+            samples[2 * i - 1] += value
+            if value > samples[2 * i]:
+                samples[2 * i] = value
 
     def start_wait(self, conversation: str, start: int) -> None:
         self.waits[conversation] = start
@@ -75,6 +120,8 @@ class Row:
             del counts[topic]
 
     def forget_days_before(self, ordinal: int) -> None:
-        for table in (self.days, self.topics):
-            for day in [d for d in table if d < ordinal]:
-                del table[day]
+        for table, first in ((self.days, ordinal), (self.topics, ordinal),
+                             (self.buckets, ordinal << SLOT_BITS),
+                             (self.gauges, ordinal << SLOT_BITS)):
+            for key in [k for k in table if k < first]:
+                del table[key]

@@ -1,5 +1,8 @@
-"""Daily history: whole local days of counters, from the live engine or from the store."""
+"""History: whole local days of counters and their intraday series, from the live engine or
+from the store."""
 
 from .days import CSV_HEADER, csv_rows, day_snapshots
+from .series import SERIES_CSV_HEADER, changed_row_days, read_series, row_key, series_csv
 
-__all__ = ["CSV_HEADER", "csv_rows", "day_snapshots"]
+__all__ = ["CSV_HEADER", "SERIES_CSV_HEADER", "changed_row_days", "csv_rows", "day_snapshots",
+           "read_series", "row_key", "series_csv"]

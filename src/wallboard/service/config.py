@@ -15,4 +15,5 @@ class Limits(msgspec.Struct, frozen=True):
     heartbeat_s: float = 20.0  # a snapshot at least this often, even with no traffic
     checkpoint_interval_s: float = 60.0  # engine state saved this often (and on shutdown)
     checkpoint_events: int = 300_000  # ... or after this many events, whichever comes first
-    history_days: int = 400  # daily history kept this many days
+    history_days: int = 400  # daily history and intraday series kept this many days
+    sample_every_s: float = 10.0  # gauges sampled this often for the intraday series

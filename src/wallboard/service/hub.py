@@ -23,6 +23,7 @@ from typing import Any, Literal
 from ..engine import Account, Snapshot, build, encode
 from ..engine.calendar import ordinal_iso
 from ..events import Event
+from ..history import changed_row_days
 from ..store import AccountConfig, Store
 from .config import Limits
 from .publisher import Publisher
@@ -49,6 +50,8 @@ class LiveAccount:
     publisher: Publisher
     applied_seq: int = 0  # the engine holds every logged event up to this one
     written_days: dict[int, bytes] = field(default_factory=dict)  # history as last written
+    # Intraday series as last written: a hash per (day, row key).
+    written_series: dict[tuple[int, str], int] = field(default_factory=dict)
     checkpoint_at: float = field(default_factory=time.monotonic)
     checkpoint_seq: int = 0
 
@@ -60,6 +63,7 @@ class _Checkpoint:
     state: bytes
     written_at: int
     days: list[tuple[str, bytes]]  # the daily history that changed: (YYYY-MM-DD, snapshot)
+    series: list[tuple[str, str, bytes]]  # the row-days of buckets that changed
     forget_before: str  # retention: history days before this one go
 
 
@@ -251,6 +255,12 @@ class Hub:
     def snapshot(self, live: LiveAccount, day: int | None = None) -> bytes:
         return encode(build(live.engine, self.clock(), day))
 
+    def sample_gauges(self) -> None:
+        """Record every account's gauges now in its intraday series."""
+        now = self.clock()
+        for live in self.accounts.values():
+            live.engine.sample_gauges(now)
+
     def checkpoint_due(self, live: LiveAccount) -> bool:
         behind = live.applied_seq - live.checkpoint_seq
         if behind <= 0:
@@ -281,7 +291,11 @@ class Hub:
                 days.append((ordinal_iso(day), snapshot))
         for day in [d for d in live.written_days if d < today - self.limits.history_days]:
             del live.written_days[day]
-        return _Checkpoint(live.config.id, live.applied_seq, engine.dumps(), now, days,
+        series = changed_row_days(engine, now, live.written_series)
+        held = engine.first_day_held(now)
+        for key in [k for k in live.written_series if k[0] < held]:
+            del live.written_series[key]  # the engine no longer holds the day: final
+        return _Checkpoint(live.config.id, live.applied_seq, engine.dumps(), now, days, series,
                            ordinal_iso(today - self.limits.history_days))
 
     @staticmethod
@@ -289,18 +303,20 @@ class Hub:
         with store.transaction():
             store.save_checkpoint(item.account, item.seq, item.state, item.written_at)
             store.save_days(item.account, item.days, item.written_at)
+            store.save_series(item.account, item.series, item.written_at)
             store.forget_days_before(item.account, item.forget_before)
 
     def checkpoint(self, live: LiveAccount) -> bool:
         """Hand a checkpoint (and the changed daily history) to the writer to save."""
         if not self.ready:
             return False
-        written = dict(live.written_days)
+        written, written_series = dict(live.written_days), dict(live.written_series)
         item = self._checkpoint_of(live)
         try:
             self._queue.put_nowait(item)
         except queue.Full:
-            live.written_days = written  # busy: these days go with the next one
+            # Busy: these days go with the next one.
+            live.written_days, live.written_series = written, written_series
             return False
         live.checkpoint_seq = live.applied_seq
         live.checkpoint_at = time.monotonic()

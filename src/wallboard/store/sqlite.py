@@ -77,6 +77,14 @@ CREATE TABLE IF NOT EXISTS history (
     written_at INTEGER NOT NULL,
     PRIMARY KEY (account, day)
 );
+CREATE TABLE IF NOT EXISTS series (
+    account TEXT NOT NULL,
+    day TEXT NOT NULL,
+    row TEXT NOT NULL,
+    data BLOB NOT NULL,
+    written_at INTEGER NOT NULL,
+    PRIMARY KEY (account, day, row)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (
     account TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,
@@ -314,9 +322,32 @@ class Store:
         return [(day, bytes(snapshot)) for day, snapshot in rows]
 
     def forget_days_before(self, account_id: str, day: str) -> int:
-        """Retention: drop the account's days before ``day``; how many went."""
+        """Retention: drop the account's days (and their series) before ``day``; how many went."""
+        self._db.execute("DELETE FROM series WHERE account = ? AND day < ?", (account_id, day))
         return self._db.execute("DELETE FROM history WHERE account = ? AND day < ?",
                                 (account_id, day)).rowcount
+
+    # -- intraday series ----------------------------------------------------------------------
+
+    def save_series(self, account_id: str, items: Sequence[tuple[str, str, bytes]],
+                    now: int) -> None:
+        """Store (or correct) rows' days of buckets: ``(YYYY-MM-DD, row key, data)``."""
+        self._db.executemany(
+            "INSERT INTO series (account, day, row, data, written_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (account, day, row) DO UPDATE SET data = excluded.data,"
+            " written_at = excluded.written_at",
+            [(account_id, day, row, data, now) for day, row, data in items])
+
+    def series(self, account_id: str, day: str, row: str) -> bytes | None:
+        found = self._db.execute(
+            "SELECT data FROM series WHERE account = ? AND day = ? AND row = ?",
+            (account_id, day, row)).fetchone()
+        return None if found is None else bytes(found[0])
+
+    def series_days(self, account_id: str) -> list[str]:
+        """The days that have any stored series, oldest first."""
+        return [d for (d,) in self._db.execute(
+            "SELECT DISTINCT day FROM series WHERE account = ? ORDER BY day", (account_id,))]
 
     # -- checkpoints --------------------------------------------------------------------------
 

@@ -1,0 +1,128 @@
+"""Intraday series kept: rows' days of buckets in the store, read back and shown as CSV.
+
+The service writes, at each checkpoint, every row-day the engine holds whose buckets changed
+since it last wrote them; a day the engine no longer holds is read from the store. A stored
+row-day is msgpack of ``[report, id, name, counters, gauges]`` (see ``engine.series``), small
+and independent of the engine's classes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import msgspec
+
+from ..engine import Account
+from ..engine.calendar import Calendar, ordinal_iso
+from ..engine.rows import Row
+from ..engine.series import Report, Series, build, row_day
+from ..store import Store
+
+__all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_series", "row_key", "series_csv"]
+
+_pack = msgspec.msgpack.Encoder().encode
+_unpack = msgspec.msgpack.Decoder(
+    tuple[Report, str | None, str | None, list[list[int]], list[list[int]]]).decode
+
+
+def row_key(report: Report, row_id: str | None) -> str:
+    """The store's name of a row: ``total``, ``channel:ID``, ``group:ID`` or ``group``."""
+    return report if row_id is None else f"{report}:{row_id}"
+
+
+def _name(engine: Account, report: Report, row_id: str | None) -> str | None:
+    if row_id is None:
+        return None
+    entity = (engine.channels if report == "channel" else engine.groups).get(row_id)
+    return None if entity is None else entity.name
+
+
+def changed_row_days(engine: Account, now: int, written: dict[tuple[int, str], int]
+                     ) -> list[tuple[str, str, bytes]]:
+    """Every row-day held in memory that differs from what was last written (``written``
+    holds a hash per (day, row key) and is updated): ``(YYYY-MM-DD, row key, data)``."""
+    calendar = engine.calendar
+    today = calendar.day_of(now)
+    changed = []
+    for day in range(engine.first_day_held(now), today + 1):
+        for report, row_id, row in engine.report_rows():
+            data = row_day(row, day)
+            key = row_key(report, row_id)
+            if not (data[0] or data[1]) and (day, key) not in written:
+                continue  # nothing happened in that row that day
+            blob = _pack((report, row_id, _name(engine, report, row_id), *data))
+            fingerprint = hash(blob)
+            if written.get((day, key)) != fingerprint:
+                written[(day, key)] = fingerprint
+                changed.append((ordinal_iso(day), key, blob))
+    return changed
+
+
+def read_series(account_id: str, calendar: Calendar, sl_threshold_s: float, day: int,
+                report: Report, row_id: str | None, store: Store, engine: Account | None,
+                now: int) -> Series | None:
+    """One row's series for a local day: from the engine while it holds the day, else from
+    the store. None when neither knows the row (an empty day of a known row is all zeros)."""
+    if engine is not None and day >= engine.first_day_held(now):
+        row = _engine_row(engine, report, row_id)
+        if row is not None:
+            return build(account_id, calendar, sl_threshold_s, report, row_id,
+                         _name(engine, report, row_id), day, row_day(row, day))
+    blob = store.series(account_id, ordinal_iso(day), row_key(report, row_id))
+    if blob is not None:
+        _, _, name, counters, gauges = _unpack(blob)
+        return build(account_id, calendar, sl_threshold_s, report, row_id, name, day,
+                     (counters, gauges))
+    if engine is not None and _engine_row(engine, report, row_id) is not None:
+        return build(account_id, calendar, sl_threshold_s, report, row_id,
+                     _name(engine, report, row_id), day, ([], []))
+    return None
+
+
+def _engine_row(engine: Account, report: Report, row_id: str | None) -> Row | None:
+    for kind, rid, row in engine.report_rows():
+        if kind == report and rid == row_id:
+            return row
+    return None
+
+
+SERIES_CSV_HEADER = (
+    "Date", "Report", "Id", "Name", "Bucket start", "Arrived", "Served", "Unserved",
+    "Unassigned", "Canceled", "Missed", "Queue wait (average, s)", "Wait samples",
+    "Answered within service level", "Gauge samples", "In queue (peak)", "In queue (mean)",
+    "In work (peak)", "In work (mean)", "Operators available (peak)",
+    "Operators available (mean)", "Free slots (peak)", "Free slots (mean)",
+    "Longest wait (peak, s)", "Longest wait (mean, s)",
+)
+
+
+def _gauge(g: Any) -> list[Any]:
+    return ["", ""] if g is None else [g.peak, round(g.mean, 3)]
+
+
+def _lines(series: Series) -> Iterator[list[Any]]:
+    report = {"total": "Total", "channel": "Channel", "group": "Group"}[series.report]
+    name = series.name or ("No group" if series.report == "group" and series.id is None
+                           else "")
+    for b in series.buckets:
+        u = b.unserved
+        yield [series.date, report, series.id or "", name, b.start, b.arrived, b.served,
+               u.total, u.unassigned, u.canceled, u.missed,
+               "" if b.avg_wait_s is None else round(b.avg_wait_s, 3), b.wait_samples,
+               b.answered_within_sl, b.gauge_samples, *_gauge(b.in_queue),
+               *_gauge(b.in_work), *_gauge(b.operators_available),
+               *_gauge(b.slots_available), *_gauge(b.longest_wait_s)]
+
+
+def series_csv(days: Iterable[Series]) -> str:
+    """One line per bucket, with a header a spreadsheet reads."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SERIES_CSV_HEADER)
+    for series in days:
+        writer.writerows(_lines(series))
+    return out.getvalue()
+
