@@ -81,6 +81,7 @@ TARGET_INGEST_EPS = 30_000  # batches of 1,000
 TARGET_PUSH_P99_MS = 300.0
 TARGET_SNAPSHOT_P99_MS = 10.0
 TARGET_RESTART_S = 10.0
+TARGET_SERIES_MS = 20.0  # one row, one day
 
 
 @dataclass(frozen=True)
@@ -668,6 +669,16 @@ def fill_by_store(data: Path, lines: list[bytes]) -> float:
     return time.perf_counter() - started
 
 
+def _history_bytes(data: Path, day: str) -> dict[str, int]:
+    """What the store keeps of one account-day: its daily row and its rows' series."""
+    with sqlite3.connect(data / DB_NAME) as db:
+        (history,) = db.execute("SELECT coalesce(sum(length(snapshot)), 0) FROM history"
+                                " WHERE account = ? AND day = ?", (ACCOUNT, day)).fetchone()
+        rows, size = db.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM series"
+                                " WHERE account = ? AND day = ?", (ACCOUNT, day)).fetchone()
+    return {"history_day_bytes": history, "series_rows": rows, "series_bytes": size}
+
+
 def _log_state(data: Path) -> tuple[int, int, int, int]:
     """(events logged, checkpoint seq or 0, events after it, checkpoint bytes)."""
     db = sqlite3.connect(data / DB_NAME)
@@ -735,8 +746,16 @@ def bench_restart(root: Path, lines: list[bytes], fill: str, sizes: Sizes, day: 
         live, _ = time_gets(after_term.url, view_secret, f"/api/v1/accounts/{ACCOUNT}/snapshot",
                             sizes.snapshot_gets // 2 or 1)
         past, _ = time_gets(after_term.url, view_secret, day_path, sizes.snapshot_gets // 2 or 1)
+        channel = restored["channels"][0]["id"]
+        series_path = f"/api/v1/accounts/{ACCOUNT}/series?date={day}&channel={channel}"
+        series, series_body = time_gets(after_term.url, view_secret, series_path,
+                                        sizes.snapshot_gets // 2 or 1)
     finally:
         after_term.stop()
+    figures.update(series_get_p50_ms=round(percentile(series, 50), 3),
+                   series_get_p99_ms=round(percentile(series, 99), 3),
+                   series_buckets=len(msgspec.json.decode(series_body)["buckets"]),
+                   **_history_bytes(data, day))
     same = before == recovered == restored
     figures.update(snapshots_equal=same,
                    not_ready_503s=after_kill.not_ready_replies + after_term.not_ready_replies,
@@ -753,6 +772,12 @@ def bench_restart(root: Path, lines: list[bytes], fill: str, sizes: Sizes, day: 
         f"{figures['rss_after_restart_mib'] or 0:,.0f} MiB")
     say(f"  GET snapshot p50 on this account: live {figures['engine_get_p50_ms']:.2f} ms, "
         f"?date={day} {figures['engine_get_day_p50_ms']:.2f} ms")
+    say(f"  GET series of one channel for {day}: p50 {figures['series_get_p50_ms']:.2f} ms, "
+        f"p99 {figures['series_get_p99_ms']:.2f} ms ({figures['series_buckets']} buckets)"
+        f"   (target < {TARGET_SERIES_MS:.0f} ms)")
+    say(f"  history stored for {day}: daily row {figures['history_day_bytes']:,} bytes, "
+        f"series {figures['series_rows']} rows, {figures['series_bytes']:,} bytes "
+        f"({figures['series_bytes'] / max(1, figures['series_rows']):,.0f} bytes per row)")
     say(f"  snapshot of {day} before the kill == after recovery == after restart: "
         f"{'yes' if same else 'NO'}; 503s from /readyz while starting: "
         f"{figures['not_ready_503s']} (the port opens at once; readyz says 503 until recovered)")
@@ -897,7 +922,8 @@ def run(args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, Any]:
             Server.stop_all()  # before the data directories go away
     figures["targets"] = {
         "ingest_eps_batch_1000": TARGET_INGEST_EPS, "push_p99_ms": TARGET_PUSH_P99_MS,
-        "snapshot_p99_ms": TARGET_SNAPSHOT_P99_MS, "restart_s": TARGET_RESTART_S}
+        "snapshot_p99_ms": TARGET_SNAPSHOT_P99_MS, "restart_s": TARGET_RESTART_S,
+        "series_ms": TARGET_SERIES_MS}
     return figures
 
 
