@@ -355,10 +355,3 @@ def test_admin_api_manages_the_accounts_tokens(world: dict[str, Any]) -> None:
     for role in ("ingest", "view"):
         with server.client(tokens["acme", role]) as client:
             assert client.get("/api/v1/accounts/acme/tokens").status_code == 403
-
-
-def test_the_home_page_points_to_the_api(world: dict[str, Any]) -> None:
-    with world["server"].client() as client:
-        page = client.get("/")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert 'href="/schema"' in page.text

@@ -24,16 +24,23 @@ def test_make_demo_serves_a_living_contact_center_and_stops_on_ctrl_c() -> None:
     assert demo.stdout is not None
     output = b""
     try:
-        token = None
+        code = token = None
         deadline = time.monotonic() + 30
         while token is None and time.monotonic() < deadline:
             line = demo.stdout.readline()
             assert line, output.decode()
             output += line
-            found = re.search(rb"view token: (wb_\S+)", line)
-            token = found.group(1).decode() if found else None
-        assert token, output.decode()
+            if found := re.search(rb"/signin#code=(\S+)", line):
+                code = found.group(1).decode()
+            if found := re.search(rb"admin token (wb_\S+)", line):
+                token = found.group(1).decode()
+        assert code and token, output.decode()
         url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url, trust_env=False, timeout=10) as browser:
+            # The printed link signs a browser in (and only once).
+            assert browser.post("/api/v1/session", json={"code": code}).status_code == 201
+            assert browser.get("/").status_code == 200
+            assert browser.post("/api/v1/session", json={"code": code}).status_code == 401
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
                           trust_env=False, timeout=10) as client:
             first = client.get("/api/v1/accounts/demo/snapshot").json()

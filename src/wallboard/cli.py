@@ -140,6 +140,20 @@ def _token_list(args: argparse.Namespace) -> int:
     return 0
 
 
+SIGNIN_LINK_MS = 10 * 60 * 1000
+
+
+def _signin_link(args: argparse.Namespace) -> int:
+    try:
+        code = _store(args).create_signin_code(args.account, args.role, _now_ms(),
+                                               SIGNIN_LINK_MS)
+    except UnknownAccount:
+        sys.stderr.write(f"wallboard: no account {args.account!r}\n")
+        return 1
+    print(f"{args.url.rstrip('/')}/signin#code={code}")
+    return 0
+
+
 def _with_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", default=os.environ.get("WALLBOARD_DATA_DIR", "./wallboard-data"),
@@ -154,7 +168,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     limits = Limits(max_events=args.max_events, max_body_bytes=args.max_body_mib * 1024 * 1024,
                     write_queue=args.write_queue, history_days=args.history_days,
-                    sample_every_s=min(19.0, max(0.5, args.sample_every)))
+                    sample_every_s=min(19.0, max(0.5, args.sample_every)),
+                    session_hours=args.session_hours)
     uvicorn.run(create_app(args.data_dir, limits), host=args.host, port=args.port,
                 log_level=args.log_level, loop="uvloop", http="httptools",
                 timeout_graceful_shutdown=5)
@@ -184,6 +199,10 @@ def _add_serve_command(commands: Any) -> None:
     serve.add_argument("--history-days", type=int,
                        default=_env_int("WALLBOARD_HISTORY_DAYS", 400),
                        help="days of daily history and intraday series kept (default 400)")
+    serve.add_argument("--session-hours", type=float,
+                       default=float(os.environ.get("WALLBOARD_SESSION_HOURS", "12")),
+                       help="a dashboard session unused this long expires (default 12; any "
+                       "session ends 30 days after sign-in)")
     serve.add_argument("--sample-every", type=float,
                        default=float(os.environ.get("WALLBOARD_SAMPLE_EVERY", "10")),
                        metavar="S", help="seconds between samples of the gauges for the "
@@ -245,7 +264,8 @@ def _simulate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(port=args.port, seed=args.seed, speed=args.speed)
+    return run_demo(port=args.port, seed=args.seed, speed=args.speed,
+                    browser=not args.no_browser)
 
 
 def _add_sim_commands(commands: Any) -> None:
@@ -291,8 +311,8 @@ def _add_sim_commands(commands: Any) -> None:
                       help="how much faster than real time the contact center runs (default "
                            "5: a busy hour in 12 minutes, so queues and losses move at once)")
     demo.add_argument("--no-browser", action="store_true",
-                      help="do not open a browser (there is no dashboard yet: the snapshot "
-                           "is shown in the terminal either way)")
+                      help="do not open the dashboard in a browser (the sign-in link is "
+                           "printed either way)")
     demo.set_defaults(run=_demo)
 
 
@@ -401,6 +421,17 @@ def _add_admin_commands(commands: Any) -> None:
     tokens.add_argument("account")
     _with_data_dir(tokens)
     tokens.set_defaults(run=_token_list)
+
+    link = commands.add_parser(
+        "signin-link", help="a one-time link that signs a browser in to the dashboard",
+        description="Print a dashboard link that signs in once, within 10 minutes. The code "
+                    "is in the link's #fragment, which browsers never send to the server.")
+    link.add_argument("account")
+    link.add_argument("--role", choices=("view", "admin"), default="view")
+    link.add_argument("--url", default="http://127.0.0.1:8000",
+                      help="where the service is reached (default http://127.0.0.1:8000)")
+    _with_data_dir(link)
+    link.set_defaults(run=_signin_link)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,8 +84,14 @@ def render(snapshot: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# The demo's sign-in link may be opened a while after it is printed; a real link (``wallboard
+# signin-link``) lives 10 minutes.
+DEMO_LINK_MS = 60 * 60 * 1000
+
+
 def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float = 2.0,
-             out: TextIO = sys.stdout, duration_s: float | None = None) -> int:
+             out: TextIO = sys.stdout, duration_s: float | None = None,
+             browser: bool = True) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="wallboard-demo-"))
     timezone = local_timezone()
     store = Store(data_dir)
@@ -93,8 +99,11 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
     store.create_account(AccountConfig(ACCOUNT, timezone, name="Demo contact center"), now)
     ingest = store.create_token(ACCOUNT, "ingest", now)[1]
     view = store.create_token(ACCOUNT, "view", now)[1]
+    admin = store.create_token(ACCOUNT, "admin", now)[1]
+    code = store.create_signin_code(ACCOUNT, "admin", now, DEMO_LINK_MS)
     store.close()
     url = f"http://127.0.0.1:{port}"
+    link = f"{url}/signin#code={code}"
     server = subprocess.Popen(
         [sys.executable, "-m", "wallboard.cli", "serve", "--host", "127.0.0.1", "--port",
          str(port), "--data-dir", str(data_dir), "--log-level", "warning"])
@@ -102,19 +111,22 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
     stats: list[DriveStats] = []
     try:
         _wait_ready(url, server)
-        out.write(f"Wallboard demo running at {url}/ (API documentation: {url}/schema)\n"
-                  f"  data directory: {data_dir}\n"
-                  f"  account: {ACCOUNT} ({timezone}); view token: {view}\n"
-                  "  The dashboard is not built yet: the live snapshot follows. "
-                  "Ctrl-C stops.\n")
+        header = (f"Wallboard demo running at {url}/ (API documentation: {url}/schema)\n"
+                  f"  dashboard, one-time sign-in link (1 hour): {link}\n"
+                  f"  or sign in at {url}/signin with the admin token {admin}\n"
+                  f"  data directory: {data_dir}; account: {ACCOUNT} ({timezone})\n"
+                  "  Ctrl-C stops.\n")
+        out.write(header)
         out.flush()
+        if browser:
+            _open(link)
         config = SimConfig(seed=seed, account=ACCOUNT, timezone=timezone, start_ms=now,
                            hours=24.0, scale=scale, busy_from_start=True, staffing=0.25)
         driver = threading.Thread(
             target=lambda: stats.append(drive(stream(config), url, ingest, speed=speed,
                                               stop=stop)), daemon=True)
         driver.start()
-        _show(url, view, out, stop, duration_s)
+        _show(url, view, out, stop, duration_s, header)
     except KeyboardInterrupt:
         pass
     finally:
@@ -143,8 +155,19 @@ def _wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the service did not become ready in 30 s")
 
 
+def _open(link: str) -> None:
+    """Open the link in the desktop's browser, if there is a desktop: without one, Python
+    would pick a text browser and take over the terminal."""
+    import webbrowser
+
+    if sys.platform == "darwin" or os.environ.get("DISPLAY") or os.environ.get(
+            "WAYLAND_DISPLAY"):
+        with contextlib.suppress(webbrowser.Error):
+            webbrowser.open(link)
+
+
 def _show(url: str, view: str, out: TextIO, stop: threading.Event,
-          duration_s: float | None) -> None:
+          duration_s: float | None, header: str) -> None:
     tty = out.isatty()
     started = time.monotonic()
     with httpx.Client(base_url=url, timeout=10, trust_env=False,
@@ -154,7 +177,9 @@ def _show(url: str, view: str, out: TextIO, stop: threading.Event,
                 return
             snapshot = client.get(f"/api/v1/accounts/{ACCOUNT}/snapshot").json()
             table = render(snapshot)
-            # On a terminal the table refreshes in place; in a log, one block per refresh.
-            out.write(("\x1b[H\x1b[2J" + table + "\n") if tty else (table + "\n\n"))
+            # On a terminal the table refreshes in place under the sign-in link; in a log, one
+            # block per refresh.
+            out.write(("\x1b[H\x1b[2J" + header + "\n" + table + "\n") if tty
+                      else (table + "\n\n"))
             out.flush()
             stop.wait(1.0 if tty else 5.0)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -47,15 +45,15 @@ from ..events import (
 )
 from ..history import csv_rows, day_snapshots, read_series, series_csv
 from ..service import Busy, Hub, Limits, NotReady
-from ..service.hub import LiveAccount
 from ..store import TokenInfo
+from ..store.sqlite import Role
+from .auth import account_of, authenticate, hub_of, session_routes
+from .dashboard import dashboard_routes
 from .errors import ApiError, ErrorBody, handle_api_error, handle_http_exception
 from .metrics import Metrics
+from .params import AUTH_ERRORS, DATE_PATTERN, parse_date
 
 __all__ = ["create_app"]
-
-Role = Literal["ingest", "view", "admin"]
-
 
 # -- response types (the OpenAPI document is generated from these) --------------------------
 
@@ -101,40 +99,6 @@ class Health(msgspec.Struct):
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-def _hub(request: Request[Any, Any, Any]) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
-def _authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> TokenInfo:
-    if not _hub(request).ready:
-        raise ApiError(503, "not_ready", "recovering the event log; retry shortly", None,
-                       {"Retry-After": "1"})
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, "unauthorized", "a bearer token is required", "Authorization",
-                       {"WWW-Authenticate": "Bearer"})
-    token = _hub(request).store.authenticate(secret.strip())
-    if token is None:
-        raise ApiError(401, "unauthorized", "the token is unknown or revoked", "Authorization",
-                       {"WWW-Authenticate": "Bearer"})
-    if token.role not in roles and token.role != "admin":
-        raise ApiError(403, "forbidden", f"a {token.role} token cannot do this")
-    return token
-
-
-def _account(request: Request[Any, Any, Any], account_id: str, roles: tuple[Role, ...]
-             ) -> LiveAccount:
-    token = _authenticate(request, roles)
-    if token.account != account_id:
-        raise ApiError(403, "forbidden", "the token belongs to another account", "account_id")
-    live = _hub(request).account(account_id)
-    if live is None:  # the token's account was deleted under it
-        raise ApiError(404, "not_found", "no such account", "account_id")
-    return live
-
 
 def _json(body: bytes, status: int = 200) -> Response[bytes]:
     return Response(body, status_code=status, media_type="application/json")
@@ -184,8 +148,8 @@ class _IngestOperation(Operation):
 async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
     started = time.perf_counter()
     data = await request.body()
-    hub = _hub(request)
-    token = _authenticate(request, ("ingest",))
+    hub = hub_of(request)
+    token = authenticate(request, ("ingest",))
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     now = hub.clock()
     if media == "application/json":
@@ -251,44 +215,27 @@ async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
 
 # -- reads ---------------------------------------------------------------------------------
 
-_AUTH_ERRORS = {
-    401: ResponseSpec(ErrorBody, description="No, unknown or revoked token"),
-    403: ResponseSpec(ErrorBody, description="A token of another account or role"),
-    404: ResponseSpec(ErrorBody, description="No such account"),
-}
-
-_DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 @get("/api/v1/accounts/{account_id:str}/snapshot", summary="The figures now",
      description="The snapshot of METRICS.md section 6 (view or admin role). With `date`, a "
      "past local day's counters; gauges are then null.",
      responses={200: ResponseSpec(Snapshot, description="The snapshot"),
-                400: ResponseSpec(ErrorBody, description="Bad date"), **_AUTH_ERRORS})
+                400: ResponseSpec(ErrorBody, description="Bad date"), **AUTH_ERRORS})
 async def get_snapshot(
     request: Request[Any, Any, Any], account_id: str,
     day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD")] = None,
 ) -> Response[bytes]:
-    live = _account(request, account_id, ("view",))
+    live = account_of(request, account_id, ("view",))
     if day is None:
-        return _json(_hub(request).snapshot(live))
-    when = _date(day, "date")
-    hub = _hub(request)
+        return _json(hub_of(request).snapshot(live))
+    when = parse_date(day, "date")
+    hub = hub_of(request)
     if when.toordinal() < live.engine.first_day_held(hub.clock()):  # out of memory: history
         saved = hub.store.days(account_id, day, day)
         if saved:
             return _json(saved[0][1])
     return _json(hub.snapshot(live, when.toordinal()))
-
-
-def _date(value: str, field: str) -> date:
-    try:
-        if not _DATE.fullmatch(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, "bad_date", "expected a date as YYYY-MM-DD", field) from None
 
 
 @dataclass
@@ -312,21 +259,21 @@ class History(msgspec.Struct):
      "(at most 400 days). `Accept: text/csv` or `format=csv` gives a table instead: a line "
      "per day and row (total, channels, groups).",
      responses={200: ResponseSpec(History, description="The days"),
-                400: ResponseSpec(ErrorBody, description="Bad dates"), **_AUTH_ERRORS},
+                400: ResponseSpec(ErrorBody, description="Bad dates"), **AUTH_ERRORS},
      operation_class=_CsvOperation)
 async def get_history(
     request: Request[Any, Any, Any], account_id: str,
     first: Annotated[str, Parameter(query="from", description="YYYY-MM-DD",
-                                    pattern=_DATE_PATTERN)],
+                                    pattern=DATE_PATTERN)],
     last: Annotated[str, Parameter(query="to", description="YYYY-MM-DD",
-                                   pattern=_DATE_PATTERN)],
+                                   pattern=DATE_PATTERN)],
     fmt: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
 ) -> Response[bytes]:
-    live = _account(request, account_id, ("view",))
-    start, end = _date(first, "from"), _date(last, "to")
+    live = account_of(request, account_id, ("view",))
+    start, end = parse_date(first, "from"), parse_date(last, "to")
     if end < start or (end - start).days >= 400:
         raise ApiError(400, "bad_range", "expected from <= to, at most 400 days apart", "to")
-    hub = _hub(request)
+    hub = hub_of(request)
     days = day_snapshots(account_id, start, end, hub.store, live.engine, hub.clock())
     if _wants_csv(request, fmt):
         return _csv(csv_rows(days), f"{account_id}-{first}-{last}.csv")
@@ -352,20 +299,21 @@ def _csv(text: str, filename: str) -> Response[bytes]:
      "line per bucket.",
      responses={200: ResponseSpec(Series, description="The buckets"),
                 400: ResponseSpec(ErrorBody, description="Bad date or row"),
-                **_AUTH_ERRORS},
+                **AUTH_ERRORS},
      operation_class=_CsvOperation)
 async def get_series(
     request: Request[Any, Any, Any], account_id: str,
     day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD",
-                                         pattern=_DATE_PATTERN)] = None,
+                                         pattern=DATE_PATTERN)] = None,
     channel: Annotated[str | None, Parameter(query="channel", max_length=128)] = None,
     group: Annotated[str | None, Parameter(query="group", max_length=128)] = None,
     fmt: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
 ) -> Response[bytes]:
-    live = _account(request, account_id, ("view",))
-    hub, config = _hub(request), live.config
+    live = account_of(request, account_id, ("view",))
+    hub, config = hub_of(request), live.config
     now = hub.clock()
-    ordinal = live.engine.calendar.day_of(now) if day is None else _date(day, "date").toordinal()
+    calendar = live.engine.calendar
+    ordinal = calendar.day_of(now) if day is None else parse_date(day, "date").toordinal()
     if channel is not None and group is not None:
         raise ApiError(400, "bad_row", "give channel or group, not both", "group")
     report: Report = "channel" if channel is not None else "group" if group is not None \
@@ -384,9 +332,9 @@ async def get_series(
 @get("/api/v1/accounts/{account_id:str}/stream", summary="Live snapshots (SSE)",
      description="Server-sent events: `event: snapshot` with the snapshot as data, at once, "
      "then on every change (at most 5 a second) and at least every 20 seconds.",
-     media_type="text/event-stream", responses=_AUTH_ERRORS)
+     media_type="text/event-stream", responses=AUTH_ERRORS)
 async def get_stream(request: Request[Any, Any, Any], account_id: str) -> Stream:
-    live = _account(request, account_id, ("view",))
+    live = account_of(request, account_id, ("view",))
     return Stream(live.publisher.stream(), media_type="text/event-stream",
                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -394,11 +342,11 @@ async def get_stream(request: Request[Any, Any, Any], account_id: str) -> Stream
 @get("/api/v1/accounts/{account_id:str}/conversations/{conversation_id:str}/events",
      summary="Explain one conversation",
      description="The stored events of one conversation and the state and outcome the engine "
-     "derived from them.", responses=_AUTH_ERRORS)
+     "derived from them.", responses=AUTH_ERRORS)
 async def get_conversation(request: Request[Any, Any, Any], account_id: str,
                            conversation_id: str) -> Explanation:
-    live = _account(request, account_id, ("view",))
-    hub = _hub(request)
+    live = account_of(request, account_id, ("view",))
+    hub = hub_of(request)
     logged = hub.store.conversation_events(account_id, conversation_id)
     conv = live.engine.conversation(conversation_id)
     state: ConversationState
@@ -427,26 +375,27 @@ class CreatedToken(msgspec.Struct):
 
 @post("/api/v1/accounts/{account_id:str}/tokens", summary="Create a token (admin)",
       status_code=201, responses={400: ResponseSpec(ErrorBody, description="Bad role"),
-                                  **_AUTH_ERRORS})
+                                  **AUTH_ERRORS})
 async def create_token(request: Request[Any, Any, Any], account_id: str, data: NewToken
                        ) -> CreatedToken:
-    _account(request, account_id, ("admin",))
-    info, secret = _hub(request).store.create_token(account_id, data.role, _hub(request).clock())
+    account_of(request, account_id, ("admin",))
+    hub = hub_of(request)
+    info, secret = hub.store.create_token(account_id, data.role, hub.clock())
     return CreatedToken(info, secret)
 
 
 @get("/api/v1/accounts/{account_id:str}/tokens", summary="List the tokens (admin)",
-     responses=_AUTH_ERRORS)
+     responses=AUTH_ERRORS)
 async def list_tokens(request: Request[Any, Any, Any], account_id: str) -> list[TokenInfo]:
-    _account(request, account_id, ("admin",))
-    return _hub(request).store.tokens(account_id)
+    account_of(request, account_id, ("admin",))
+    return hub_of(request).store.tokens(account_id)
 
 
 @delete("/api/v1/accounts/{account_id:str}/tokens/{token_id:str}",
-        summary="Revoke a token at once (admin)", status_code=204, responses=_AUTH_ERRORS)
+        summary="Revoke a token at once (admin)", status_code=204, responses=AUTH_ERRORS)
 async def revoke_token(request: Request[Any, Any, Any], account_id: str, token_id: str) -> None:
-    _account(request, account_id, ("admin",))
-    hub = _hub(request)
+    account_of(request, account_id, ("admin",))
+    hub = hub_of(request)
     if not any(t.id == token_id and t.revoked_at is None for t in hub.store.tokens(account_id)):
         raise ApiError(404, "not_found", "no live token with this id in the account", "token_id")
     hub.store.revoke_token(token_id, hub.clock())
@@ -460,7 +409,7 @@ async def healthz() -> Health:
 @get("/readyz", summary="Readiness: 503 until recovery is done", security=[],
      responses={503: ResponseSpec(ErrorBody, description="Still recovering")})
 async def readyz(request: Request[Any, Any, Any]) -> Health:
-    if not _hub(request).ready:
+    if not hub_of(request).ready:
         raise ApiError(503, "not_ready", "recovering the event log")
     return Health("ready")
 
@@ -470,29 +419,6 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     m: Metrics = request.app.state.metrics
     m.refresh()
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
-
-
-_HOME = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Wallboard</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}
-code{background:#eee;padding:0 .3em}</style></head><body>
-<h1>Wallboard</h1>
-<p>The service is running. The dashboard is not built yet; meanwhile:</p>
-<ul>
-<li>the API and its documentation: <a href="/schema">/schema</a>
- (<a href="/schema/openapi.json">OpenAPI document</a>);</li>
-<li>an account's live figures: <code>GET /api/v1/accounts/{id}/snapshot</code> and the stream
- <code>GET /api/v1/accounts/{id}/stream</code>, with a view token as
- <code>Authorization: Bearer ...</code>;</li>
-<li>health: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>,
- <a href="/metrics">/metrics</a>.</li>
-</ul></body></html>
-"""
-
-
-@get("/", include_in_schema=False, media_type="text/html")
-async def home() -> str:
-    return _HOME
 
 
 # -- the application -----------------------------------------------------------------------
@@ -513,7 +439,7 @@ def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
     return Litestar(
         route_handlers=[post_events, get_snapshot, get_stream, get_conversation, create_token,
                         list_tokens, revoke_token, get_history, get_series, healthz, readyz,
-                        metrics, home],
+                        metrics, *session_routes, *dashboard_routes()],
         lifespan=[lifespan],
         state=State({"hub": hub, "metrics": Metrics(hub)}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},

@@ -27,7 +27,8 @@ from .rows import (
 )
 from .snapshot import Unserved
 
-__all__ = ["BUCKET_MINUTES", "Bucket", "Gauge", "Report", "RowDay", "Series", "build", "row_day"]
+__all__ = ["BUCKET_MINUTES", "Bucket", "Gauge", "Report", "RowDay", "Series", "build", "compact",
+           "row_day"]
 
 BUCKET_MINUTES = BUCKET_MS // 60_000
 
@@ -119,3 +120,21 @@ def build(account: str, calendar: Calendar, sl_threshold_s: float, report: Repor
         ))
     return Series(account, calendar.name, ordinal_iso(day), report, row_id, name,
                   BUCKET_MINUTES, sl_threshold_s, buckets)
+
+
+def compact(data: RowDay, buckets: int
+            ) -> tuple[list[int], list[float | None], list[float | None]]:
+    """What a small chart draws, one number a bucket: arrivals, the peak in queue (None
+    where not sampled) and the average wait (None where no wait ended)."""
+    arrived = [0] * buckets
+    avg_wait: list[float | None] = [None] * buckets
+    for q, *c in data[0]:
+        if q < buckets:
+            arrived[q] = c[ARRIVED]
+            if c[SAMPLES]:
+                avg_wait[q] = c[WAIT_SUM_MS] / c[SAMPLES] / 1000
+    in_queue: list[float | None] = [None] * buckets
+    for q, *g in data[1]:
+        if q < buckets and g[0]:
+            in_queue[q] = g[2]
+    return arrived, in_queue, avg_wait

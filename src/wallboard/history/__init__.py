@@ -2,7 +2,14 @@
 from the store."""
 
 from .days import CSV_HEADER, csv_rows, day_snapshots
-from .series import SERIES_CSV_HEADER, changed_row_days, read_series, row_key, series_csv
+from .series import (
+    SERIES_CSV_HEADER,
+    changed_row_days,
+    read_all_compact,
+    read_series,
+    row_key,
+    series_csv,
+)
 
 __all__ = ["CSV_HEADER", "SERIES_CSV_HEADER", "changed_row_days", "csv_rows", "day_snapshots",
-           "read_series", "row_key", "series_csv"]
+           "read_all_compact", "read_series", "row_key", "series_csv"]

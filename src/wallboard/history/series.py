@@ -18,10 +18,11 @@ import msgspec
 from ..engine import Account
 from ..engine.calendar import Calendar, ordinal_iso
 from ..engine.rows import Row
-from ..engine.series import Report, Series, build, row_day
+from ..engine.series import Report, RowDay, Series, build, row_day
 from ..store import Store
 
-__all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_series", "row_key", "series_csv"]
+__all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_all_compact", "read_series", "row_key",
+           "series_csv"]
 
 _pack = msgspec.msgpack.Encoder().encode
 _unpack = msgspec.msgpack.Decoder(
@@ -80,6 +81,19 @@ def read_series(account_id: str, calendar: Calendar, sl_threshold_s: float, day:
         return build(account_id, calendar, sl_threshold_s, report, row_id,
                      _name(engine, report, row_id), day, ([], []))
     return None
+
+
+def read_all_compact(account_id: str, day: int, store: Store, engine: Account, now: int
+                     ) -> list[tuple[Report, str | None, RowDay]]:
+    """Every report row's day: from the engine while it holds the day, else from the store."""
+    if day >= engine.first_day_held(now):
+        return [(report, row_id, row_day(row, day))
+                for report, row_id, row in engine.report_rows()]
+    out: list[tuple[Report, str | None, RowDay]] = []
+    for blob in store.series_of_day(account_id, ordinal_iso(day)):
+        report, row_id, _, counters, gauges = _unpack(blob)
+        out.append((report, row_id, (counters, gauges)))
+    return out
 
 
 def _engine_row(engine: Account, report: Report, row_id: str | None) -> Row | None:

@@ -17,3 +17,4 @@ class Limits(msgspec.Struct, frozen=True):
     checkpoint_events: int = 300_000  # ... or after this many events, whichever comes first
     history_days: int = 400  # daily history and intraday series kept this many days
     sample_every_s: float = 10.0  # gauges sampled this often for the intraday series
+    session_hours: float = 12.0  # a dashboard session unused this long expires

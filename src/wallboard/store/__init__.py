@@ -1,5 +1,13 @@
-"""Durable storage: the event log, accounts and tokens, engine checkpoints."""
+"""Durable storage: the event log, accounts, tokens and sessions, checkpoints, history."""
 
-from .sqlite import AccountConfig, AccountExists, Store, TokenInfo, UnknownAccount
+from .sqlite import (
+    AccountConfig,
+    AccountExists,
+    SessionInfo,
+    Store,
+    TokenInfo,
+    UnknownAccount,
+)
 
-__all__ = ["AccountConfig", "AccountExists", "Store", "TokenInfo", "UnknownAccount"]
+__all__ = ["AccountConfig", "AccountExists", "SessionInfo", "Store", "TokenInfo",
+           "UnknownAccount"]

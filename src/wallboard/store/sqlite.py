@@ -31,6 +31,7 @@ __all__ = [
     "AccountConfig",
     "AccountExists",
     "Role",
+    "SessionInfo",
     "Store",
     "TokenInfo",
     "UnknownAccount",
@@ -85,6 +86,27 @@ CREATE TABLE IF NOT EXISTS series (
     written_at INTEGER NOT NULL,
     PRIMARY KEY (account, day, row)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+    secret_sha256 BLOB PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(id),
+    role TEXT NOT NULL CHECK (role IN ('view', 'admin')),
+    token_id TEXT REFERENCES tokens(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signin_codes (
+    code_sha256 BLOB PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(id),
+    role TEXT NOT NULL CHECK (role IN ('view', 'admin')),
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS settings (
+    account TEXT NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (account, name)
+);
 CREATE TABLE IF NOT EXISTS checkpoints (
     account TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,
@@ -116,6 +138,16 @@ class TokenInfo(msgspec.Struct, frozen=True):
     role: Role
     created_at: int
     revoked_at: int | None = None
+
+
+class SessionInfo(msgspec.Struct, frozen=True):
+    """A signed-in browser: who it acts as and until when (unless used again before)."""
+
+    account: str
+    role: Role
+    token_id: str | None  # the token it signed in with; None after a one-time link
+    created_at: int
+    expires_at: int
 
 
 _encode = msgspec.msgpack.Encoder().encode
@@ -220,6 +252,74 @@ class Store:
         if row is None or row[4] is not None or not hmac.compare_digest(row[5], _hash(secret)):
             return None
         return TokenInfo(*row[:5])
+
+    # -- browser sessions and one-time sign-in codes -------------------------------------------
+
+    def open_session(self, account_id: str, role: Role, token_id: str | None, now: int,
+                     idle_ms: int) -> str:
+        """A new session; returns its secret (for the cookie), which is never stored."""
+        secret = secrets.token_urlsafe(32)
+        self._db.execute(
+            "INSERT INTO sessions (secret_sha256, account, role, token_id, created_at,"
+            " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (_hash(secret), account_id, role, token_id, now, now + idle_ms))
+        return secret
+
+    def session(self, secret: str, now: int, idle_ms: int, max_ms: int) -> SessionInfo | None:
+        """The live session of this secret, its expiry pushed back to ``now + idle_ms`` (at
+        most ``max_ms`` after it opened); None when unknown, expired or its token revoked."""
+        row = self._db.execute(
+            "SELECT s.account, s.role, s.token_id, s.created_at, s.expires_at, t.revoked_at"
+            " FROM sessions s LEFT JOIN tokens t ON t.id = s.token_id"
+            " WHERE s.secret_sha256 = ?", (_hash(secret),)).fetchone()
+        if row is None or row[4] <= now or row[5] is not None:
+            return None
+        expires = min(now + idle_ms, row[3] + max_ms)
+        if expires - row[4] >= 60_000:  # written at most once a minute per session
+            self._db.execute("UPDATE sessions SET expires_at = ? WHERE secret_sha256 = ?",
+                             (expires, _hash(secret)))
+        else:
+            expires = row[4]
+        return SessionInfo(row[0], row[1], row[2], row[3], expires)
+
+    def close_session(self, secret: str) -> None:
+        self._db.execute("DELETE FROM sessions WHERE secret_sha256 = ?", (_hash(secret),))
+
+    def forget_sessions_before(self, now: int) -> int:
+        """Drop expired sessions and used or expired sign-in codes; how many sessions went."""
+        self._db.execute("DELETE FROM signin_codes WHERE expires_at <= ? OR used_at IS NOT NULL",
+                         (now,))
+        return self._db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,)).rowcount
+
+    def create_signin_code(self, account_id: str, role: Role, now: int, ttl_ms: int) -> str:
+        """A code for a one-time sign-in link: one use, within ``ttl_ms``."""
+        if self.account(account_id) is None:
+            raise UnknownAccount(account_id)
+        code = secrets.token_urlsafe(24)
+        self._db.execute(
+            "INSERT INTO signin_codes (code_sha256, account, role, expires_at)"
+            " VALUES (?, ?, ?, ?)", (_hash(code), account_id, role, now + ttl_ms))
+        return code
+
+    def use_signin_code(self, code: str, now: int) -> tuple[str, Role] | None:
+        """Spend a sign-in code: ``(account, role)`` the first time, None ever after."""
+        row = self._db.execute(
+            "UPDATE signin_codes SET used_at = ? WHERE code_sha256 = ? AND used_at IS NULL"
+            " AND expires_at > ? RETURNING account, role", (now, _hash(code), now)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    # -- per-account settings -----------------------------------------------------------------
+
+    def setting(self, account_id: str, name: str) -> bytes | None:
+        row = self._db.execute("SELECT value FROM settings WHERE account = ? AND name = ?",
+                               (account_id, name)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def save_setting(self, account_id: str, name: str, value: bytes) -> None:
+        self._db.execute(
+            "INSERT INTO settings (account, name, value) VALUES (?, ?, ?)"
+            " ON CONFLICT (account, name) DO UPDATE SET value = excluded.value",
+            (account_id, name, value))
 
     # -- event log ----------------------------------------------------------------------------
 
@@ -344,10 +444,11 @@ class Store:
             (account_id, day, row)).fetchone()
         return None if found is None else bytes(found[0])
 
-    def series_days(self, account_id: str) -> list[str]:
-        """The days that have any stored series, oldest first."""
-        return [d for (d,) in self._db.execute(
-            "SELECT DISTINCT day FROM series WHERE account = ? ORDER BY day", (account_id,))]
+    def series_of_day(self, account_id: str, day: str) -> list[bytes]:
+        """Every stored row of one day, in row key order."""
+        return [bytes(data) for (data,) in self._db.execute(
+            "SELECT data FROM series WHERE account = ? AND day = ? ORDER BY row",
+            (account_id, day))]
 
     # -- checkpoints --------------------------------------------------------------------------
 

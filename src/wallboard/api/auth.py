@@ -1,0 +1,180 @@
+"""Who is asking: a bearer token (programs) or a session cookie (the dashboard in a browser).
+
+A browser signs in by posting a view or admin token, or the code of a one-time sign-in link,
+to ``/api/v1/session``; it gets an HttpOnly, SameSite=Strict cookie holding a random session
+secret (only its hash is stored). The token itself is never kept by the browser, and a link's
+code travels in the address's fragment, which never reaches the server or its logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, delete, get, post
+from litestar.datastructures import Cookie
+from litestar.openapi import ResponseSpec
+
+from ..service import Hub
+from ..service.hub import LiveAccount
+from ..store import SessionInfo, TokenInfo
+from ..store.sqlite import Role
+from .errors import ApiError, ErrorBody
+
+__all__ = ["COOKIE", "SESSION_MAX_MS", "account_of", "authenticate", "hub_of", "session_of",
+           "session_routes"]
+
+COOKIE = "wallboard_session"
+SESSION_MAX_MS = 30 * 24 * 3600 * 1000  # however often it is used, a session ends by then
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def hub_of(request: Request[Any, Any, Any]) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def _idle_ms(hub: Hub) -> int:
+    return round(hub.limits.session_hours * 3600 * 1000)
+
+
+def session_of(request: Request[Any, Any, Any]) -> SessionInfo | None:
+    """The live session of the request's cookie, or None."""
+    secret = request.cookies.get(COOKIE)
+    if not secret:
+        return None
+    hub = hub_of(request)
+    return hub.store.session(secret, hub.clock(), _idle_ms(hub), SESSION_MAX_MS)
+
+
+def _same_origin(request: Request[Any, Any, Any]) -> bool:
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> TokenInfo:
+    """The bearer token, or the session, behind the request, allowed one of ``roles``."""
+    hub = hub_of(request)
+    if not hub.ready:
+        raise ApiError(503, "not_ready", "recovering the event log; retry shortly", None,
+                       {"Retry-After": "1"})
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    token: TokenInfo | None
+    if header:
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise ApiError(401, "unauthorized", "a bearer token is required", "Authorization",
+                           {"WWW-Authenticate": "Bearer"})
+        token = hub.store.authenticate(secret.strip())
+        if token is None:
+            raise ApiError(401, "unauthorized", "the token is unknown or revoked",
+                           "Authorization", {"WWW-Authenticate": "Bearer"})
+    else:
+        session = session_of(request)
+        if session is None:
+            raise ApiError(401, "unauthorized", "a bearer token or a signed-in session is "
+                           "required", "Authorization", {"WWW-Authenticate": "Bearer"})
+        if request.method in _UNSAFE and not _same_origin(request):
+            raise ApiError(403, "forbidden", "a session cannot be used from another origin",
+                           "Origin")
+        token = TokenInfo(session.token_id or "sign-in link", session.account, session.role,
+                          session.created_at)
+    if token.role not in roles and token.role != "admin":
+        raise ApiError(403, "forbidden", f"a {token.role} token cannot do this")
+    return token
+
+
+def account_of(request: Request[Any, Any, Any], account_id: str, roles: tuple[Role, ...]
+               ) -> LiveAccount:
+    token = authenticate(request, roles)
+    if token.account != account_id:
+        raise ApiError(403, "forbidden", "the token belongs to another account", "account_id")
+    live = hub_of(request).account(account_id)
+    if live is None:  # the token's account was deleted under it
+        raise ApiError(404, "not_found", "no such account", "account_id")
+    return live
+
+
+# -- the session routes ---------------------------------------------------------------------
+
+class SignIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Either a view or admin token, or the code of a one-time sign-in link."""
+
+    token: str | None = None
+    code: str | None = None
+
+
+class SessionReply(msgspec.Struct):
+    account: str
+    role: Role
+    account_name: str | None
+    timezone: str
+    sl_threshold_s: float
+    expires_at: int  # epoch ms; pushed back each time the session is used
+
+
+def _reply(hub: Hub, session: SessionInfo) -> SessionReply:
+    config = hub.store.account(session.account)
+    if config is None:
+        raise ApiError(404, "not_found", "no such account", "account")
+    return SessionReply(session.account, session.role, config.name, config.timezone,
+                        config.sl_threshold_s, session.expires_at)
+
+
+@post("/api/v1/session", status_code=201, security=[], summary="Sign in (dashboard)",
+      description="Post a view or admin token, or a one-time sign-in link's code, to get a "
+      "session cookie (HttpOnly, SameSite=Strict). Ingest tokens cannot sign in. A code works "
+      "once, within 10 minutes of its creation.",
+      responses={400: ResponseSpec(ErrorBody, description="Neither or both given"),
+                 401: ResponseSpec(ErrorBody, description="Unknown, revoked or used"),
+                 403: ResponseSpec(ErrorBody, description="An ingest token")})
+async def sign_in(request: Request[Any, Any, Any], data: SignIn) -> Response[SessionReply]:
+    hub = hub_of(request)
+    now = hub.clock()
+    if (data.token is None) == (data.code is None):
+        raise ApiError(400, "bad_request", "give a token or a code", "token")
+    token_id: str | None = None
+    role: Role
+    if data.token is not None:
+        token = hub.store.authenticate(data.token.strip())
+        if token is None:
+            raise ApiError(401, "unauthorized", "the token is unknown or revoked", "token")
+        if token.role == "ingest":
+            raise ApiError(403, "forbidden", "an ingest token cannot sign in", "token")
+        account, role, token_id = token.account, token.role, token.id
+    else:
+        spent = hub.store.use_signin_code(data.code or "", now)
+        if spent is None:
+            raise ApiError(401, "unauthorized", "the sign-in link was already used or has "
+                           "expired", "code")
+        account, role = spent
+    secret = hub.store.open_session(account, role, token_id, now, _idle_ms(hub))
+    session = hub.store.session(secret, now, _idle_ms(hub), SESSION_MAX_MS)
+    assert session is not None
+    cookie = Cookie(key=COOKIE, value=secret, path="/", httponly=True, samesite="strict",
+                    secure=request.url.scheme == "https", max_age=SESSION_MAX_MS // 1000)
+    return Response(_reply(hub, session), status_code=201, cookies=[cookie])
+
+
+@get("/api/v1/session", security=[], summary="The signed-in session",
+     responses={401: ResponseSpec(ErrorBody, description="Not signed in")})
+async def get_session(request: Request[Any, Any, Any]) -> SessionReply:
+    if not hub_of(request).ready:
+        raise ApiError(503, "not_ready", "recovering the event log; retry shortly", None,
+                       {"Retry-After": "1"})
+    session = session_of(request)
+    if session is None:
+        raise ApiError(401, "unauthorized", "not signed in, or the session expired", "cookie")
+    return _reply(hub_of(request), session)
+
+
+@delete("/api/v1/session", status_code=204, security=[], summary="Sign out",
+        response_cookies=[Cookie(key=COOKIE, value="", path="/", max_age=0, httponly=True,
+                                 samesite="strict")])
+async def sign_out(request: Request[Any, Any, Any]) -> None:
+    secret = request.cookies.get(COOKIE)
+    if secret:
+        hub_of(request).store.close_session(secret)
+
+
+session_routes = [sign_in, get_session, sign_out]

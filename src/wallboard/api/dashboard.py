@@ -1,0 +1,157 @@
+"""What the dashboard needs beyond the figures: its pages, thresholds and compact day charts.
+
+The dashboard itself is built by ``make`` from ``frontend/`` into ``wallboard/web/static``;
+``/`` and ``/signin`` serve its page, ``/static`` its assets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import msgspec
+from litestar import Request, Response, get, put
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from ..engine.calendar import ordinal_iso
+from ..engine.series import compact
+from ..history import read_all_compact
+from .auth import account_of, hub_of, session_of
+from .errors import ApiError, ErrorBody
+from .params import AUTH_ERRORS, DATE_PATTERN, parse_date
+
+__all__ = ["STATIC", "Thresholds", "dashboard_routes"]
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+
+_NOT_BUILT = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Wallboard</title></head><body style="font:16px system-ui;margin:3em">
+<h1>Wallboard</h1><p>The service runs, but the dashboard is not built: run <code>make</code>
+(or <code>make demo</code>) in the source tree. The API is at <a href="/schema">/schema</a>.</p>
+</body></html>"""
+
+
+def _page() -> Response[bytes]:
+    index = STATIC / "index.html"
+    body = index.read_bytes() if index.is_file() else _NOT_BUILT
+    # The page is small and changes with each build: never cached, unlike the hashed assets.
+    return Response(body, media_type="text/html",
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+                             "Referrer-Policy": "no-referrer"})
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request[Any, Any, Any]) -> Response[bytes] | Redirect:
+    if session_of(request) is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/signin?next={quote(here, safe='')}", status_code=303)
+    return _page()
+
+
+@get("/signin", include_in_schema=False)
+async def signin_page() -> Response[bytes]:
+    return _page()
+
+
+# -- thresholds ------------------------------------------------------------------------------
+
+class Limit(msgspec.Struct, forbid_unknown_fields=True):
+    """Amber from this value, red from that one (below them for the service level)."""
+
+    amber: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    red: Annotated[float, msgspec.Meta(ge=0)] | None = None
+
+
+class Thresholds(msgspec.Struct, forbid_unknown_fields=True):
+    avg_wait_s: Limit = msgspec.field(default_factory=lambda: Limit(60, 180))
+    longest_wait_s: Limit = msgspec.field(default_factory=lambda: Limit(120, 300))
+    in_queue: Limit = msgspec.field(default_factory=lambda: Limit(5, 10))
+    sl_percent: Limit = msgspec.field(default_factory=lambda: Limit(80, 60))  # lower is worse
+
+    def check(self) -> None:
+        for name in ("avg_wait_s", "longest_wait_s", "in_queue"):
+            limit: Limit = getattr(self, name)
+            if limit.amber is not None and limit.red is not None and limit.amber > limit.red:
+                raise ApiError(400, "bad_thresholds", "amber must not be above red", name)
+        sl = self.sl_percent
+        for value in (sl.amber, sl.red):
+            if value is not None and value > 100:
+                raise ApiError(400, "bad_thresholds", "a percentage is at most 100",
+                               "sl_percent")
+        if sl.amber is not None and sl.red is not None and sl.amber < sl.red:
+            raise ApiError(400, "bad_thresholds", "for the service level, amber must not be "
+                           "below red", "sl_percent")
+
+
+_SETTING = "thresholds"
+
+
+@get("/api/v1/accounts/{account_id:str}/thresholds", summary="Dashboard thresholds",
+     description="When the dashboard colours a figure amber or red (view or admin role).",
+     responses={200: ResponseSpec(Thresholds, description="The thresholds"), **AUTH_ERRORS})
+async def get_thresholds(request: Request[Any, Any, Any], account_id: str) -> Thresholds:
+    account_of(request, account_id, ("view",))
+    saved = hub_of(request).store.setting(account_id, _SETTING)
+    return Thresholds() if saved is None else msgspec.json.decode(saved, type=Thresholds)
+
+
+@put("/api/v1/accounts/{account_id:str}/thresholds", summary="Change the thresholds (admin)",
+     responses={400: ResponseSpec(ErrorBody, description="Inconsistent thresholds"),
+                **AUTH_ERRORS})
+async def put_thresholds(request: Request[Any, Any, Any], account_id: str, data: Thresholds
+                         ) -> Thresholds:
+    account_of(request, account_id, ("admin",))
+    data.check()
+    hub_of(request).store.save_setting(account_id, _SETTING, msgspec.json.encode(data))
+    return data
+
+
+# -- compact day charts ----------------------------------------------------------------------
+
+class RowChart(msgspec.Struct):
+    report: str
+    id: str | None
+    arrived: list[int]
+    in_queue: list[float | None]  # peak of the samples; null where not sampled
+    avg_wait_s: list[float | None]  # null where no wait ended
+
+
+class DayCharts(msgspec.Struct):
+    date: str
+    starts: list[str]  # each bucket's local start, HH:MM
+    rows: list[RowChart]
+
+
+@get("/api/v1/accounts/{account_id:str}/series/rows", summary="Every row's day, compact",
+     description="For the dashboard's charts: arrivals, the peak in queue and the average "
+     "wait of every report row for one local day (default today), one number per 15-minute "
+     "bucket.", responses={200: ResponseSpec(DayCharts, description="The rows"),
+                           400: ResponseSpec(ErrorBody, description="Bad date"),
+                           **AUTH_ERRORS})
+async def get_day_charts(
+    request: Request[Any, Any, Any], account_id: str,
+    day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD",
+                                         pattern=DATE_PATTERN)] = None,
+) -> DayCharts:
+    live = account_of(request, account_id, ("view",))
+    hub = hub_of(request)
+    now = hub.clock()
+    calendar = live.engine.calendar
+    ordinal = calendar.day_of(now) if day is None else parse_date(day, "date").toordinal()
+    start = calendar.day_start(ordinal)
+    starts = [calendar.iso(start + q * 900_000, "minutes")[11:16]
+              for q in range(calendar.slot_count(ordinal))]
+    rows = [RowChart(report, row_id, *compact(data, len(starts)))
+            for report, row_id, data in read_all_compact(account_id, ordinal, hub.store,
+                                                         live.engine, now)]
+    return DayCharts(ordinal_iso(ordinal), starts, rows)
+
+
+def dashboard_routes() -> list[Any]:
+    static = create_static_files_router(path="/static", directories=[STATIC],
+                                        include_in_schema=False, send_as_attachment=False)
+    return [home, signin_page, get_thresholds, put_thresholds, get_day_charts, static]

@@ -1,0 +1,34 @@
+"""Request pieces several routes share: dates in query strings and the auth error responses."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from litestar.openapi import ResponseSpec
+
+from .errors import ApiError, ErrorBody
+
+__all__ = ["AUTH_ERRORS", "DATE_PATTERN", "parse_date"]
+
+DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+
+AUTH_ERRORS = {
+    401: ResponseSpec(ErrorBody, description="No, unknown or revoked token or session"),
+    403: ResponseSpec(ErrorBody, description="A token of another account or role"),
+    404: ResponseSpec(ErrorBody, description="No such account"),
+}
+
+
+def parse_date(value: str, field: str) -> date:
+    """A YYYY-MM-DD date from 1970 on (event times start there), or a 400 naming ``field``."""
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "bad_date", "expected a date as YYYY-MM-DD", field) from None
+    if parsed.year < 1970:
+        raise ApiError(400, "bad_date", "expected a date from 1970 on", field)
+    return parsed
