@@ -4,7 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo check bench lock clean
+.PHONY: test demo check bench lock clean frontend
+
+# The dashboard: built from frontend/ with the machine's Node.js (20+) into the package.
+NODE_STAMP := frontend/node_modules/.installed
+STATIC := src/wallboard/web/static/index.html
+FRONTEND_SOURCES := $(shell find frontend/src -type f) frontend/index.html \
+	frontend/vite.config.ts frontend/tsconfig.json
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,13 +18,24 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(STATIC): $(NODE_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run --silent build
+
+## frontend: build the dashboard
+frontend: $(STATIC)
+
 ## check: lint and type-check
 check: $(STAMP)
 	$(PY) -m ruff check src tests bench
 	$(PY) -m mypy --strict src
 
 ## test: everything CI runs: lint, types, all tests, benchmarks at a small size
-test: check
+test: check $(STATIC)
+	cd frontend && npm test --silent
 	$(PY) -m pytest -q
 	$(PY) bench/engine.py --events 20000
 	$(PY) bench/service.py --small
@@ -26,7 +43,7 @@ test: check
 
 ## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
 PORT ?= 8000
-demo: $(STAMP)
+demo: $(STAMP) $(STATIC)
 	$(PY) -m wallboard.cli demo --port $(PORT)
 
 ## bench: the full-size benchmarks (figures in docs/performance.md)
@@ -39,4 +56,4 @@ lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache frontend/node_modules src/wallboard/web/static

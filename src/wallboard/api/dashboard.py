@@ -60,7 +60,7 @@ async def signin_page() -> Response[bytes]:
 # -- thresholds ------------------------------------------------------------------------------
 
 class Limit(msgspec.Struct, forbid_unknown_fields=True):
-    """Amber from this value, red from that one (below them for the service level)."""
+    """Amber above this value, red above that one (below them for the service level)."""
 
     amber: Annotated[float, msgspec.Meta(ge=0)] | None = None
     red: Annotated[float, msgspec.Meta(ge=0)] | None = None
@@ -123,6 +123,7 @@ class RowChart(msgspec.Struct):
 class DayCharts(msgspec.Struct):
     date: str
     starts: list[str]  # each bucket's local start, HH:MM
+    current: int | None  # the bucket holding now when the date is today (later ones are ahead)
     rows: list[RowChart]
 
 
@@ -148,7 +149,8 @@ async def get_day_charts(
     rows = [RowChart(report, row_id, *compact(data, len(starts)))
             for report, row_id, data in read_all_compact(account_id, ordinal, hub.store,
                                                          live.engine, now)]
-    return DayCharts(ordinal_iso(ordinal), starts, rows)
+    current = (now - start) // 900_000 if calendar.day_of(now) == ordinal else None
+    return DayCharts(ordinal_iso(ordinal), starts, current, rows)
 
 
 def dashboard_routes() -> list[Any]:

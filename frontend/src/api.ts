@@ -1,0 +1,93 @@
+// Talking to the service: JSON requests with the session cookie, and the live stream.
+import type { DayCharts, Session, Snapshot, Thresholds } from "./types";
+
+export class HttpError extends Error {
+  constructor(public status: number, message: string, public field: string | null = null) {
+    super(message);
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const reply = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!reply.ok) {
+    let message = reply.statusText;
+    let field: string | null = null;
+    try {
+      const detail = (await reply.json()).error;
+      message = detail.message;
+      field = detail.field;
+    } catch {
+      // not our error shape: keep the status text
+    }
+    throw new HttpError(reply.status, message, field);
+  }
+  return reply.status === 204 ? (undefined as T) : ((await reply.json()) as T);
+}
+
+export const api = {
+  session: () => request<Session>("GET", "/api/v1/session"),
+  signIn: (credentials: { token: string } | { code: string }) =>
+    request<Session>("POST", "/api/v1/session", credentials),
+  signOut: () => request<void>("DELETE", "/api/v1/session"),
+  snapshot: (account: string, date: string) =>
+    request<Snapshot>("GET", `/api/v1/accounts/${enc(account)}/snapshot?date=${date}`),
+  charts: (account: string, date: string) =>
+    request<DayCharts>("GET", `/api/v1/accounts/${enc(account)}/series/rows?date=${date}`),
+  thresholds: (account: string) =>
+    request<Thresholds>("GET", `/api/v1/accounts/${enc(account)}/thresholds`),
+  saveThresholds: (account: string, value: Thresholds) =>
+    request<Thresholds>("PUT", `/api/v1/accounts/${enc(account)}/thresholds`, value),
+};
+
+function enc(value: string): string {
+  return encodeURIComponent(value);
+}
+
+export type StreamState = "connecting" | "live" | "reconnecting";
+
+/**
+ * The account's snapshots as they come. EventSource retries by itself after a dropped
+ * connection; when the server refuses (an expired session), it gives up, so we check the
+ * session and start again with a growing pause.
+ */
+export function openStream(account: string, onSnapshot: (s: Snapshot) => void,
+                           onState: (s: StreamState) => void,
+                           onSignedOut: () => void): () => void {
+  let source: EventSource | null = null;
+  let retry = 1000;
+  let timer: number | undefined;
+  let closed = false;
+
+  const connect = () => {
+    source = new EventSource(`/api/v1/accounts/${enc(account)}/stream`);
+    source.addEventListener("snapshot", (event) => {
+      retry = 1000;
+      onState("live");
+      onSnapshot(JSON.parse((event as MessageEvent<string>).data) as Snapshot);
+    });
+    source.onerror = () => {
+      onState("reconnecting");
+      if (source && source.readyState === EventSource.CLOSED && !closed) {
+        source = null;
+        api.session().then(
+          () => { timer = window.setTimeout(connect, retry); retry = Math.min(retry * 2, 15000); },
+          (err: unknown) => {
+            if (err instanceof HttpError && err.status === 401) onSignedOut();
+            else { timer = window.setTimeout(connect, retry); retry = Math.min(retry * 2, 15000); }
+          });
+      }
+    };
+  };
+  onState("connecting");
+  connect();
+  return () => {
+    closed = true;
+    window.clearTimeout(timer);
+    source?.close();
+  };
+}

@@ -1,0 +1,188 @@
+// The dashboard: live figures from the stream, day charts from the history API.
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api, HttpError, openStream, type StreamState } from "./api";
+import { Header } from "./components/Header";
+import { DayChart } from "./components/DayChart";
+import { type Report, ReportTable, rowKey } from "./components/ReportTable";
+import { ThresholdDialog } from "./components/ThresholdDialog";
+import { Topics } from "./components/Topics";
+import { Totals } from "./components/Totals";
+import { useWords } from "./context";
+import { formatDay, localDate, shiftDate } from "./format";
+import type { Lang } from "./i18n";
+import type { Direction, SortKey } from "./sort";
+import { DEFAULT_THRESHOLDS } from "./thresholds";
+import type { DayCharts, Session, Snapshot, Thresholds } from "./types";
+
+const TV_ROTATION_MS = 20_000;
+const CHARTS_REFRESH_MS = 60_000;
+
+interface Props {
+  tv: boolean;
+  theme: string;
+  onTheme: (theme: string) => void;
+  onLang: (lang: Lang) => void;
+}
+
+function toSignIn() {
+  location.replace(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
+}
+
+function sparkMap(charts: DayCharts | null): Map<string, number[]> {
+  const map = new Map<string, number[]>();
+  for (const row of charts?.rows ?? []) {
+    const upTo = charts?.current == null ? undefined : charts.current + 1;
+    if (row.report !== "total") map.set(rowKey(row.report, row.id), row.arrived.slice(0, upTo));
+  }
+  return map;
+}
+
+export function App({ tv, theme, onTheme, onLang }: Props) {
+  const { lang, t } = useWords();
+  const [session, setSession] = useState<Session | null>(null);
+  const [live, setLive] = useState<Snapshot | null>(null);
+  const [stream, setStream] = useState<StreamState>("connecting");
+  const [lastUpdate, setLastUpdate] = useState<number | null>(null);
+  const [day, setDay] = useState<string | null>(null);
+  const [past, setPast] = useState<Snapshot | null>(null);
+  const [charts, setCharts] = useState<DayCharts | null>(null);
+  const [chartsWeek, setChartsWeek] = useState<DayCharts | null>(null);
+  const [thresholds, setThresholds] = useState<Thresholds>(DEFAULT_THRESHOLDS);
+  const [tab, setTab] = useState<Report>("channel");
+  const [sorts, setSorts] = useState<Record<Report, { key: SortKey; dir: Direction }>>({
+    channel: { key: "name", dir: "asc" }, group: { key: "name", dir: "asc" },
+  });
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.session().then(setSession, (err: unknown) => {
+      if (err instanceof HttpError && err.status === 401) toSignIn();
+      else setError(String(err));
+    });
+  }, []);
+
+  const account = session?.account;
+  useEffect(() => {
+    if (!account) return;
+    api.thresholds(account).then(setThresholds, () => undefined);
+    return openStream(account, (snapshot) => { setLive(snapshot); setLastUpdate(Date.now()); },
+                      setStream, toSignIn);
+  }, [account]);
+
+  const today = live?.date ?? (session ? localDate(new Date(), session.timezone) : "");
+  const shown = day ?? today;
+
+  useEffect(() => {
+    if (!account || !shown) return;
+    let stop = false;
+    const load = () => {
+      api.charts(account, shown).then((c) => !stop && setCharts(c), () => undefined);
+    };
+    load();
+    api.charts(account, shiftDate(shown, -7)).then((c) => !stop && setChartsWeek(c),
+                                                   () => undefined);
+    const timer = day ? undefined : window.setInterval(load, CHARTS_REFRESH_MS);
+    return () => { stop = true; window.clearInterval(timer); };
+  }, [account, shown]);
+
+  useEffect(() => {
+    setPast(null);
+    if (!account || !day) return;
+    api.snapshot(account, day).then(setPast, (err: unknown) => setError(String(err)));
+  }, [account, day]);
+
+  useEffect(() => {
+    if (!tv) return;
+    const timer = window.setInterval(
+      () => setTab((current) => (current === "channel" ? "group" : "channel")), TV_ROTATION_MS);
+    return () => window.clearInterval(timer);
+  }, [tv]);
+
+  const sparks = useMemo(() => sparkMap(charts), [charts]);
+  const sparksWeek = useMemo(() => sparkMap(chartsWeek), [chartsWeek]);
+  // Buckets after now are ahead, not empty: they are left out of today's lines.
+  const totalToday = useMemo(() => {
+    const upTo = charts?.current == null ? undefined : charts.current + 1;
+    const row = charts?.rows.find((r) => r.report === "total");
+    return row && {
+      arrived: row.arrived.slice(0, upTo), in_queue: row.in_queue.slice(0, upTo),
+      avg_wait_s: row.avg_wait_s.slice(0, upTo),
+    };
+  }, [charts]);
+  const totalWeek = chartsWeek?.rows.find((r) => r.report === "total");
+
+  if (error) return <p class="error" role="alert">{t("error", { message: error })}</p>;
+  if (!session) return <p class="loading">{t("loading")}</p>;
+  const snapshot = day ? past : live;
+  const showingLive = !day;
+
+  const sortBy = (key: SortKey) => {
+    const current = sorts[tab];
+    const dir: Direction = current.key === key
+      ? (current.dir === "asc" ? "desc" : "asc")
+      : (key === "name" ? "asc" : "desc");
+    setSorts({ ...sorts, [tab]: { key, dir } });
+  };
+
+  const tabs: [Report, string][] = [["channel", t("channels")], ["group", t("groups")]];
+  const onTabKey = (event: KeyboardEvent) => {
+    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      const next: Report = tab === "channel" ? "group" : "channel";
+      setTab(next);
+      document.getElementById(`tab-${next}`)?.focus();
+      event.preventDefault();
+    }
+  };
+
+  return (
+    <div class="dashboard">
+      <Header title={session.account_name ?? session.account} timezone={session.timezone}
+              stream={stream} lastUpdate={lastUpdate} tv={tv} day={day} today={today}
+              onDay={setDay} onLang={onLang} theme={theme} onTheme={onTheme}
+              admin={session.role === "admin"} onThresholds={() => setEditing(true)}
+              onSignOut={() => api.signOut().finally(toSignIn)} />
+      {day && <p class="past-note" role="note">{t("past_day", { date: formatDay(day, lang) })}</p>}
+      {!snapshot ? <p class="loading">{t("loading")}</p> : (
+        <main>
+          <Totals total={snapshot.total} thresholds={thresholds} live={showingLive} />
+          {charts && (
+            <section class="charts" aria-label={t("total")}>
+              <DayChart title={t("arrivals_chart")} starts={charts.starts} theme={theme}
+                        today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived} />
+              <DayChart title={t("queue_chart")} starts={charts.starts} theme={theme}
+                        today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue} />
+              <DayChart title={t("wait_chart")} starts={charts.starts} theme={theme}
+                        today={totalToday?.avg_wait_s ?? []} lastWeek={totalWeek?.avg_wait_s} />
+            </section>
+          )}
+          <div class="columns">
+            <section class="panel reports">
+              <div role="tablist" aria-label={`${t("channels")} / ${t("groups")}`} class="tabs"
+                   onKeyDown={onTabKey}>
+                {tabs.map(([id, label]) => (
+                  <button key={id} id={`tab-${id}`} type="button" role="tab"
+                          aria-selected={tab === id} aria-controls={`panel-${id}`}
+                          tabIndex={tab === id ? 0 : -1} onClick={() => setTab(id)}>
+                    {label}
+                  </button>
+                ))}
+              </div>
+              <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+                <ReportTable report={tab} rows={tab === "channel" ? snapshot.channels : snapshot.groups}
+                             thresholds={thresholds} live={showingLive} sort={sorts[tab]}
+                             onSort={tv ? undefined : sortBy} sparks={sparks} sparksWeek={sparksWeek} />
+              </div>
+            </section>
+            <Topics total={snapshot.total.topics} groups={snapshot.groups} />
+          </div>
+        </main>
+      )}
+      {editing && account && (
+        <ThresholdDialog account={account} value={thresholds}
+                         onSaved={(value) => { setThresholds(value); setEditing(false); }}
+                         onClose={() => setEditing(false)} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+// One figure of the total over the day in 15-minute buckets (uPlot), this day against the
+// same weekday a week before.
+import { useEffect, useRef } from "preact/hooks";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { useWords } from "../context";
+
+interface Props {
+  title: string;
+  starts: readonly string[];
+  today: readonly (number | null)[];
+  lastWeek: readonly (number | null)[] | undefined;
+  theme: string;
+}
+
+function css(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
+}
+
+export function DayChart({ title, starts, today, lastWeek, theme }: Props) {
+  const { t } = useWords();
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot | null>(null);
+
+  const data = (): uPlot.AlignedData => {
+    const xs = starts.map((_, i) => i);
+    const week = starts.map((_, i) => lastWeek?.[i] ?? null);
+    return [xs, starts.map((_, i) => today[i] ?? null), week];
+  };
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const axis = { stroke: css("--text-muted"), grid: { stroke: css("--grid"), width: 1 },
+                   ticks: { stroke: css("--grid"), width: 1 } };
+    const made = new uPlot({
+      width: Math.max(200, element.clientWidth),
+      height: 150,
+      legend: { show: true, live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false } },
+      axes: [
+        { ...axis, values: (_u, splits) => splits.map((i) => starts[Math.round(i)] ?? "") },
+        { ...axis, size: 44 },
+      ],
+      series: [
+        {},
+        { label: t("this_day"), stroke: css("--accent"), width: 2, spanGaps: false,
+          points: { size: 5 } },
+        { label: t("week_ago"), stroke: css("--text-muted"), width: 1.5, dash: [5, 4] },
+      ],
+    }, data(), element);
+    chart.current = made;
+    const observer = new ResizeObserver(() =>
+      made.setSize({ width: Math.max(200, element.clientWidth), height: 150 }));
+    observer.observe(element);
+    return () => { observer.disconnect(); made.destroy(); chart.current = null; };
+    // A new chart when the buckets, the language or the theme change; data alone updates.
+  }, [starts.length, starts[0], t, theme]);
+
+  useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek]);
+
+  return (
+    <figure class="chart">
+      <figcaption>{title}</figcaption>
+      <div ref={box} class="chart-box" />
+    </figure>
+  );
+}

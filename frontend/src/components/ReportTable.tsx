@@ -1,0 +1,213 @@
+// A report (Channels or Groups): a semantic table, sortable by any column from the keyboard.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { useWords } from "../context";
+import { formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
+import { kindName } from "../i18n";
+import { type Direction, type SortKey, rowName, sortRows } from "../sort";
+import { type Level, level } from "../thresholds";
+import type { Row, Thresholds } from "../types";
+import { KindIcon, LevelMark } from "./Icons";
+import { memo } from "../memo";
+import { Sparkline } from "./Sparkline";
+
+export type Report = "channel" | "group";
+
+interface Column { key: SortKey; label: string; live?: boolean }
+
+interface Props {
+  report: Report;
+  rows: readonly Row[];
+  thresholds: Thresholds;
+  live: boolean;
+  sort: { key: SortKey; dir: Direction };
+  onSort?: (key: SortKey) => void;
+  sparks: Map<string, number[]>;
+  sparksWeek: Map<string, number[]>;
+}
+
+export const rowKey = (report: Report, id: string | null) => `${report}:${id ?? ""}`;
+
+// Up to this many rows the table is rendered whole; beyond, only the rows in and near the
+// window are (a browser spends half a second laying out 500 rows of a dozen cells).
+const WHOLE_UP_TO = 120;
+// Column widths by what the column holds (a fixed table layout takes them from the header).
+const WIDTH: Partial<Record<SortKey, string>> = {
+  longest_wait_s: "duration", avg_wait_s: "duration", unserved: "unserved",
+};
+const OVERSCAN = 15;
+
+/** The rows [start, end) worth rendering: those in the window, and a margin. */
+function useWindow(body: { current: HTMLElement | null }, count: number
+                   ): [number, number, number] {
+  const [range, setRange] = useState<[number, number]>([0, Math.min(count, 60)]);
+  // Measured from a rendered row, so that the gaps left for the others match it exactly.
+  const [rowHeight, setRowHeight] = useState(48);
+  useEffect(() => {
+    if (count <= WHOLE_UP_TO) return;
+    const update = () => {
+      const element = body.current;
+      if (!element) return;
+      const row = element.querySelector("tr[data-row]");
+      const h = row?.getBoundingClientRect().height || rowHeight;
+      if (h !== rowHeight) setRowHeight(h);
+      const top = element.getBoundingClientRect().top;
+      const start = Math.max(0, Math.floor(-top / h) - OVERSCAN);
+      const end = Math.min(count, Math.ceil((window.innerHeight - top) / h) + OVERSCAN);
+      setRange((prev) => (prev[0] === start && prev[1] === end ? prev : [start, end]));
+    };
+    update();
+    window.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    return () => {
+      window.removeEventListener("scroll", update);
+      window.removeEventListener("resize", update);
+    };
+  }, [count, rowHeight]);
+  return count <= WHOLE_UP_TO ? [0, count, rowHeight]
+    : [range[0], Math.min(range[1], count), rowHeight];
+}
+
+export function ReportTable({ report, rows, thresholds, live, sort, onSort, sparks, sparksWeek }: Props) {
+  const { lang, t } = useWords();
+  const columns: Column[] = [
+    { key: "name", label: t("name") },
+    { key: "in_queue", label: t("in_queue"), live: true },
+    { key: "longest_wait_s", label: t("longest_wait_s"), live: true },
+    { key: "in_work", label: t("in_work"), live: true },
+    { key: "arrived", label: t("arrived") },
+    { key: "served", label: t("served") },
+    { key: "unserved", label: t("unserved") },
+    { key: "avg_wait_s", label: t("avg_wait_s") },
+    { key: "sl", label: t("sl") },
+    { key: "operators_available", label: t("operators_available"), live: true },
+    { key: "slots_available", label: t("slots_available"), live: true },
+  ].filter((c) => live || !c.live) as Column[];
+  const sorted = sortRows(rows, sort.key, sort.dir, lang, t("no_group"));
+  const body = useRef<HTMLTableSectionElement>(null);
+  const [start, end, rowHeight] = useWindow(body, sorted.length);
+  const height = (n: number) => `${n * rowHeight}px`;
+  return (
+    <table class="report" data-report={report} aria-rowcount={sorted.length + 1}>
+      <caption class="sr-only">{t(report === "channel" ? "channels" : "groups")}</caption>
+      <thead>
+        <tr>
+          {columns.map((c) => {
+            const active = sort.key === c.key;
+            const ariaSort = active ? (sort.dir === "asc" ? "ascending" : "descending") : undefined;
+            return (
+              <th scope="col" aria-sort={ariaSort} key={c.key}
+                  class={c.key === "name" ? "col-name" : `num col-${WIDTH[c.key] ?? "count"}`}>
+                {onSort ? (
+                  <button type="button" onClick={() => onSort(c.key)}
+                          title={t("sort_by", { column: c.label })}>
+                    {c.label}<span class="sort-mark" aria-hidden="true">
+                      {active ? (sort.dir === "asc" ? " ↑" : " ↓") : ""}</span>
+                  </button>
+                ) : c.label}
+              </th>
+            );
+          })}
+          <th scope="col" class="col-spark">{t("today_chart")}</th>
+        </tr>
+      </thead>
+      <tbody ref={body}>
+        {start > 0 && (
+          <tr class="gap" aria-hidden="true">
+            <td colSpan={columns.length + 1} style={{ height: height(start) }} />
+          </tr>
+        )}
+        {sorted.slice(start, end).map((row, i) => {
+          const key = rowKey(report, row.id);
+          return (
+            <RowView key={key} rowId={key} index={start + i + 2} row={row} report={report}
+                     live={live} thresholds={thresholds} lang={lang} today={sparks.get(key)}
+                     lastWeek={sparksWeek.get(key)} />
+          );
+        })}
+        {end < sorted.length && (
+          <tr class="gap" aria-hidden="true">
+            <td colSpan={columns.length + 1} style={{ height: height(sorted.length - end) }} />
+          </tr>
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+interface RowProps {
+  rowId: string;
+  index: number;
+  row: Row;
+  report: Report;
+  live: boolean;
+  thresholds: Thresholds;
+  lang: string;
+  today: number[] | undefined;
+  lastWeek: number[] | undefined;
+}
+
+function Cell({ name, value, text, lvl = "ok" }: {
+  name: string; value: number | null; text: string; lvl?: Level;
+}) {
+  return (
+    <td class={`num level-${lvl}`} data-key={name} data-value={value ?? ""}>
+      {text}<LevelMark level={lvl} />
+    </td>
+  );
+}
+
+function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastWeek }: RowProps) {
+  const { lang, t } = useWords();
+  const sl = serviceLevel(row);
+  const u = row.unserved;
+  const name = rowName(row, t("no_group"));
+  return (
+    <tr data-row={rowId} aria-rowindex={index}>
+      <th scope="row" class="col-name">
+        <span class="row-name">{name}</span>
+        {report === "channel" && row.kind && (
+          <span class="kind"><KindIcon kind={row.kind} />{kindName(row.kind, lang)}</span>
+        )}
+      </th>
+      {live && <Cell name="in_queue" value={row.in_queue} text={formatCount(row.in_queue, lang)}
+                     lvl={level(row.in_queue, thresholds.in_queue)} />}
+      {live && <Cell name="longest_wait_s" value={row.longest_wait_s}
+                     text={formatDuration(row.longest_wait_s, lang)}
+                     lvl={level(row.longest_wait_s, thresholds.longest_wait_s)} />}
+      {live && <Cell name="in_work" value={row.in_work} text={formatCount(row.in_work, lang)} />}
+      <Cell name="arrived" value={row.arrived} text={formatCount(row.arrived, lang)} />
+      <Cell name="served" value={row.served} text={formatCount(row.served, lang)} />
+      <td class="num" data-key="unserved" data-value={u.total}
+          title={t("unserved_breakdown", { u: u.unassigned, c: u.canceled, m: u.missed })}>
+        {formatCount(u.total, lang)}
+        <span class="breakdown" data-unserved={`${u.unassigned}/${u.canceled}/${u.missed}`}>
+          {` ${u.unassigned}/${u.canceled}/${u.missed}`}</span>
+      </td>
+      <Cell name="avg_wait_s" value={row.avg_wait_s} text={formatDuration(row.avg_wait_s, lang)}
+            lvl={level(row.avg_wait_s, thresholds.avg_wait_s)} />
+      <Cell name="sl" value={sl} text={formatPercent(sl, lang)}
+            lvl={level(sl == null ? null : sl * 100, thresholds.sl_percent, true)} />
+      {live && <Cell name="operators_available" value={row.operators_available}
+                     text={formatCount(row.operators_available, lang)} />}
+      {live && <Cell name="slots_available" value={row.slots_available}
+                     text={formatCount(row.slots_available, lang)} />}
+      <td class="col-spark"><Sparkline today={today} lastWeek={lastWeek}
+                                        label={`${t("arrived")}: ${name}`} /></td>
+    </tr>
+  );
+}
+
+// Most rows do not change between two snapshots: compare their figures, not their objects.
+const RowView = memo(RowViewImpl, (a, b) =>
+  a.index === b.index && a.live === b.live && a.thresholds === b.thresholds && a.lang === b.lang &&
+  a.today === b.today && a.lastWeek === b.lastWeek && sameFigures(a.row, b.row));
+
+function sameFigures(a: Row, b: Row): boolean {
+  return a.in_queue === b.in_queue && a.in_work === b.in_work &&
+    a.longest_wait_s === b.longest_wait_s && a.arrived === b.arrived && a.served === b.served &&
+    a.unserved.total === b.unserved.total && a.unserved.unassigned === b.unserved.unassigned &&
+    a.unserved.canceled === b.unserved.canceled && a.avg_wait_s === b.avg_wait_s &&
+    a.wait_samples === b.wait_samples && a.answered_within_sl === b.answered_within_sl &&
+    a.operators_available === b.operators_available && a.slots_available === b.slots_available &&
+    a.name === b.name && a.kind === b.kind;
+}

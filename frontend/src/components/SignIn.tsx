@@ -1,0 +1,58 @@
+// Sign in with a token, or by a one-time link (its code in the address's #fragment).
+import { useEffect, useState } from "preact/hooks";
+import { api, HttpError } from "../api";
+import { useWords } from "../context";
+
+/** Where to go after signing in: only a path of this site, never another one. */
+export function nextPath(search: string): string {
+  const next = new URLSearchParams(search).get("next") ?? "/";
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export function SignIn() {
+  const { t } = useWords();
+  const [token, setToken] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const next = nextPath(location.search);
+
+  useEffect(() => {
+    const code = new URLSearchParams(location.hash.slice(1)).get("code");
+    if (!code) return;
+    // The code leaves the address bar at once, whatever happens next.
+    history.replaceState(null, "", location.pathname + location.search);
+    setBusy(true);
+    api.signIn({ code }).then(
+      () => location.replace(next),
+      () => { setBusy(false); setError(t("signin_link_used")); });
+  }, []);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.signIn({ token: token.trim() });
+      setToken("");
+      location.replace(next);
+    } catch (err) {
+      setBusy(false);
+      setError(t("signin_failed", { message: err instanceof HttpError ? err.message : String(err) }));
+    }
+  };
+
+  return (
+    <main class="signin">
+      <form onSubmit={submit} aria-labelledby="signin-title">
+        <h1 id="signin-title">{t("signin_title")}</h1>
+        <label for="token">{t("signin_token")}</label>
+        <input id="token" name="token" type="password" autocomplete="off" spellcheck={false}
+               value={token} required onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? t("signing_in") : t("signin_submit")}</button>
+        {error && <p class="error" role="alert">{error}</p>}
+        <p class="hint">{t("signin_help")}</p>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,49 @@
+// The strip of the account's totals, each with its threshold level.
+import { useWords } from "../context";
+import { formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
+import { type Level, level } from "../thresholds";
+import type { Figures, Thresholds } from "../types";
+import { LevelMark } from "./Icons";
+
+interface Props { total: Figures; thresholds: Thresholds; live: boolean }
+
+function Tile({ id, label, value, extra, lvl = "ok" }: {
+  id: string; label: string; value: string; extra?: string; lvl?: Level;
+}) {
+  return (
+    <div class={`tile level-${lvl}`} data-total={id}>
+      <dt>{label}</dt>
+      <dd><span class="tile-value">{value}</span><LevelMark level={lvl} />
+        {extra && <span class="tile-extra">{extra}</span>}</dd>
+    </div>
+  );
+}
+
+export function Totals({ total, thresholds, live }: Props) {
+  const { lang, t } = useWords();
+  const u = total.unserved;
+  const sl = serviceLevel(total);
+  return (
+    <dl class="totals" aria-label={t("total")}>
+      {live && <Tile id="in_queue" label={t("in_queue")} value={formatCount(total.in_queue, lang)}
+                     lvl={level(total.in_queue, thresholds.in_queue)} />}
+      {live && <Tile id="in_work" label={t("in_work")} value={formatCount(total.in_work, lang)} />}
+      <Tile id="served" label={t("served")} value={formatCount(total.served, lang)} />
+      <Tile id="unserved" label={t("unserved")} value={formatCount(u.total, lang)}
+            extra={t("unserved_breakdown", { u: formatCount(u.unassigned, lang),
+                                              c: formatCount(u.canceled, lang),
+                                              m: formatCount(u.missed, lang) })} />
+      <Tile id="avg_wait_s" label={t("avg_wait_s")} value={formatDuration(total.avg_wait_s, lang)}
+            lvl={level(total.avg_wait_s, thresholds.avg_wait_s)} />
+      {live && <Tile id="longest_wait_s" label={t("longest_wait_s")}
+                     value={formatDuration(total.longest_wait_s, lang)}
+                     lvl={level(total.longest_wait_s, thresholds.longest_wait_s)} />}
+      <Tile id="sl" label={t("sl")} value={formatPercent(sl, lang)}
+            lvl={level(sl == null ? null : sl * 100, thresholds.sl_percent, true)} />
+      {live && <Tile id="operators_available" label={t("operators_available")}
+                     value={formatCount(total.operators_available, lang)} />}
+      {live && <Tile id="slots_available" label={t("slots_available")}
+                     value={formatCount(total.slots_available, lang)} />}
+    </dl>
+  );
+}

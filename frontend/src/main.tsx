@@ -1,0 +1,48 @@
+import { render } from "preact";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { App } from "./app";
+import { SignIn } from "./components/SignIn";
+import { WordsContext, words } from "./context";
+import { type Lang, LANGS, pickLang } from "./i18n";
+import "./styles.css";
+
+// Preferences only (language, theme): never a token or anything secret.
+const LANG_KEY = "wallboard.lang";
+const THEME_KEY = "wallboard.theme";
+
+function stored(key: string): string | null {
+  try { return localStorage.getItem(key); } catch { return null; }
+}
+
+function remember(key: string, value: string) {
+  try { localStorage.setItem(key, value); } catch { /* private mode: not remembered */ }
+}
+
+function Root() {
+  const params = new URLSearchParams(location.search);
+  const tv = params.get("view") === "tv";
+  const initialLang = (params.get("lang") ?? stored(LANG_KEY)) as Lang | null;
+  const [lang, setLang] = useState<Lang>(
+    initialLang && LANGS.includes(initialLang) ? initialLang : pickLang(navigator.languages));
+  const [theme, setTheme] = useState<string>(
+    tv ? "dark" : stored(THEME_KEY) ??
+      (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"));
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.documentElement.dataset.theme = theme;
+    document.documentElement.classList.toggle("tv", tv);
+  }, [lang, theme, tv]);
+
+  const chooseLang = (value: Lang) => { setLang(value); remember(LANG_KEY, value); };
+  const chooseTheme = (value: string) => { setTheme(value); remember(THEME_KEY, value); };
+  return (
+    <WordsContext.Provider value={useMemo(() => words(lang), [lang])}>
+      {location.pathname === "/signin"
+        ? <SignIn />
+        : <App tv={tv} theme={theme} onTheme={chooseTheme} onLang={chooseLang} />}
+    </WordsContext.Provider>
+  );
+}
+
+render(<Root />, document.getElementById("app")!);

@@ -1,0 +1,21 @@
+// When a figure turns amber or red.
+import type { Limit, Thresholds } from "./types";
+
+export type Level = "ok" | "amber" | "red";
+
+/** Higher is worse, unless ``lowerIsWorse`` (the service level). */
+export function level(value: number | null | undefined, limit: Limit, lowerIsWorse = false): Level {
+  if (value == null) return "ok";
+  const beyond = (edge: number | null) =>
+    edge != null && (lowerIsWorse ? value < edge : value > edge);
+  if (beyond(limit.red)) return "red";
+  if (beyond(limit.amber)) return "amber";
+  return "ok";
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  avg_wait_s: { amber: 60, red: 180 },
+  longest_wait_s: { amber: 120, red: 300 },
+  in_queue: { amber: 5, red: 10 },
+  sl_percent: { amber: 80, red: 60 },
+};

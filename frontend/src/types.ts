@@ -1,0 +1,62 @@
+// The API's shapes (METRICS.md section 6 and docs/api.md).
+
+export interface Unserved { total: number; unassigned: number; canceled: number; missed: number }
+
+export interface Figures {
+  in_queue: number | null;
+  in_work: number | null;
+  longest_wait_s: number | null;
+  arrived: number;
+  served: number;
+  unserved: Unserved;
+  avg_wait_s: number | null;
+  wait_samples: number;
+  answered_within_sl: number;
+  operators_available: number | null;
+  slots_available: number | null;
+}
+
+export interface Row extends Figures {
+  id: string | null;
+  name: string | null;
+  kind?: string;
+  topics?: Record<string, number>;
+}
+
+export interface Snapshot {
+  account: string;
+  timezone: string;
+  date: string;
+  as_of: string;
+  sl_threshold_s: number;
+  total: Figures & { topics: Record<string, number> };
+  channels: Row[];
+  groups: Row[];
+}
+
+export interface Session {
+  account: string;
+  role: "view" | "admin";
+  account_name: string | null;
+  timezone: string;
+  sl_threshold_s: number;
+  expires_at: number;
+}
+
+export interface Limit { amber: number | null; red: number | null }
+export interface Thresholds {
+  avg_wait_s: Limit;
+  longest_wait_s: Limit;
+  in_queue: Limit;
+  sl_percent: Limit;
+}
+
+export interface RowChart {
+  report: "total" | "channel" | "group";
+  id: string | null;
+  arrived: number[];
+  in_queue: (number | null)[];
+  avg_wait_s: (number | null)[];
+}
+
+export interface DayCharts { date: string; starts: string[]; current: number | null; rows: RowChart[] }

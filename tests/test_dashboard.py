@@ -1,0 +1,389 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright, against a real server.
+
+Screenshots of the main view, the groups tab, TV mode and the Russian locale are written to
+docs/screenshots/ (the README links them).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from server import Server, cli, create_account, token
+from wallboard.api.dashboard import STATIC
+from wallboard.engine.calendar import load_zone
+from wallboard.sim import SimConfig, simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling home, which this machine's
+# closed network refuses; --no-sandbox because tests may run as root.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+TZ = "Europe/Moscow"
+FIGURES = ("in_queue", "in_work", "arrived", "served", "unserved", "avg_wait_s", "sl",
+           "operators_available", "slots_available")
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI must not skip the browser tests)")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        _missing("no /usr/bin/chromium: install Debian's chromium package (.ci/run does)")
+    if not (STATIC / "index.html").is_file():
+        _missing("the dashboard is not built: run `make frontend`")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A server with three busy hours today and a morning yesterday."""
+    data = tmp_path_factory.mktemp("dashboard") / "data"
+    create_account(data, "acme", TZ)
+    tokens = {role: token(data, "acme", role) for role in ("ingest", "view", "admin")}
+    now = int(time.time() * 1000)
+    zone = load_zone(TZ)
+    yesterday = (datetime.now(zone) - timedelta(days=1)).replace(hour=9, minute=0, second=0,
+                                                                  microsecond=0)
+    days = [simulate(SimConfig(seed=3, account="acme", timezone=TZ, start_ms=now - 3 * 3600_000,
+                               hours=3, busy_from_start=True, staffing=0.3)),
+            simulate(SimConfig(seed=4, account="acme", timezone=TZ,
+                               start_ms=int(yesterday.timestamp() * 1000), hours=3,
+                               busy_from_start=True, staffing=0.5))]
+    server = Server(data, "--sample-every", "1").start()
+    with server.client(tokens["ingest"]) as client:
+        for sim in days:
+            for i in range(0, len(sim.events), 5000):
+                client.post("/api/v1/events", json=sim.events[i:i + 5000]).raise_for_status()
+    try:
+        yield {"server": server, "tokens": tokens, "data": data,
+               "yesterday": yesterday.date().isoformat()}
+    finally:
+        server.stop()
+
+
+def sign_in(browser: Browser, site: dict[str, Any], role: str = "view", path: str = "/",
+            **context: Any) -> tuple[BrowserContext, Page]:
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, **context)
+    page = ctx.new_page()
+    url = site["server"].url
+    page.goto(url + path)
+    page.fill("#token", site["tokens"][role])
+    page.click("button[type=submit]")
+    page.wait_for_url(url + path)
+    page.wait_for_selector("tr[data-row]")
+    return ctx, page
+
+
+def api_snapshot(site: dict[str, Any], **params: str) -> dict[str, Any]:
+    with site["server"].client(site["tokens"]["view"]) as client:
+        reply = client.get("/api/v1/accounts/acme/snapshot", params=params)
+        reply.raise_for_status()
+        result: dict[str, Any] = reply.json()
+        return result
+
+
+def screen_rows(page: Page) -> dict[str, dict[str, Any]]:
+    """Every row on screen: its figures (as rendered into data-value) and their text."""
+    rows: dict[str, dict[str, Any]] = page.evaluate("""() => {
+        const out = {};
+        for (const tr of document.querySelectorAll("table.report tbody tr[data-row]")) {
+            const cells = {};
+            for (const td of tr.querySelectorAll("td[data-key]")) {
+                cells[td.dataset.key] = {value: td.dataset.value, text: td.textContent,
+                                         level: td.className};
+            }
+            cells.name = tr.querySelector("th").textContent;
+            out[tr.dataset.row] = cells;
+        }
+        return out;
+    }""")
+    return rows
+
+
+def expected(row: dict[str, Any]) -> dict[str, Any]:
+    samples = row["wait_samples"]
+    return {"in_queue": row["in_queue"], "in_work": row["in_work"], "arrived": row["arrived"],
+            "served": row["served"], "unserved": row["unserved"]["total"],
+            "avg_wait_s": row["avg_wait_s"],
+            "sl": row["answered_within_sl"] / samples if samples else None,
+            "operators_available": row["operators_available"],
+            "slots_available": row["slots_available"]}
+
+
+def shown(cell: dict[str, Any]) -> float | None:
+    return None if cell["value"] == "" else float(cell["value"])
+
+
+def test_sign_in_with_a_token_and_with_a_one_time_link(browser: Browser,
+                                                       site: dict[str, Any]) -> None:
+    url = site["server"].url
+    ctx, page = sign_in(browser, site, path="/?view=tv")
+    cookie = next(c for c in ctx.cookies() if c["name"] == "wallboard_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    storage = page.evaluate("JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")
+    assert site["tokens"]["view"] not in storage and cookie["value"] not in storage
+    ctx.close()
+
+    # Unauthenticated: sent to sign-in, with the way back.
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(url + "/?view=tv")
+    assert page.url == url + "/signin?next=%2F%3Fview%3Dtv"
+    page.fill("#token", site["tokens"]["ingest"])
+    page.click("button[type=submit]")
+    assert "cannot sign in" in page.locator("[role=alert]").inner_text()
+    ctx.close()
+
+    link = cli(site["data"], "signin-link", "acme", "--url", url).strip()
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(link)
+    page.wait_for_url(url + "/")
+    page.wait_for_selector("tr[data-row]")
+    assert "code" not in page.url
+    page.click("text=Sign out")
+    page.wait_for_url(url + "/signin**")
+    page.goto(url + "/")
+    assert page.url.startswith(url + "/signin")
+    ctx.close()
+
+    ctx = browser.new_context()  # the same link a second time
+    page = ctx.new_page()
+    page.goto(link)
+    assert "already used" in page.locator("[role=alert]").inner_text(timeout=5000)
+    assert "code" not in page.url
+    page.goto(url + "/")
+    assert page.url.startswith(url + "/signin")
+    ctx.close()
+
+
+def test_the_figures_on_screen_equal_the_api(browser: Browser, site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site)
+    for tab, report, key in (("Channels", "channel", "channels"), ("Groups", "group", "groups")):
+        page.click(f"role=tab[name='{tab}']")
+        page.wait_for_selector(f"table.report[data-report={report}]")
+        rows = screen_rows(page)
+        snapshot = api_snapshot(site)
+        want = {f"{report}:{r['id'] or ''}": r for r in snapshot[key]}
+        assert set(rows) == set(want) and len(rows) >= 4
+        for row_key, row in want.items():
+            cells = rows[row_key]
+            for figure, value in expected(row).items():
+                got = shown(cells[figure])
+                assert (got is None) == (value is None), (row_key, figure)
+                if value is not None:
+                    assert got == pytest.approx(value), (row_key, figure)
+            # Integers read as integers: "1,234" is 1234.
+            assert cells["served"]["text"].replace(",", "") == str(row["served"])
+            assert (row["name"] or row["id"] or "No group") in cells["name"]
+            longest = shown(cells["longest_wait_s"])
+            assert (longest is None) == (row["longest_wait_s"] is None)
+            if longest is not None:  # moves with the clock between the two reads
+                assert abs(longest - row["longest_wait_s"]) < 5
+    total = api_snapshot(site)["total"]
+    tiles = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        "[data-total]")].map(t => [t.dataset.total,
+                                   t.querySelector(".tile-value").textContent]))""")
+    assert tiles["served"].replace(",", "") == str(total["served"])
+    assert tiles["in_queue"] == str(total["in_queue"])
+    assert tiles["unserved"].replace(",", "") == str(total["unserved"]["total"])
+    ctx.close()
+
+
+def test_a_posted_event_shows_within_a_second(browser: Browser, site: dict[str, Any],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, page = sign_in(browser, site)
+    channel = api_snapshot(site)["channels"][0]["id"]
+    cell = f"[data-row='channel:{channel}'] [data-key=arrived]"
+    before = int(page.get_attribute(cell, "data-value") or "0")
+    event = {"id": f"live-{time.time_ns()}", "type": "conversation.started", "account": "acme",
+             "at": int(time.time() * 1000), "conversation": f"live-{time.time_ns()}",
+             "channel": channel}
+    with site["server"].client(site["tokens"]["ingest"]) as client:
+        started = time.monotonic()
+        assert client.post("/api/v1/events", json=[event]).json()["accepted"] == 1
+        page.wait_for_function(
+            f"document.querySelector(\"{cell}\").dataset.value === '{before + 1}'",
+            polling="raf", timeout=5000)
+        elapsed = time.monotonic() - started
+    with capsys.disabled():
+        print(f"\n  dashboard: POST to the figure changing on screen: {elapsed * 1000:.0f} ms "
+              "(target < 1000 ms)")
+    assert elapsed < 1.0
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
+    ctx.close()
+
+
+def test_thresholds_colour_a_row_when_crossed(browser: Browser, site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site, role="admin")
+    rows = screen_rows(page)
+    queued = [k for k, r in rows.items() if float(r["in_queue"]["value"] or 0) > 0]
+    idle = [k for k, r in rows.items() if float(r["in_queue"]["value"] or 0) == 0]
+    assert queued
+    page.click("text=Thresholds")
+    page.fill("input[name='in_queue.amber']", "0")
+    page.fill("input[name='in_queue.red']", "1000")
+    page.click("role=dialog >> text=Save")
+    page.wait_for_selector("role=dialog", state="detached")
+    for key in queued:
+        td = page.locator(f"[data-row='{key}'] [data-key=in_queue]")
+        assert "level-amber" in (td.get_attribute("class") or "")
+        assert td.locator("[role=img]").get_attribute("aria-label") == "warning"  # not colour alone
+    for key in idle:
+        assert "level-ok" in (page.locator(f"[data-row='{key}'] [data-key=in_queue]")
+                              .get_attribute("class") or "")
+    with site["server"].client(site["tokens"]["admin"]) as client:
+        saved = client.get("/api/v1/accounts/acme/thresholds").json()
+        assert saved["in_queue"] == {"amber": 0, "red": 1000}
+        client.put("/api/v1/accounts/acme/thresholds", json={}).raise_for_status()  # defaults
+    ctx.close()
+
+
+def test_tv_mode_russian_a_past_day_and_screenshots(browser: Browser,
+                                                    site: dict[str, Any]) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    ctx, page = sign_in(browser, site)
+    page.wait_for_selector(".chart .u-over")  # charts drawn
+    time.sleep(0.5)
+    page.screenshot(path=SCREENSHOTS / "main.png")
+    page.click("role=tab[name='Groups']")
+    page.wait_for_selector("table.report[data-report=group]")
+    page.screenshot(path=SCREENSHOTS / "groups.png")
+
+    # A past day: that day's counters; the live gauges are hidden.
+    page.fill("input[name=day]", site["yesterday"])
+    page.wait_for_selector(".past-note")
+    page.wait_for_function("!document.querySelector('[data-key=in_queue]')")
+    past = api_snapshot(site, date=site["yesterday"])
+    served = page.locator("[data-total=served] .tile-value").inner_text()
+    assert served.replace(",", "") == str(past["total"]["served"]) and past["total"]["served"]
+    assert page.locator("[data-total=in_queue]").count() == 0
+    ctx.close()
+
+    # Russian, from the browser's language.
+    ctx, page = sign_in(browser, site, locale="ru-RU")
+    assert page.locator("role=tab[name='Каналы']").count() == 1
+    assert "В очереди" in page.locator("table.report thead").inner_text()  # noqa: RUF001
+    waits = [r["avg_wait_s"]["text"] for r in screen_rows(page).values()]
+    assert any(" с" in w or " мин" in w for w in waits), waits  # noqa: RUF001
+    page.wait_for_selector(".chart .u-over")
+    page.screenshot(path=SCREENSHOTS / "russian.png")
+    ctx.close()
+
+    # The wall screen: dark, no controls, large type, tabs rotating every 20 seconds.
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    page.clock.install()
+    url = site["server"].url
+    page.goto(url + "/?view=tv")
+    page.fill("#token", site["tokens"]["view"])
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/?view=tv")
+    page.wait_for_selector("tr[data-row]")
+    assert page.evaluate("document.documentElement.className") == "tv"
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert page.locator(".controls").count() == 0
+    assert page.locator("thead button").count() == 0  # nothing to click on a wall
+    size_1080 = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert page.get_attribute("role=tab[name='Channels']", "aria-selected") == "true"
+    page.wait_for_selector(".chart .u-over")
+    page.screenshot(path=SCREENSHOTS / "tv.png")
+    page.clock.run_for("00:21")
+    assert page.get_attribute("role=tab[name='Groups']", "aria-selected") == "true"
+    page.set_viewport_size({"width": 3840, "height": 2160})
+    size_4k = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert size_1080 >= 20 and size_4k >= 2 * size_1080 - 1
+    ctx.close()
+
+
+def test_first_render_and_500_rows_updating_five_times_a_second(
+        browser: Browser, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    create_account(data, "big", TZ)
+    ingest, view = token(data, "big", "ingest"), token(data, "big", "view")
+    now = int(time.time() * 1000)
+    channels = [f"ch{i:03d}" for i in range(500)]
+    setup = [{"id": f"cfg-{c}", "type": "channel.updated", "account": "big", "at": now - 60_000,
+              "channel": c, "kind": "web_chat", "name": f"Channel {c}"} for c in channels]
+    server = Server(data).start()
+    rng = random.Random(5)
+    seq = 0
+
+    def batch(n: int) -> list[dict[str, Any]]:
+        nonlocal seq
+        out = []
+        for _ in range(n):
+            seq += 1
+            out.append({"id": f"e{seq}", "type": "conversation.started", "account": "big",
+                        "at": int(time.time() * 1000), "conversation": f"c{seq}",
+                        "channel": rng.choice(channels)})
+        return out
+
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {ingest}"},
+                          timeout=30) as client:
+            client.post("/api/v1/events", json=setup + batch(2000)).raise_for_status()
+            ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+            page = ctx.new_page()
+            page.goto(server.url + "/signin")
+            page.fill("#token", view)
+            page.click("button[type=submit]")
+            page.wait_for_selector("tr[data-row]")
+            # First render: a fresh load of the page, signed in, to the rows on screen.
+            page.goto(server.url + "/")
+            page.wait_for_selector("tr[data-row]", timeout=10_000)
+            first_ms = page.evaluate("performance.now()")
+            # The rows out of view are not rendered; the table still says how many there are.
+            assert page.get_attribute("table.report", "aria-rowcount") == "501"
+            assert page.locator("tr[data-row]").count() < 120
+            page.evaluate("""() => {
+                window.__frames = [];
+                const tick = (t) => { window.__frames.push(t); requestAnimationFrame(tick); };
+                requestAnimationFrame(tick);
+            }""")
+            seconds, started = 6.0, time.monotonic()
+            sent = 0
+            while time.monotonic() - started < seconds:
+                client.post("/api/v1/events", json=batch(200)).raise_for_status()
+                sent += 1
+                time.sleep(max(0.0, started + sent * 0.2 - time.monotonic()))
+            frames: list[float] = page.evaluate("window.__frames")
+            waiting = 2000 + sent * 200  # nobody answers: every conversation waits
+            page.wait_for_function(
+                "document.querySelector('[data-total=in_queue] .tile-value').textContent"
+                f".replace(/\\D/g, '') === '{waiting}'", timeout=5000)
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            page.wait_for_selector("[data-row='channel:ch499']")  # scrolled into view
+            ctx.close()
+    finally:
+        server.stop()
+    gaps = [b - a for a, b in itertools.pairwise(frames)]
+    span_s = (frames[-1] - frames[0]) / 1000
+    fps = (len(frames) - 1) / span_s
+    worst = [len([f for f in frames if s <= f < s + 1000])
+             for s in range(int(frames[0]), int(frames[-1]) - 1000, 250)]
+    with capsys.disabled():
+        print(f"\n  dashboard: first render {first_ms:.0f} ms (target < 1000 ms); 500 rows, "
+              f"{sent} batches in {seconds:.0f} s: {fps:.0f} fps on average, worst second "
+              f"{min(worst)} frames, longest frame {max(gaps):.0f} ms (target >= 30 fps)")
+    assert sent >= 25
