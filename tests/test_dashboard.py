@@ -210,6 +210,28 @@ def test_the_figures_on_screen_equal_the_api(browser: Browser, site: dict[str, A
     ctx.close()
 
 
+def test_tabs_and_sorting_work_from_the_keyboard(browser: Browser, site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site)
+    page.focus("#tab-channel")
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("#tab-group", "aria-selected") == "true"
+    assert page.evaluate("document.activeElement.id") == "tab-group"
+    page.wait_for_selector("table.report[data-report=group]")
+    page.keyboard.press("Tab")  # the first column's sort button: Name
+    page.keyboard.press("Tab")  # In queue
+    assert page.evaluate("document.activeElement.textContent").startswith("In queue")
+    page.keyboard.press("Enter")
+    header = page.locator("table.report thead th", has_text="In queue")
+    assert header.get_attribute("aria-sort") == "descending"
+    values = [float(v["in_queue"]["value"] or "nan") for v in screen_rows(page).values()]
+    assert values == sorted(values, reverse=True) and len(values) >= 4
+    page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "ascending"
+    values = [float(v["in_queue"]["value"]) for v in screen_rows(page).values()]
+    assert values == sorted(values)
+    ctx.close()
+
+
 def test_a_posted_event_shows_within_a_second(browser: Browser, site: dict[str, Any],
                                               capsys: pytest.CaptureFixture[str]) -> None:
     ctx, page = sign_in(browser, site)
