@@ -409,3 +409,27 @@ def test_first_render_and_500_rows_updating_five_times_a_second(
               f"{sent} batches in {seconds:.0f} s: {fps:.0f} fps on average, worst second "
               f"{min(worst)} frames, longest frame {max(gaps):.0f} ms (target >= 30 fps)")
     assert sent >= 25
+
+
+def test_the_page_says_reconnecting_and_comes_back_by_itself(browser: Browser,
+                                                             tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    create_account(data, "acme", TZ)
+    view = token(data, "acme", "view")
+    server = Server(data).start()
+    try:
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.goto(server.url + "/signin")
+        page.fill("#token", view)
+        page.click("button[type=submit]")
+        page.wait_for_selector(".freshness[data-state=live]")
+        server.stop()  # the stream drops
+        page.wait_for_selector(".freshness[data-state=reconnecting]", timeout=10_000)
+        assert "Reconnecting" in page.locator(".freshness").inner_text()
+        server.start()  # same port, same data: the page reconnects without a reload
+        page.wait_for_selector(".freshness[data-state=live]", timeout=30_000)
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+        ctx.close()
+    finally:
+        server.stop()
