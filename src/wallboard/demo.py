@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfoNotFoundError
@@ -126,19 +127,32 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
             target=lambda: stats.append(drive(stream(config), url, ingest, speed=speed,
                                               stop=stop)), daemon=True)
         driver.start()
-        _show(url, view, out, stop, duration_s, header)
+        _show(url, view, out, stop, duration_s, header, lambda: server.poll() is None)
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        # The service gets Ctrl-C too and is stopping; a Ctrl-C that reaches this process
+        # only now (or a second one) must not cut its shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for _ in range(2):
+            try:
+                _stop(server)
+                break
+            except KeyboardInterrupt:
+                continue
     sent = stats[0].sent if stats else 0
     out.write(f"\nstopped: {sent:,} events sent; the data stays in {data_dir}\n")
     return 0
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(10)
 
 
 def _wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
@@ -167,7 +181,7 @@ def _open(link: str) -> None:
 
 
 def _show(url: str, view: str, out: TextIO, stop: threading.Event,
-          duration_s: float | None, header: str) -> None:
+          duration_s: float | None, header: str, serving: Callable[[], bool]) -> None:
     tty = out.isatty()
     started = time.monotonic()
     with httpx.Client(base_url=url, timeout=10, trust_env=False,
@@ -175,7 +189,15 @@ def _show(url: str, view: str, out: TextIO, stop: threading.Event,
         while not stop.is_set():
             if duration_s is not None and time.monotonic() - started > duration_s:
                 return
-            snapshot = client.get(f"/api/v1/accounts/{ACCOUNT}/snapshot").json()
+            try:
+                snapshot = client.get(f"/api/v1/accounts/{ACCOUNT}/snapshot").json()
+            except httpx.TransportError:
+                # Ctrl-C reaches the service too (same process group): it may be gone a
+                # moment before this process hears of it.
+                if not serving():
+                    return
+                stop.wait(0.5)
+                continue
             table = render(snapshot)
             # On a terminal the table refreshes in place under the sign-in link; in a log, one
             # block per refresh.
