@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from server import Server, create_account, token
+from wallboard.sim import SimConfig, stream
+from wallboard.sim_driver import DriveStats, drive
 
 
 def simulate(*args: str) -> subprocess.CompletedProcess[str]:
@@ -62,3 +66,32 @@ def test_the_load_generator_only_targets_loopback() -> None:
         assert run.returncode == 2 and "loopback" in run.stderr
     unbounded = simulate("--target", "http://127.0.0.1:9", "--token", "x", "--rate", "10")
     assert unbounded.returncode == 2 and "--duration" in unbounded.stderr
+
+
+def test_driving_ends_quietly_when_the_service_and_the_caller_stop_together(
+        tmp_path: Path) -> None:
+    # What Ctrl-C does to `wallboard demo`: the service and the driver stop at the same time.
+    data = tmp_path / "data"
+    create_account(data, "acme")
+    ingest = token(data, "acme", "ingest")
+    server = Server(data).start()
+    stop = threading.Event()
+    outcome: list[object] = []
+    config = SimConfig(seed=2, account="acme", timezone="Europe/Moscow",
+                       start_ms=int(time.time() * 1000), hours=2.0, busy_from_start=True)
+
+    def run() -> None:
+        try:
+            outcome.append(drive(stream(config), server.url, ingest, speed=60.0, stop=stop))
+        except Exception as exc:
+            outcome.append(exc)
+
+    driver = threading.Thread(target=run)
+    driver.start()
+    time.sleep(1.5)
+    server.kill()
+    time.sleep(0.3)
+    stop.set()
+    driver.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], DriveStats), outcome
+    assert outcome[0].sent > 0

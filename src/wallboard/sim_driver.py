@@ -87,7 +87,14 @@ def drive(events: Iterator[dict[str, Any]], target: str, token: str, *, speed: f
                 batch.append({**pending, "at": at})
                 pending = None
             if batch:
-                _post(client, batch, stats)
+                try:
+                    _post(client, batch, stats)
+                except httpx.TransportError:
+                    # The service went away. In the demo, Ctrl-C reaches it and us at once:
+                    # when our caller is stopping too, that is the end, not an error.
+                    if stop.wait(2.0):
+                        break
+                    raise
             elif pending is None and budget is None:
                 break  # the simulation is over
             stop.wait(tick_s)
