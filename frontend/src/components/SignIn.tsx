@@ -18,7 +18,11 @@ export function SignIn() {
 
   useEffect(() => {
     const code = new URLSearchParams(location.hash.slice(1)).get("code");
-    if (!code) return;
+    if (!code) {
+      // Already signed in (a bookmark of this page): straight on.
+      api.session().then(() => location.replace(next), () => undefined);
+      return;
+    }
     // The code leaves the address bar at once, whatever happens next.
     history.replaceState(null, "", location.pathname + location.search);
     setBusy(true);
