@@ -31,6 +31,9 @@ def test_sign_in_sessions_and_one_time_links(tmp_path: Path) -> None:
                 assert (reply.status_code, reply.json()["error"]["field"]) == (status, field)
 
         with server.client() as browser:
+            forged = browser.post("/api/v1/session", json={"token": view},
+                                  headers={"Origin": "https://evil.example"})
+            assert forged.status_code == 403 and "set-cookie" not in forged.headers
             signed = browser.post("/api/v1/session", json={"token": view})
             assert signed.status_code == 201
             cookie = signed.headers["set-cookie"]

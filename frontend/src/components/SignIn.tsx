@@ -3,10 +3,17 @@ import { useEffect, useState } from "preact/hooks";
 import { api, HttpError } from "../api";
 import { useWords } from "../context";
 
-/** Where to go after signing in: only a path of this site, never another one. */
-export function nextPath(search: string): string {
+/** Where to go after signing in: only a page of this site, never another one. */
+export function nextPath(search: string, origin: string = location.origin): string {
   const next = new URLSearchParams(search).get("next") ?? "/";
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  try {
+    // Resolved as the browser would ("/\\evil.example" is another site to it).
+    const url = new URL(next, origin);
+    if (url.origin === origin && next.startsWith("/")) return url.pathname + url.search;
+  } catch {
+    // not a URL at all
+  }
+  return "/";
 }
 
 export function SignIn() {

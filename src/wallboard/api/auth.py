@@ -127,10 +127,13 @@ def _reply(hub: Hub, session: SessionInfo) -> SessionReply:
       "once, within 10 minutes of its creation.",
       responses={400: ResponseSpec(ErrorBody, description="Neither or both given"),
                  401: ResponseSpec(ErrorBody, description="Unknown, revoked or used"),
-                 403: ResponseSpec(ErrorBody, description="An ingest token")})
+                 403: ResponseSpec(ErrorBody,
+                                   description="An ingest token, or from another site")})
 async def sign_in(request: Request[Any, Any, Any], data: SignIn) -> Response[SessionReply]:
     hub = hub_of(request)
     now = hub.clock()
+    if not _same_origin(request):  # another site signing this browser in to its account
+        raise ApiError(403, "forbidden", "sign in from this site's own page", "Origin")
     if (data.token is None) == (data.code is None):
         raise ApiError(400, "bad_request", "give a token or a code", "token")
     token_id: str | None = None
