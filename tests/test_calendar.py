@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -60,3 +60,12 @@ def test_iso_keeps_milliseconds_and_the_offset_of_the_instant() -> None:
     cal = Calendar("America/New_York")
     assert cal.iso(1793511000123) == "2026-11-01T01:30:00.123-04:00"
     assert cal.iso(1793511000123 + 3_600_000) == "2026-11-01T01:30:00.123-05:00"
+
+
+def test_a_date_the_zone_skipped_has_no_buckets_and_ends_nothing() -> None:
+    # Samoa moved across the date line: 2011-12-29 was followed by 2011-12-31.
+    apia = Calendar("Pacific/Apia")
+    days = [date(2011, 12, d).toordinal() for d in (29, 30, 31)]
+    assert [apia.slot_count(d) for d in days] == [96, 0, 96]
+    assert apia.day_start(days[1]) == apia.day_start(days[2])
+    assert Calendar("UTC").slot_count(date.max.toordinal()) == 96

@@ -22,13 +22,14 @@ AUTH_ERRORS = {
 
 
 def parse_date(value: str, field: str) -> date:
-    """A YYYY-MM-DD date from 1970 on (event times start there), or a 400 naming ``field``."""
+    """A YYYY-MM-DD date from 1970 to 9998 (event times start in 1970; a day of 9999 has no
+    next day to end on), or a 400 naming ``field``."""
     try:
         if not _DATE.fullmatch(value):
             raise ValueError
         parsed = date.fromisoformat(value)
     except ValueError:
         raise ApiError(400, "bad_date", "expected a date as YYYY-MM-DD", field) from None
-    if parsed.year < 1970:
-        raise ApiError(400, "bad_date", "expected a date from 1970 on", field)
+    if not 1970 <= parsed.year <= 9998:
+        raise ApiError(400, "bad_date", "expected a date from 1970 to 9998", field)
     return parsed

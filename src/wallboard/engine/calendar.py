@@ -108,19 +108,25 @@ class Calendar:
         return start
 
     def slot_count(self, ordinal: int) -> int:
-        """How many quarter hours the local day has (96; 92 or 100 on DST days)."""
+        """How many quarter hours the local day has (96; 92 or 100 on DST days; 0 for a date
+        the zone skipped, as Samoa skipped 2011-12-30)."""
+        if ordinal >= date.max.toordinal():
+            return 96  # the calendar's last day: no next day to measure it against
         return -(-(self.day_start(ordinal + 1) - self.day_start(ordinal)) // _BUCKET_MS)
 
     def _day_start(self, ordinal: int) -> int:
+        """The first instant whose local date is ``ordinal`` or later (for a date the zone
+        skipped, the start of the next one)."""
         d = date.fromordinal(ordinal)
         # fold=0 maps a midnight inside a gap to the end of the gap and an ambiguous midnight
         # to its first occurrence: in both cases the first instant of that date.
         guess = int(datetime(d.year, d.month, d.day, tzinfo=self.zone).timestamp()) * 1000
-        # Make sure of it whatever the zone does: step back while the previous instant is still
-        # the same date, forward while this one is not yet.
-        while self.day_of(guess - 1) == ordinal:
+        # Make sure of it whatever the zone does: step back while the previous instant is
+        # already that date (or later), forward while this one is still before it. Comparing
+        # with >= and < rather than == ends even on a date that never happened.
+        while self.day_of(guess - 1) >= ordinal:
             guess -= _BUCKET_MS
-        while self.day_of(guess) != ordinal:
+        while self.day_of(guess) < ordinal:
             guess += _BUCKET_MS
         return guess
 
