@@ -95,3 +95,31 @@ def test_sign_in_sessions_and_one_time_links(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert "code=" not in server.log.read_text()  # the code never reached the server's log
+
+
+def test_an_open_stream_ends_when_its_token_is_revoked(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    create_account(data, "acme", "Europe/Moscow")
+    ingest, view, admin = (token(data, "acme", r) for r in ("ingest", "view", "admin"))
+    server = Server(data).start()
+    try:
+        with server.client() as browser:
+            assert browser.post("/api/v1/session", json={"token": view}).status_code == 201
+            with browser.stream("GET", "/api/v1/accounts/acme/stream") as stream:
+                lines = stream.iter_lines()
+                assert next(lines) == "event: snapshot"
+                with server.client(admin) as api:
+                    assert api.delete(
+                        f"/api/v1/accounts/acme/tokens/{view.split('_')[1]}").status_code == 204
+                time.sleep(5.5)  # the stream asks again at most every 5 s
+                with server.client(ingest) as api:  # something to push
+                    api.post("/api/v1/events", json=[{
+                        "id": "e1", "type": "conversation.started", "account": "acme",
+                        "at": int(time.time() * 1000), "conversation": "c1",
+                        "channel": "web"}]).raise_for_status()
+                started = time.monotonic()
+                rest = list(lines)  # ends when the server ends the stream
+            assert time.monotonic() - started < 5
+            assert "event: snapshot" not in rest[1:]  # nothing after the revocation
+    finally:
+        server.stop()

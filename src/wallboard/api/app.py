@@ -47,7 +47,7 @@ from ..history import csv_rows, day_snapshots, read_series, series_csv
 from ..service import Busy, Hub, Limits, NotReady
 from ..store import TokenInfo
 from ..store.sqlite import Role
-from .auth import account_of, authenticate, hub_of, session_routes
+from .auth import account_of, authenticate, hub_of, session_routes, still_valid
 from .dashboard import dashboard_routes
 from .errors import ApiError, ErrorBody, handle_api_error, handle_http_exception
 from .metrics import Metrics
@@ -335,7 +335,7 @@ async def get_series(
      media_type="text/event-stream", responses=AUTH_ERRORS)
 async def get_stream(request: Request[Any, Any, Any], account_id: str) -> Stream:
     live = account_of(request, account_id, ("view",))
-    return Stream(live.publisher.stream(), media_type="text/event-stream",
+    return Stream(live.publisher.stream(still_valid(request)), media_type="text/event-stream",
                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 

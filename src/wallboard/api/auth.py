@@ -8,6 +8,7 @@ code travels in the address's fragment, which never reaches the server or its lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -22,7 +23,7 @@ from ..store.sqlite import Role
 from .errors import ApiError, ErrorBody
 
 __all__ = ["COOKIE", "SESSION_MAX_MS", "account_of", "authenticate", "hub_of", "session_of",
-           "session_routes"]
+           "session_routes", "still_valid"]
 
 COOKIE = "wallboard_session"
 SESSION_MAX_MS = 30 * 24 * 3600 * 1000  # however often it is used, a session ends by then
@@ -82,6 +83,18 @@ def authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> To
     if token.role not in roles and token.role != "admin":
         raise ApiError(403, "forbidden", f"a {token.role} token cannot do this")
     return token
+
+
+def still_valid(request: Request[Any, Any, Any]) -> Callable[[], bool]:
+    """A check that the request's token or session is still live (for long streams)."""
+    hub = hub_of(request)
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        bearer = secret.strip()
+        return lambda: hub.store.authenticate(bearer) is not None
+    cookie = request.cookies.get(COOKIE, "")
+    return lambda: hub.store.session(cookie, hub.clock(), _idle_ms(hub),
+                                     SESSION_MAX_MS) is not None
 
 
 def account_of(request: Request[Any, Any, Any], account_id: str, roles: tuple[Role, ...]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -71,16 +71,30 @@ class Publisher:
                 client.get_nowait()
             client.put_nowait(snapshot)
 
-    async def stream(self) -> AsyncIterator[bytes]:
-        """Server-sent events: the current snapshot at once, then every push."""
+    async def stream(self, allowed: Callable[[], bool] = lambda: True
+                     ) -> AsyncIterator[bytes]:
+        """Server-sent events: the current snapshot at once, then every push.
+
+        ``allowed`` is asked again every ``_RECHECK_S`` (pushes come at least every heartbeat):
+        the stream ends once the token or session behind it is revoked or expired.
+        """
         client: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1)
         self._clients.add(client)
+        checked = time.monotonic()
         try:
             yield _message(self._current())
             while True:
-                yield _message(await client.get())
+                snapshot = await client.get()
+                if time.monotonic() - checked >= _RECHECK_S:
+                    if not allowed():
+                        return
+                    checked = time.monotonic()
+                yield _message(snapshot)
         finally:
             self._clients.discard(client)
+
+
+_RECHECK_S = 5.0
 
 
 def _message(snapshot: bytes) -> bytes:
