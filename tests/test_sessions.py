@@ -84,9 +84,23 @@ def test_sign_in_sessions_and_one_time_links(tmp_path: Path) -> None:
             again = browser.post("/api/v1/session", json={"code": code})
             assert again.status_code == 401 and "already used" in again.json()["error"]["message"]
 
+        # A link's session has a token of its own: revoking it ends the session.
+        link = cli(data, "signin-link", "acme", "--url", server.url).strip()
+        with server.client() as browser:
+            signed = browser.post("/api/v1/session", json={"code": link.split("#code=")[1]})
+            assert signed.status_code == 201
+            assert browser.get("/api/v1/accounts/acme/snapshot").status_code == 200
+            with server.client(admin) as api:
+                made = [t for t in api.get("/api/v1/accounts/acme/tokens").json()
+                        if t["revoked_at"] is None and t["role"] == "view"
+                        and t["id"] != view.split("_")[1]]
+                assert len(made) == 1  # the link's own token
+                api.delete(f"/api/v1/accounts/acme/tokens/{made[0]['id']}")
+            assert browser.get("/api/v1/accounts/acme/snapshot").status_code == 401
+
         # Revoking the token ends the sessions opened with it.
         with server.client() as browser:
-            browser.post("/api/v1/session", json={"token": view})
+            assert browser.post("/api/v1/session", json={"token": view}).status_code == 201
             token_id = view.split("_")[1]
             with server.client(admin) as api:
                 assert api.delete(f"/api/v1/accounts/acme/tokens/{token_id}").status_code == 204

@@ -145,11 +145,13 @@ SIGNIN_LINK_MS = 10 * 60 * 1000
 
 def _signin_link(args: argparse.Namespace) -> int:
     try:
-        code = _store(args).create_signin_code(args.account, args.role, _now_ms(),
-                                               SIGNIN_LINK_MS)
+        code, made = _store(args).create_signin_code(args.account, args.role, _now_ms(),
+                                                     SIGNIN_LINK_MS)
     except UnknownAccount:
         sys.stderr.write(f"wallboard: no account {args.account!r}\n")
         return 1
+    sys.stderr.write(f"one use within 10 minutes; `wallboard token revoke {made.id}` ends the "
+                     "session it opens\n")
     print(f"{args.url.rstrip('/')}/signin#code={code}")
     return 0
 

@@ -101,7 +101,7 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
     ingest = store.create_token(ACCOUNT, "ingest", now)[1]
     view = store.create_token(ACCOUNT, "view", now)[1]
     admin = store.create_token(ACCOUNT, "admin", now)[1]
-    code = store.create_signin_code(ACCOUNT, "admin", now, DEMO_LINK_MS)
+    code = store.create_signin_code(ACCOUNT, "admin", now, DEMO_LINK_MS)[0]
     store.close()
     url = f"http://127.0.0.1:{port}"
     link = f"{url}/signin#code={code}"

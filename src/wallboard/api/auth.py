@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Request, Response, delete, get, post
@@ -49,8 +50,17 @@ def session_of(request: Request[Any, Any, Any]) -> SessionInfo | None:
 
 
 def _same_origin(request: Request[Any, Any, Any]) -> bool:
+    """No Origin (not a browser), or the page's host is the one asked: compared by host, as
+    behind a proxy that ends TLS the scheme seen here is http while the page's is https."""
     origin = request.headers.get("origin")
-    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
+
+
+def _https(request: Request[Any, Any, Any]) -> bool:
+    # A proxy's X-Forwarded-Proto may be unchecked here, but it can only make the cookie
+    # stricter (Secure), never looser.
+    return (request.url.scheme == "https"
+            or request.headers.get("x-forwarded-proto", "").lower() == "https")
 
 
 def authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> TokenInfo:
@@ -78,8 +88,7 @@ def authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> To
         if request.method in _UNSAFE and not _same_origin(request):
             raise ApiError(403, "forbidden", "a session cannot be used from another origin",
                            "Origin")
-        token = TokenInfo(session.token_id or "sign-in link", session.account, session.role,
-                          session.created_at)
+        token = TokenInfo(session.token_id, session.account, session.role, session.created_at)
     if token.role not in roles and token.role != "admin":
         raise ApiError(403, "forbidden", f"a {token.role} token cannot do this")
     return token
@@ -149,26 +158,23 @@ async def sign_in(request: Request[Any, Any, Any], data: SignIn) -> Response[Ses
         raise ApiError(403, "forbidden", "sign in from this site's own page", "Origin")
     if (data.token is None) == (data.code is None):
         raise ApiError(400, "bad_request", "give a token or a code", "token")
-    token_id: str | None = None
-    role: Role
+    token: TokenInfo | None
     if data.token is not None:
         token = hub.store.authenticate(data.token.strip())
         if token is None:
             raise ApiError(401, "unauthorized", "the token is unknown or revoked", "token")
         if token.role == "ingest":
             raise ApiError(403, "forbidden", "an ingest token cannot sign in", "token")
-        account, role, token_id = token.account, token.role, token.id
     else:
-        spent = hub.store.use_signin_code(data.code or "", now)
-        if spent is None:
+        token = hub.store.use_signin_code(data.code or "", now)
+        if token is None:
             raise ApiError(401, "unauthorized", "the sign-in link was already used or has "
                            "expired", "code")
-        account, role = spent
-    secret = hub.store.open_session(account, role, token_id, now, _idle_ms(hub))
+    secret = hub.store.open_session(token.account, token.role, token.id, now, _idle_ms(hub))
     session = hub.store.session(secret, now, _idle_ms(hub), SESSION_MAX_MS)
     assert session is not None
     cookie = Cookie(key=COOKIE, value=secret, path="/", httponly=True, samesite="strict",
-                    secure=request.url.scheme == "https", max_age=SESSION_MAX_MS // 1000)
+                    secure=_https(request), max_age=SESSION_MAX_MS // 1000)
     return Response(_reply(hub, session), status_code=201, cookies=[cookie])
 
 

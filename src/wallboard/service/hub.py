@@ -304,6 +304,7 @@ class Hub:
             store.save_checkpoint(item.account, item.seq, item.state, item.written_at)
             store.save_days(item.account, item.days, item.written_at)
             store.save_series(item.account, item.series, item.written_at)
+            store.forget_sessions_before(item.written_at)  # expired sessions, spent links
             store.forget_days_before(item.account, item.forget_before)
 
     def checkpoint(self, live: LiveAccount) -> bool:

@@ -90,7 +90,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     secret_sha256 BLOB PRIMARY KEY,
     account TEXT NOT NULL REFERENCES accounts(id),
     role TEXT NOT NULL CHECK (role IN ('view', 'admin')),
-    token_id TEXT REFERENCES tokens(id),
+    token_id TEXT NOT NULL REFERENCES tokens(id),
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
@@ -98,6 +98,7 @@ CREATE TABLE IF NOT EXISTS signin_codes (
     code_sha256 BLOB PRIMARY KEY,
     account TEXT NOT NULL REFERENCES accounts(id),
     role TEXT NOT NULL CHECK (role IN ('view', 'admin')),
+    token_id TEXT NOT NULL REFERENCES tokens(id),
     expires_at INTEGER NOT NULL,
     used_at INTEGER
 );
@@ -145,7 +146,7 @@ class SessionInfo(msgspec.Struct, frozen=True):
 
     account: str
     role: Role
-    token_id: str | None  # the token it signed in with; None after a one-time link
+    token_id: str  # the token it signed in with (a one-time link has a token of its own)
     created_at: int
     expires_at: int
 
@@ -255,7 +256,7 @@ class Store:
 
     # -- browser sessions and one-time sign-in codes -------------------------------------------
 
-    def open_session(self, account_id: str, role: Role, token_id: str | None, now: int,
+    def open_session(self, account_id: str, role: Role, token_id: str, now: int,
                      idle_ms: int) -> str:
         """A new session; returns its secret (for the cookie), which is never stored."""
         secret = secrets.token_urlsafe(32)
@@ -270,7 +271,7 @@ class Store:
         most ``max_ms`` after it opened); None when unknown, expired or its token revoked."""
         row = self._db.execute(
             "SELECT s.account, s.role, s.token_id, s.created_at, s.expires_at, t.revoked_at"
-            " FROM sessions s LEFT JOIN tokens t ON t.id = s.token_id"
+            " FROM sessions s JOIN tokens t ON t.id = s.token_id"
             " WHERE s.secret_sha256 = ?", (_hash(secret),)).fetchone()
         if row is None or row[4] <= now or row[5] is not None:
             return None
@@ -291,22 +292,28 @@ class Store:
                          (now,))
         return self._db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,)).rowcount
 
-    def create_signin_code(self, account_id: str, role: Role, now: int, ttl_ms: int) -> str:
-        """A code for a one-time sign-in link: one use, within ``ttl_ms``."""
-        if self.account(account_id) is None:
-            raise UnknownAccount(account_id)
+    def create_signin_code(self, account_id: str, role: Role, now: int, ttl_ms: int
+                           ) -> tuple[str, TokenInfo]:
+        """A code for a one-time sign-in link (one use, within ``ttl_ms``), and the token
+        made for it: its secret is never shown, but revoking it ends the link's session."""
+        token, _ = self.create_token(account_id, role, now)
         code = secrets.token_urlsafe(24)
         self._db.execute(
-            "INSERT INTO signin_codes (code_sha256, account, role, expires_at)"
-            " VALUES (?, ?, ?, ?)", (_hash(code), account_id, role, now + ttl_ms))
-        return code
+            "INSERT INTO signin_codes (code_sha256, account, role, token_id, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)", (_hash(code), account_id, role, token.id, now + ttl_ms))
+        return code, token
 
-    def use_signin_code(self, code: str, now: int) -> tuple[str, Role] | None:
-        """Spend a sign-in code: ``(account, role)`` the first time, None ever after."""
+    def use_signin_code(self, code: str, now: int) -> TokenInfo | None:
+        """Spend a sign-in code: the token it stands for the first time, None ever after."""
         row = self._db.execute(
             "UPDATE signin_codes SET used_at = ? WHERE code_sha256 = ? AND used_at IS NULL"
-            " AND expires_at > ? RETURNING account, role", (now, _hash(code), now)).fetchone()
-        return None if row is None else (row[0], row[1])
+            " AND expires_at > ? RETURNING token_id", (now, _hash(code), now)).fetchone()
+        if row is None:
+            return None
+        found = self._db.execute(
+            "SELECT id, account, role, created_at, revoked_at FROM tokens WHERE id = ?"
+            " AND revoked_at IS NULL", (row[0],)).fetchone()
+        return None if found is None else TokenInfo(*found)
 
     # -- per-account settings -----------------------------------------------------------------
 
