@@ -119,6 +119,12 @@ class Row:
         else:
             del counts[topic]
 
+    def keep_gauges(self, slot: int, samples: list[int]) -> None:
+        """Take a slot's gauge samples from elsewhere (the store) when they are more."""
+        mine = self.gauges.get(slot)
+        if mine is None or mine[0] < samples[0]:
+            self.gauges[slot] = list(samples)
+
     def forget_days_before(self, ordinal: int) -> None:
         for table, first in ((self.days, ordinal), (self.topics, ordinal),
                              (self.buckets, ordinal << SLOT_BITS),

@@ -7,9 +7,10 @@ from .series import (
     changed_row_days,
     read_all_compact,
     read_series,
+    restore_gauges,
     row_key,
     series_csv,
 )
 
 __all__ = ["CSV_HEADER", "SERIES_CSV_HEADER", "changed_row_days", "csv_rows", "day_snapshots",
-           "read_all_compact", "read_series", "row_key", "series_csv"]
+           "read_all_compact", "read_series", "restore_gauges", "row_key", "series_csv"]

@@ -16,13 +16,13 @@ from typing import Any
 import msgspec
 
 from ..engine import Account
-from ..engine.calendar import Calendar, ordinal_iso
+from ..engine.calendar import SLOT_BITS, Calendar, ordinal_iso
 from ..engine.rows import Row
 from ..engine.series import Report, RowDay, Series, build, row_day
 from ..store import Store
 
-__all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_all_compact", "read_series", "row_key",
-           "series_csv"]
+__all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_all_compact", "read_series",
+           "restore_gauges", "row_key", "series_csv"]
 
 _pack = msgspec.msgpack.Encoder().encode
 _unpack = msgspec.msgpack.Decoder(
@@ -60,6 +60,22 @@ def changed_row_days(engine: Account, now: int, written: dict[tuple[int, str], i
                 written[(day, key)] = fingerprint
                 changed.append((ordinal_iso(day), key, blob))
     return changed
+
+
+def restore_gauges(engine: Account, store: Store, now: int) -> None:
+    """Put back the stored gauge samples of the days the engine holds where it has fewer.
+
+    An engine rebuilt from the log (an older checkpoint refused) has counters but no past
+    samples, which events cannot tell; without this its next save would overwrite them.
+    """
+    rows = {row_key(report, row_id): row for report, row_id, row in engine.report_rows()}
+    for day in range(engine.first_day_held(now), engine.calendar.day_of(now) + 1):
+        for blob in store.series_of_day(engine.id, ordinal_iso(day)):
+            report, row_id, _, _, gauges = _unpack(blob)
+            row = rows.get(row_key(report, row_id))
+            if row is not None:
+                for quarter, *samples in gauges:
+                    row.keep_gauges((day << SLOT_BITS) + quarter, samples)
 
 
 def read_series(account_id: str, calendar: Calendar, sl_threshold_s: float, day: int,

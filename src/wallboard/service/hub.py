@@ -23,7 +23,7 @@ from typing import Any, Literal
 from ..engine import Account, Snapshot, build, encode
 from ..engine.calendar import ordinal_iso
 from ..events import Event
-from ..history import changed_row_days
+from ..history import changed_row_days, restore_gauges
 from ..store import AccountConfig, Store
 from .config import Limits
 from .publisher import Publisher
@@ -54,6 +54,7 @@ class LiveAccount:
     written_series: dict[tuple[int, str], int] = field(default_factory=dict)
     checkpoint_at: float = field(default_factory=time.monotonic)
     checkpoint_seq: int = 0
+    sampled: bool = False  # gauges sampled since the last checkpoint
 
 
 @dataclass
@@ -135,12 +136,13 @@ class Hub:
         log.info("recovered %d accounts in %.2f s", len(self.accounts),
                  time.monotonic() - started)
 
-    @staticmethod
-    def _catch_up(live: LiveAccount, store: Store) -> LiveAccount:
-        """Apply the log written after the engine's state, each event at its receive time."""
+    def _catch_up(self, live: LiveAccount, store: Store) -> LiveAccount:
+        """Apply the log written after the engine's state, each event at its receive time;
+        then take back the gauge samples the store has kept and the engine lacks."""
         for seq, received_at, ev in store.read(live.config.id, live.applied_seq):
             live.engine.apply(ev, received_at)
             live.applied_seq = seq
+        restore_gauges(live.engine, store, self.clock())
         return live
 
     def _live(self, config: AccountConfig, store: Store) -> LiveAccount:
@@ -260,11 +262,12 @@ class Hub:
         now = self.clock()
         for live in self.accounts.values():
             live.engine.sample_gauges(now)
+            live.sampled = True
 
     def checkpoint_due(self, live: LiveAccount) -> bool:
         behind = live.applied_seq - live.checkpoint_seq
-        if behind <= 0:
-            return False
+        if behind <= 0 and not live.sampled:
+            return False  # nothing new: no events, no gauge samples
         return (behind >= self.limits.checkpoint_events
                 or time.monotonic() - live.checkpoint_at >= self.limits.checkpoint_interval_s)
 
@@ -321,6 +324,7 @@ class Hub:
             return False
         live.checkpoint_seq = live.applied_seq
         live.checkpoint_at = time.monotonic()
+        live.sampled = False
         return True
 
 
