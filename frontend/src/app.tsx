@@ -89,7 +89,10 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   useEffect(() => {
     setPast(null);
     if (!account || !day) return;
-    api.snapshot(account, day).then(setPast, (err: unknown) => setError(String(err)));
+    let stale = false;  // another day picked meanwhile: its reply must not land here
+    api.snapshot(account, day).then((snapshot) => !stale && setPast(snapshot),
+                                    (err: unknown) => !stale && setError(String(err)));
+    return () => { stale = true; };
   }, [account, day]);
 
   useEffect(() => {

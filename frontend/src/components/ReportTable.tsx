@@ -51,8 +51,10 @@ function useWindow(body: { current: HTMLElement | null }, count: number
       const h = row?.getBoundingClientRect().height || rowHeight;
       if (h !== rowHeight) setRowHeight(h);
       const top = element.getBoundingClientRect().top;
-      const start = Math.max(0, Math.floor(-top / h) - OVERSCAN);
-      const end = Math.min(count, Math.ceil((window.innerHeight - top) / h) + OVERSCAN);
+      // Clamped both ways: the table may be far below the window, or far above it.
+      const start = Math.min(count, Math.max(0, Math.floor(-top / h) - OVERSCAN));
+      const end = Math.max(start, Math.min(count, Math.ceil((window.innerHeight - top) / h)
+                                                  + OVERSCAN));
       setRange((prev) => (prev[0] === start && prev[1] === end ? prev : [start, end]));
     };
     update();
