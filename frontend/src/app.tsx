@@ -28,6 +28,39 @@ function toSignIn() {
   location.replace(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
 }
 
+/**
+ * Last week's day laid over this day's buckets by local time of day, not by position: a DST
+ * day has 92 or 100 buckets, so positions drift by an hour after the change. A repeated
+ * time (the fall-back hour) matches its same occurrence; a time the other day lacks is empty.
+ */
+export function alignWeek(week: DayCharts | null, day: DayCharts | null): DayCharts | null {
+  if (!week || !day || week.starts.join() === day.starts.join()) return week;
+  const where = new Map<string, number>();
+  const seen = new Map<string, number>();
+  week.starts.forEach((start, i) => {
+    const n = seen.get(start) ?? 0;
+    seen.set(start, n + 1);
+    where.set(`${start}#${n}`, i);
+  });
+  seen.clear();
+  const index = day.starts.map((start) => {
+    const n = seen.get(start) ?? 0;
+    seen.set(start, n + 1);
+    return where.get(`${start}#${n}`) ?? where.get(`${start}#0`);
+  });
+  const pick = <T,>(values: T[], empty: T) => index.map((i) => (i === undefined ? empty : values[i]));
+  return {
+    ...week,
+    starts: day.starts,
+    rows: week.rows.map((row) => ({
+      ...row,
+      arrived: pick(row.arrived, 0),
+      in_queue: pick(row.in_queue, null),
+      avg_wait_s: pick(row.avg_wait_s, null),
+    })),
+  };
+}
+
 function sparkMap(charts: DayCharts | null): Map<string, number[]> {
   const map = new Map<string, number[]>();
   for (const row of charts?.rows ?? []) {
@@ -103,7 +136,8 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   }, [tv]);
 
   const sparks = useMemo(() => sparkMap(charts), [charts]);
-  const sparksWeek = useMemo(() => sparkMap(chartsWeek), [chartsWeek]);
+  const weekAligned = useMemo(() => alignWeek(chartsWeek, charts), [chartsWeek, charts]);
+  const sparksWeek = useMemo(() => sparkMap(weekAligned), [weekAligned]);
   // Buckets after now are ahead, not empty: they are left out of today's lines.
   const totalToday = useMemo(() => {
     const upTo = charts?.current == null ? undefined : charts.current + 1;
@@ -113,7 +147,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
       avg_wait_s: row.avg_wait_s.slice(0, upTo),
     };
   }, [charts]);
-  const totalWeek = chartsWeek?.rows.find((r) => r.report === "total");
+  const totalWeek = weekAligned?.rows.find((r) => r.report === "total");
 
   if (error) return <p class="error" role="alert">{t("error", { message: error })}</p>;
   if (!session) return <p class="loading">{t("loading")}</p>;
