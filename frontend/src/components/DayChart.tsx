@@ -41,12 +41,13 @@ export function DayChart({ title, starts, today, lastWeek, theme }: Props) {
       scales: { x: { time: false } },
       axes: [
         { ...axis, values: (_u, splits) => splits.map((i) => starts[Math.round(i)] ?? "") },
-        { ...axis, size: 44 },
+        { ...axis, size: 60 },
       ],
       series: [
         {},
+        // Points drawn always: a lone sampled bucket amid unsampled ones has no line.
         { label: t("this_day"), stroke: css("--accent"), width: 2, spanGaps: false,
-          points: { size: 5 } },
+          points: { show: true, size: 3 } },
         { label: t("week_ago"), stroke: css("--text-muted"), width: 1.5, dash: [5, 4] },
       ],
     }, data(), element);
