@@ -348,16 +348,14 @@ def _export_series(args: argparse.Namespace, store: Store, config: AccountConfig
                    last: int) -> int:
     import msgspec
 
-    from .engine.account import Report
     from .engine.calendar import Calendar
-    from .history import read_series, series_csv
+    from .history import read_series, row_of, series_csv
 
-    if args.channel is not None and args.group is not None:
+    try:
+        report, row_id = row_of(args.channel, args.group)
+    except ValueError:
         sys.stderr.write("wallboard export: --channel or --group, not both\n")
         return 2
-    report: Report = "channel" if args.channel is not None else \
-        "group" if args.group is not None else "total"
-    row_id = args.channel if args.channel is not None else (args.group or None)
     calendar = Calendar(config.timezone)
     found = [s for day in range(first, last + 1)
              if (s := read_series(config.id, calendar, config.sl_threshold_s, day, report,

@@ -31,7 +31,6 @@ from litestar.response import Stream
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..engine import Snapshot
-from ..engine.account import Report
 from ..engine.conversation import DONE, IN_WORK, NEW, OUTCOME_NAMES, WAITING
 from ..engine.series import Series
 from ..events import (
@@ -43,7 +42,7 @@ from ..events import (
     decode_many,
     to_wire,
 )
-from ..history import csv_rows, day_snapshots, read_series, series_csv
+from ..history import csv_rows, day_snapshots, read_series, row_of, series_csv
 from ..service import Busy, Hub, Limits, NotReady
 from ..store import TokenInfo
 from ..store.sqlite import Role
@@ -314,11 +313,10 @@ async def get_series(
     now = hub.clock()
     calendar = live.engine.calendar
     ordinal = calendar.day_of(now) if day is None else parse_date(day, "date").toordinal()
-    if channel is not None and group is not None:
-        raise ApiError(400, "bad_row", "give channel or group, not both", "group")
-    report: Report = "channel" if channel is not None else "group" if group is not None \
-        else "total"
-    row_id = channel if channel is not None else (group or None)
+    try:
+        report, row_id = row_of(channel, group)
+    except ValueError:
+        raise ApiError(400, "bad_row", "give channel or group, not both", "group") from None
     series = read_series(account_id, live.engine.calendar, config.sl_threshold_s, ordinal,
                          report, row_id, hub.store, live.engine, now)
     if series is None:

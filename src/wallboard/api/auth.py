@@ -40,13 +40,28 @@ def _idle_ms(hub: Hub) -> int:
     return round(hub.limits.session_hours * 3600 * 1000)
 
 
-def session_of(request: Request[Any, Any, Any]) -> SessionInfo | None:
-    """The live session of the request's cookie, or None."""
-    secret = request.cookies.get(COOKIE)
+def _session(hub: Hub, secret: str) -> SessionInfo | None:
+    """The live session of a cookie's secret (its expiry pushed back), or None."""
     if not secret:
         return None
-    hub = hub_of(request)
     return hub.store.session(secret, hub.clock(), _idle_ms(hub), SESSION_MAX_MS)
+
+
+def session_of(request: Request[Any, Any, Any]) -> SessionInfo | None:
+    """The live session of the request's cookie, or None."""
+    return _session(hub_of(request), request.cookies.get(COOKIE, ""))
+
+
+def _bearer(request: Request[Any, Any, Any]) -> str | None:
+    """The bearer secret of the Authorization header; None without one, 401 if malformed."""
+    header = request.headers.get("authorization", "")
+    if not header:
+        return None
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, "unauthorized", "a bearer token is required", "Authorization",
+                       {"WWW-Authenticate": "Bearer"})
+    return secret.strip()
 
 
 def _same_origin(request: Request[Any, Any, Any]) -> bool:
@@ -69,14 +84,10 @@ def authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> To
     if not hub.ready:
         raise ApiError(503, "not_ready", "recovering the event log; retry shortly", None,
                        {"Retry-After": "1"})
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
+    bearer = _bearer(request)
     token: TokenInfo | None
-    if header:
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise ApiError(401, "unauthorized", "a bearer token is required", "Authorization",
-                           {"WWW-Authenticate": "Bearer"})
-        token = hub.store.authenticate(secret.strip())
+    if bearer is not None:
+        token = hub.store.authenticate(bearer)
         if token is None:
             raise ApiError(401, "unauthorized", "the token is unknown or revoked",
                            "Authorization", {"WWW-Authenticate": "Bearer"})
@@ -97,13 +108,11 @@ def authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> To
 def still_valid(request: Request[Any, Any, Any]) -> Callable[[], bool]:
     """A check that the request's token or session is still live (for long streams)."""
     hub = hub_of(request)
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and secret.strip():
-        bearer = secret.strip()
+    bearer = _bearer(request)
+    if bearer is not None:
         return lambda: hub.store.authenticate(bearer) is not None
     cookie = request.cookies.get(COOKIE, "")
-    return lambda: hub.store.session(cookie, hub.clock(), _idle_ms(hub),
-                                     SESSION_MAX_MS) is not None
+    return lambda: _session(hub, cookie) is not None
 
 
 def account_of(request: Request[Any, Any, Any], account_id: str, roles: tuple[Role, ...]
@@ -171,7 +180,7 @@ async def sign_in(request: Request[Any, Any, Any], data: SignIn) -> Response[Ses
             raise ApiError(401, "unauthorized", "the sign-in link was already used or has "
                            "expired", "code")
     secret = hub.store.open_session(token.account, token.role, token.id, now, _idle_ms(hub))
-    session = hub.store.session(secret, now, _idle_ms(hub), SESSION_MAX_MS)
+    session = _session(hub, secret)
     assert session is not None
     cookie = Cookie(key=COOKIE, value=secret, path="/", httponly=True, samesite="strict",
                     secure=_https(request), max_age=SESSION_MAX_MS // 1000)

@@ -17,7 +17,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from ..engine.calendar import ordinal_iso
+from ..engine.calendar import BUCKET_MS, ordinal_iso
 from ..engine.series import compact
 from ..history import read_all_compact
 from .auth import account_of, hub_of, session_of
@@ -144,12 +144,12 @@ async def get_day_charts(
     calendar = live.engine.calendar
     ordinal = calendar.day_of(now) if day is None else parse_date(day, "date").toordinal()
     start = calendar.day_start(ordinal)
-    starts = [calendar.iso(start + q * 900_000, "minutes")[11:16]
+    starts = [calendar.iso(start + q * BUCKET_MS, "minutes")[11:16]
               for q in range(calendar.slot_count(ordinal))]
     rows = [RowChart(report, row_id, *compact(data, len(starts)))
             for report, row_id, data in read_all_compact(account_id, ordinal, hub.store,
                                                          live.engine, now)]
-    current = (now - start) // 900_000 if calendar.day_of(now) == ordinal else None
+    current = (now - start) // BUCKET_MS if calendar.day_of(now) == ordinal else None
     return DayCharts(ordinal_iso(ordinal), starts, current, rows)
 
 

@@ -554,6 +554,18 @@ class Account:
         for _, _, row in self.report_rows():
             row.sample_gauges(slot, now)
 
+    def report_row(self, report: Report, row_id: str | None) -> Row | None:
+        """One reported row (``report_rows``), or None when the account has no such row."""
+        if report == "total":
+            return self.total
+        if report == "channel":
+            channel = self.channels.get(row_id or "")
+            return None if channel is None or channel.excluded else channel.row
+        if row_id is None:
+            return self.no_group.row
+        group = self.groups.get(row_id)
+        return None if group is None else group.row
+
     def report_rows(self) -> Iterator[tuple[Report, str | None, Row]]:
         """The rows a snapshot reports: ``("total"|"channel"|"group", id, row)``."""
         yield "total", None, self.total

@@ -9,8 +9,10 @@ from .series import (
     read_series,
     restore_gauges,
     row_key,
+    row_of,
     series_csv,
 )
 
 __all__ = ["CSV_HEADER", "SERIES_CSV_HEADER", "changed_row_days", "csv_rows", "day_snapshots",
-           "read_all_compact", "read_series", "restore_gauges", "row_key", "series_csv"]
+           "read_all_compact", "read_series", "restore_gauges", "row_key", "row_of",
+           "series_csv"]

@@ -17,16 +17,29 @@ import msgspec
 
 from ..engine import Account
 from ..engine.calendar import SLOT_BITS, Calendar, ordinal_iso
-from ..engine.rows import Row
 from ..engine.series import Report, RowDay, Series, build, row_day
 from ..store import Store
 
 __all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_all_compact", "read_series",
-           "restore_gauges", "row_key", "series_csv"]
+           "restore_gauges", "row_key", "row_of", "series_csv"]
 
 _pack = msgspec.msgpack.Encoder().encode
 _unpack = msgspec.msgpack.Decoder(
     tuple[Report, str | None, str | None, list[list[int]], list[list[int]]]).decode
+
+
+def row_of(channel: str | None, group: str | None) -> tuple[Report, str | None]:
+    """The row a request names: a channel, a group ("" for the no-group row) or the total.
+
+    Raises ``ValueError`` when it names both.
+    """
+    if channel is not None and group is not None:
+        raise ValueError("a channel or a group, not both")
+    if channel is not None:
+        return "channel", channel
+    if group is not None:
+        return "group", group or None
+    return "total", None
 
 
 def row_key(report: Report, row_id: str | None) -> str:
@@ -68,11 +81,10 @@ def restore_gauges(engine: Account, store: Store, now: int) -> None:
     An engine rebuilt from the log (an older checkpoint refused) has counters but no past
     samples, which events cannot tell; without this its next save would overwrite them.
     """
-    rows = {row_key(report, row_id): row for report, row_id, row in engine.report_rows()}
     for day in range(engine.first_day_held(now), engine.calendar.day_of(now) + 1):
         for blob in store.series_of_day(engine.id, ordinal_iso(day)):
             report, row_id, _, _, gauges = _unpack(blob)
-            row = rows.get(row_key(report, row_id))
+            row = engine.report_row(report, row_id)
             if row is not None:
                 for quarter, *samples in gauges:
                     row.keep_gauges((day << SLOT_BITS) + quarter, samples)
@@ -83,17 +95,16 @@ def read_series(account_id: str, calendar: Calendar, sl_threshold_s: float, day:
                 now: int) -> Series | None:
     """One row's series for a local day: from the engine while it holds the day, else from
     the store. None when neither knows the row (an empty day of a known row is all zeros)."""
-    if engine is not None and day >= engine.first_day_held(now):
-        row = _engine_row(engine, report, row_id)
-        if row is not None:
-            return build(account_id, calendar, sl_threshold_s, report, row_id,
-                         _name(engine, report, row_id), day, row_day(row, day))
+    row = None if engine is None else engine.report_row(report, row_id)
+    if row is not None and engine is not None and day >= engine.first_day_held(now):
+        return build(account_id, calendar, sl_threshold_s, report, row_id,
+                     _name(engine, report, row_id), day, row_day(row, day))
     blob = store.series(account_id, ordinal_iso(day), row_key(report, row_id))
     if blob is not None:
         _, _, name, counters, gauges = _unpack(blob)
         return build(account_id, calendar, sl_threshold_s, report, row_id, name, day,
                      (counters, gauges))
-    if engine is not None and _engine_row(engine, report, row_id) is not None:
+    if row is not None and engine is not None:
         return build(account_id, calendar, sl_threshold_s, report, row_id,
                      _name(engine, report, row_id), day, ([], []))
     return None
@@ -110,13 +121,6 @@ def read_all_compact(account_id: str, day: int, store: Store, engine: Account, n
         report, row_id, _, counters, gauges = _unpack(blob)
         out.append((report, row_id, (counters, gauges)))
     return out
-
-
-def _engine_row(engine: Account, report: Report, row_id: str | None) -> Row | None:
-    for kind, rid, row in engine.report_rows():
-        if kind == report and rid == row_id:
-            return row
-    return None
 
 
 SERIES_CSV_HEADER = (
