@@ -30,7 +30,7 @@ import msgspec
 
 from wallboard.engine.account import EXCLUDED_KINDS, Account
 from wallboard.engine.snapshot import build, encode
-from wallboard.events import EventError, decode_event, decode_ndjson, parse_timestamp
+from wallboard.events import EventError, decode_event, decode_ndjson_chunks, parse_timestamp
 
 ACCOUNT = "bench"
 TIMEZONE = "Europe/Moscow"
@@ -445,9 +445,9 @@ def _fresh_account() -> Account:
 
 
 def measure_decode(lines: list[bytes]) -> float:
-    """Seconds to decode every line, as ``wallboard replay`` does (``decode_ndjson``)."""
+    """Seconds to decode every line, as ``wallboard replay`` does."""
     started = time.perf_counter()
-    for _ in decode_ndjson(lines, NOW_MS):
+    for _ in decode_ndjson_chunks(lines, NOW_MS):
         pass
     return time.perf_counter() - started
 
@@ -457,10 +457,11 @@ def replay(lines: list[bytes]) -> tuple[Account, float]:
     account = _fresh_account()
     apply, now = account.apply, NOW_MS
     started = time.perf_counter()
-    for _, item in decode_ndjson(lines, now):
-        if isinstance(item, EventError):
-            raise AssertionError(f"the bench day has an invalid event: {item}")
-        apply(item[1], now)
+    for results in decode_ndjson_chunks(lines, now):
+        for _, item in results:
+            if isinstance(item, EventError):
+                raise AssertionError(f"the bench day has an invalid event: {item}")
+            apply(item[1], now)
     return account, time.perf_counter() - started
 
 

@@ -19,6 +19,7 @@ from wallboard.events import (
     decode_event,
     decode_many,
     decode_ndjson,
+    decode_ndjson_chunks,
     parse_timestamp,
 )
 
@@ -695,6 +696,15 @@ def test_decode_ndjson_chunks_give_each_line_its_own_result() -> None:
         assert [number for number, _ in results] == [1, 2, 4, 5, 6]
         assert [isinstance(r, EventError) for _, r in results] == [False, True, False, True,
                                                                    False]
+
+
+def test_decode_ndjson_chunks_with_blank_lines_keep_the_line_numbers() -> None:
+    good = [encode(event(id=f"e{i}", at=i)) for i in range(4)]
+    lines = [good[0], b"", good[1], b" \r\n", b"\n", good[2], good[3], b""]
+    for chunk in (1, 3, 512):
+        results = [r for part in decode_ndjson_chunks(lines, RECEIVED, chunk=chunk) for r in part]
+        assert results == [(n, ("acme", (i, 2, f"e{i}", "c1", None, None, None)))
+                           for i, n in enumerate((1, 3, 6, 7))]
 
 
 def test_decode_ndjson_of_nothing() -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from .engine import Account, build, encode
 from .engine.calendar import load_zone
-from .events import ACCOUNT_PATTERN, EventError, decode_ndjson, parse_timestamp
+from .events import ACCOUNT_PATTERN, EventError, decode_ndjson_chunks, parse_timestamp
 from .store import AccountConfig, AccountExists, Store, UnknownAccount
 from .store.sqlite import ROLES
 
@@ -55,16 +55,17 @@ def _replay(args: argparse.Namespace) -> int:
         err.write(f"wallboard replay: cannot read {args.events}: {exc.strerror}\n")
         return 2
     with lines:
-        for number, item in decode_ndjson(lines, now):
-            if isinstance(item, EventError):
-                err.write(f"line {number}: {item}\n")
-                continue
-            owner, event = item
-            if owner != args.account:
-                continue  # another tenant's event: not an error, just not this snapshot
-            if account.apply(event, now) == "conflict":
-                err.write(f'line {number}: "id": {event[2]!r} was already used by an event with '
-                          "different content; the first version stands\n")
+        for results in decode_ndjson_chunks(lines, now):
+            for number, item in results:
+                if isinstance(item, EventError):
+                    err.write(f"line {number}: {item}\n")
+                    continue
+                owner, event = item
+                if owner != args.account:
+                    continue  # another tenant's event: not an error, just not this snapshot
+                if account.apply(event, now) == "conflict":
+                    err.write(f'line {number}: "id": {event[2]!r} was already used by an event '
+                              "with different content; the first version stands\n")
     sys.stdout.buffer.write(encode(build(account, now)) + b"\n")
     return 0
 

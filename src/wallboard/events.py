@@ -8,7 +8,8 @@ METRICS.md section 3, so the engine can compare tuples directly.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 import msgspec
@@ -25,6 +26,7 @@ __all__ = [
     "decode_event",
     "decode_many",
     "decode_ndjson",
+    "decode_ndjson_chunks",
     "normalize",
     "parse_timestamp",
     "to_wire",
@@ -290,6 +292,8 @@ def normalize(ev: WireEvent, received_ms: int) -> Event:
         at = parse_timestamp(at)
     if at > received_ms + FUTURE_BOUND_MS:
         raise EventError("at", "more than 5 minutes ahead of the receiver's clock")
+    if type(ev) is MessageVisitor:  # most of a day's events: spared a call
+        return (at, VISITOR_MSG, ev.id, ev.conversation, None, None, None)
     return _FLATTEN[type(ev)](ev, at)
 
 
@@ -455,34 +459,50 @@ def _decoded(data: bytes | msgspec.Raw, received_ms: int) -> Decoded | EventErro
 def decode_ndjson(
     lines: Iterable[bytes], received_ms: int, chunk: int = 512
 ) -> Iterator[tuple[int, Decoded | EventError]]:
-    """NDJSON: ``(line number, event or rejection)`` for each non-blank line, 1-based, in order.
+    """NDJSON: ``(line number, event or rejection)`` for each non-blank line, 1-based, in order."""
+    for results in decode_ndjson_chunks(lines, received_ms, chunk):
+        yield from results
+
+
+def decode_ndjson_chunks(
+    lines: Iterable[bytes], received_ms: int, chunk: int = 512
+) -> Iterator[list[tuple[int, Decoded | EventError]]]:
+    """``decode_ndjson`` a list at a time, for callers that loop over many lines.
 
     Lines are decoded ``chunk`` at a time as one JSON array (one call into msgspec instead of
-    one per line); a chunk with any bad line is decoded again line by line, so every line
-    still gets its own result and message.
+    one per line). A chunk that does not decode is tried again without its blank lines, then
+    line by line, so every line still gets its own result and message.
     """
-    numbered: list[tuple[int, bytes]] = []
-    for number, line in enumerate(lines, 1):
-        if line and not line.isspace():  # unlike strip(), copies nothing
-            numbered.append((number, line))
-            if len(numbered) >= chunk:
-                yield from _decode_chunk(numbered, received_ms)
-                numbered = []
-    yield from _decode_chunk(numbered, received_ms)
+    it = iter(lines)
+    first = 1
+    while batch := list(islice(it, chunk)):
+        numbers: Sequence[int] = range(first, first + len(batch))
+        first += len(batch)
+        results = _decode_batch(numbers, batch, received_ms)
+        if results is None:
+            kept = [i for i, line in enumerate(batch) if line and not line.isspace()]
+            if len(kept) < len(batch):  # blank lines, skipped: the others may all be good
+                numbers = [numbers[i] for i in kept]
+                batch = [batch[i] for i in kept]
+                results = _decode_batch(numbers, batch, received_ms) if batch else []
+            if results is None:
+                results = [(n, _decoded(line, received_ms))
+                           for n, line in zip(numbers, batch, strict=True)]
+        yield results
 
 
-def _decode_chunk(numbered: list[tuple[int, bytes]], received_ms: int
-                  ) -> list[tuple[int, Decoded | EventError]]:
+def _decode_batch(numbers: Sequence[int], batch: list[bytes], received_ms: int
+                  ) -> list[tuple[int, Decoded | EventError]] | None:
+    """Lines decoded in one call into msgspec; None unless every line held one event."""
     try:
-        decoded = _list_decoder.decode(b"[" + b",".join(line for _, line in numbered) + b"]")
+        decoded = _list_decoder.decode(b"[" + b",".join(batch) + b"]")
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
-        decoded = None
+        return None
     # A line holding two values ("{...},{...}") would shift the others: the count tells.
-    if decoded is None or len(decoded) != len(numbered):
-        return [(number, _decoded(line, received_ms)) for number, line in numbered]
+    if len(decoded) != len(batch):
+        return None
     try:  # the usual case, all valid: no per-event try
-        return [(number, (ev.account, normalize(ev, received_ms)))
-                for (number, _), ev in zip(numbered, decoded, strict=True)]
+        return [(n, (ev.account, normalize(ev, received_ms)))
+                for n, ev in zip(numbers, decoded, strict=True)]
     except EventError:
-        return [(number, _normalized(ev, received_ms))
-                for (number, _), ev in zip(numbered, decoded, strict=True)]
+        return [(n, _normalized(ev, received_ms)) for n, ev in zip(numbers, decoded, strict=True)]

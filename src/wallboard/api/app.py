@@ -38,8 +38,8 @@ from ..events import (
     EVENT_TYPES,
     Event,
     EventError,
-    decode_event,
     decode_many,
+    decode_ndjson_chunks,
     to_wire,
 )
 from ..history import csv_rows, day_snapshots, read_series, row_of, series_csv
@@ -157,13 +157,8 @@ async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
         except EventError as err:
             raise ApiError(400, "malformed", err.problem, err.field) from None
     elif media in ("application/x-ndjson", "application/ndjson"):
-        decoded = []
-        for line in data.splitlines():
-            if line.strip():
-                try:
-                    decoded.append(decode_event(line, now))
-                except EventError as err:
-                    decoded.append(err)
+        decoded = [item for results in decode_ndjson_chunks(data.splitlines(), now)
+                   for _, item in results]
     else:
         raise ApiError(415, "unsupported_media_type",
                        "send application/json (an array) or application/x-ndjson",

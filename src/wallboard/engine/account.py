@@ -303,7 +303,10 @@ class Account:
     def _effect(self, cid: str, effect: Effect, sign: int) -> None:
         tag = effect[0]
         if tag == WORK:
-            self._operator_load(self.operator(effect[3]), sign)
+            op = self.operator(effect[3])
+            op.in_work += sign
+            if op.counted:
+                self._operator_recount(op)
         channel = self.channels[effect[1]]
         if channel.kind in EXCLUDED_KINDS:
             return  # appears in no figure; only the operator's load above counts
@@ -468,16 +471,15 @@ class Account:
         counted = 1 if op.status == "available" else 0
         slots = max(0, op.max_chats - op.in_work) if counted else 0
         d_counted, d_slots = counted - op.counted, slots - op.slots
-        if d_counted or d_slots:
+        if d_counted:
             for row in op.rows:
                 row.operators += d_counted
                 row.slots += d_slots
             op.counted, op.slots = counted, slots
-
-    def _operator_load(self, op: Operator, sign: int) -> None:
-        op.in_work += sign
-        if op.counted:
-            self._operator_recount(op)
+        elif d_slots:  # a change of load, the usual case: only the slots move
+            for row in op.rows:
+                row.slots += d_slots
+            op.slots = slots
 
     # -- finality -----------------------------------------------------------------------------
 

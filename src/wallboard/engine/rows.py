@@ -66,13 +66,19 @@ class Row:
     def count_wait(self, slot: int, n: int, length_ms: int, within: int) -> None:
         """Add ``n`` wait samples of ``length_ms`` (``within`` of them within the SL)."""
         day = slot >> SLOT_BITS
-        for table, key in ((self.days, day), (self.buckets, slot)):
-            counters = table.get(key)
-            if counters is None:
-                counters = table[key] = [0] * COUNTERS
-            counters[SAMPLES] += n
-            counters[WAIT_SUM_MS] += n * length_ms
-            counters[WITHIN_SL] += within
+        wait_ms = n * length_ms
+        counters = self.days.get(day)
+        if counters is None:
+            counters = self.days[day] = [0] * COUNTERS
+        counters[SAMPLES] += n
+        counters[WAIT_SUM_MS] += wait_ms
+        counters[WITHIN_SL] += within
+        counters = self.buckets.get(slot)
+        if counters is None:
+            counters = self.buckets[slot] = [0] * COUNTERS
+        counters[SAMPLES] += n
+        counters[WAIT_SUM_MS] += wait_ms
+        counters[WITHIN_SL] += within
 
     def sample_gauges(self, slot: int, now: int) -> None:
         """Record the gauges as they are at ``now`` in the slot's samples."""
