@@ -13,20 +13,29 @@ from array import array
 
 __all__ = ["IdSet"]
 
-# Keys are odd (the hash with its low bit set), so the even markers can never be keys.
-_EMPTY, _DELETED = 0, 2
+# A key is the id's hash, which CPython never makes -1: so -1 marks a deletion, and a hash of
+# 0 is stored as 1 to keep 0 for empty slots.
+_EMPTY, _DELETED = 0, -1
 _SHARD_BITS = 6
 _SHARDS = 1 << _SHARD_BITS
 _SHARD_MASK = _SHARDS - 1
-_MIN_SLOTS = 256
+_MIN_SLOTS = 255
+
+
+def _table_size(live: int) -> int:
+    # 2**n - 1: odd, so that the slot (key % size) is independent of the shard (key & 63).
+    slots = _MIN_SLOTS
+    while slots < 3 * live:
+        slots = slots * 2 + 1
+    return slots
 
 
 class _Shard:
-    __slots__ = ("filled", "limit", "mask", "table")
+    __slots__ = ("filled", "limit", "size", "table")
 
     def __init__(self, slots: int) -> None:
         self.table = array("q", bytes(8 * slots))
-        self.mask = slots - 1
+        self.size = slots
         self.filled = 0  # slots that are not empty: keys and deletion markers
         self.limit = slots * 7 // 10  # linear probing stays short below 70% full
 
@@ -38,19 +47,20 @@ class IdSet:
         self._shards = [_Shard(_MIN_SLOTS) for _ in range(_SHARDS)]
 
     def __len__(self) -> int:
-        return sum(sum(1 for k in s.table if k & 1) for s in self._shards)
+        return sum(sum(1 for k in s.table if k != _EMPTY and k != _DELETED)
+                   for s in self._shards)
 
     def _slot(self, event_id: str) -> tuple[_Shard, int]:
         """The id's shard and its slot there, or -1 when it is not in the set."""
-        key = hash(event_id) | 1
+        key = hash(event_id) or 1
         shard = self._shards[key & _SHARD_MASK]
-        table, mask = shard.table, shard.mask
-        i = (key >> _SHARD_BITS) & mask
+        table, size = shard.table, shard.size
+        i = key % size
         k = table[i]
         while k:
             if k == key:
                 return shard, i
-            i = (i + 1) & mask
+            i = (i + 1) % size
             k = table[i]
         return shard, -1
 
@@ -65,16 +75,17 @@ class IdSet:
     def add(self, event_id: str) -> bool:
         """Add the id; False when it was already there."""
         # The probe of ``_slot`` written out again: this runs for every event received, and
-        # a call more is a measurable share of it.
-        key = hash(event_id) | 1
+        # a call more is a measurable share of it. Every operation on a 64-bit int allocates,
+        # hence as few of them as possible.
+        key = hash(event_id) or 1
         shard = self._shards[key & _SHARD_MASK]
-        table, mask = shard.table, shard.mask
-        i = (key >> _SHARD_BITS) & mask
+        table, size = shard.table, shard.size
+        i = key % size
         k = table[i]
         while k:  # deletion markers are walked over, never reused: growing drops them
             if k == key:
                 return False
-            i = (i + 1) & mask
+            i = (i + 1) % size
             k = table[i]
         table[i] = key
         shard.filled += 1
@@ -88,15 +99,12 @@ class IdSet:
         live = set(shard.table)  # in C: much faster than a Python loop over every slot
         live.discard(_EMPTY)
         live.discard(_DELETED)
-        slots = _MIN_SLOTS
-        while slots < 3 * len(live):
-            slots *= 2
-        table = shard.table = array("q", bytes(8 * slots))
-        mask = shard.mask = slots - 1
+        size = shard.size = _table_size(len(live))
+        table = shard.table = array("q", bytes(8 * size))
         for key in live:
-            i = (key >> _SHARD_BITS) & mask
+            i = key % size
             while table[i]:
-                i = (i + 1) & mask
+                i = (i + 1) % size
             table[i] = key
         shard.filled = len(live)
-        shard.limit = slots * 7 // 10
+        shard.limit = size * 7 // 10
