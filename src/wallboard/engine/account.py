@@ -238,8 +238,7 @@ class Account:
         out: list[tuple[Effect, int]] = []
         close_at = conv.close_at if conv.state == DONE else None
         conv.add(ev, slot_of, out, before)
-        for effect, sign in out:
-            self._effect(cid, effect, sign)
+        self._effects(cid, out)
         if conv.state == DONE:
             if packed is None:
                 del self.open[cid]
@@ -300,49 +299,55 @@ class Account:
 
     # -- effects on rows ----------------------------------------------------------------------
 
-    def _effect(self, cid: str, effect: Effect, sign: int) -> None:
-        tag = effect[0]
-        if tag == WORK:
-            op = self.operator(effect[3])
-            op.in_work += sign
-            if op.counted:
-                self._operator_recount(op)
-        channel = self.channels[effect[1]]
-        if channel.kind in EXCLUDED_KINDS:
-            return  # appears in no figure; only the operator's load above counts
-        crow, total = channel.row, self.total
-        if tag == ARRIVED:
-            crow.count(effect[2], ARRIVED_COUNT, sign)
-            total.count(effect[2], ARRIVED_COUNT, sign)
-            return
-        # Every group an effect names was registered when its event was accepted.
-        grow = self.no_group.row if effect[2] is None else self.groups[effect[2]].row
-        if tag == QUEUE:
-            for row in (crow, total, grow):
+    def _effects(self, cid: str, effects: Iterable[tuple[Effect, int]]) -> None:
+        """Apply one conversation's signed effects to the rows (one call for all of them)."""
+        channels, groups, total = self.channels, self.groups, self.total
+        for effect, sign in effects:
+            tag = effect[0]
+            if tag == WORK:
+                op = self.operator(effect[3])
+                op.in_work += sign
+                if op.counted:
+                    self._operator_recount(op)
+            channel = channels[effect[1]]
+            if channel.kind in EXCLUDED_KINDS:
+                continue  # appears in no figure; only the operator's load above counts
+            crow = channel.row
+            if tag == ARRIVED:
+                crow.count(effect[2], ARRIVED_COUNT, sign)
+                total.count(effect[2], ARRIVED_COUNT, sign)
+                continue
+            # Every group an effect names was registered when its event was accepted.
+            grow = self.no_group.row if effect[2] is None else groups[effect[2]].row
+            if tag == QUEUE:
                 if sign > 0:
-                    row.start_wait(cid, effect[3])
+                    crow.start_wait(cid, effect[3])
+                    total.start_wait(cid, effect[3])
+                    grow.start_wait(cid, effect[3])
                 else:
-                    row.end_wait(cid)
-        elif tag == WORK:
-            crow.in_work += sign
-            total.in_work += sign
-            grow.in_work += sign
-        elif tag == ENTRY:
-            grow.count(effect[3], ARRIVED_COUNT, sign)
-        elif tag == SAMPLE:
-            slot, length = effect[3], effect[4]
-            within = sign if effect[5] and length <= self._sl_ms else 0
-            crow.count_wait(slot, sign, length, within)
-            total.count_wait(slot, sign, length, within)
-            grow.count_wait(slot, sign, length, within)
-        elif tag == OUTCOME:
-            slot, index = effect[3], 1 + effect[4]  # SERVED... MISSED follow ARRIVED
-            crow.count(slot, index, sign)
-            total.count(slot, index, sign)
-            grow.count(slot, index, sign)
-        elif tag == TOPIC_COUNT:
-            total.add_topic(effect[3], effect[4], sign)
-            grow.add_topic(effect[3], effect[4], sign)
+                    crow.end_wait(cid)
+                    total.end_wait(cid)
+                    grow.end_wait(cid)
+            elif tag == WORK:
+                crow.in_work += sign
+                total.in_work += sign
+                grow.in_work += sign
+            elif tag == ENTRY:
+                grow.count(effect[3], ARRIVED_COUNT, sign)
+            elif tag == SAMPLE:
+                slot, length = effect[3], effect[4]
+                within = sign if effect[5] and length <= self._sl_ms else 0
+                crow.count_wait(slot, sign, length, within)
+                total.count_wait(slot, sign, length, within)
+                grow.count_wait(slot, sign, length, within)
+            elif tag == OUTCOME:
+                slot, index = effect[3], 1 + effect[4]  # SERVED... MISSED follow ARRIVED
+                crow.count(slot, index, sign)
+                total.count(slot, index, sign)
+                grow.count(slot, index, sign)
+            elif tag == TOPIC_COUNT:
+                total.add_topic(effect[3], effect[4], sign)
+                grow.add_topic(effect[3], effect[4], sign)
 
     def _recount_channel(self, channel: Channel, kind: str) -> None:
         """Change the channel's kind, re-counting its conversations around the change.
@@ -356,12 +361,10 @@ class Account:
             if conv.state != NEW and conv.channel == channel.id:
                 contributions.append((conv.id, conv.contribution(slot_of)))
         for cid, effects in contributions:
-            for effect, n in effects.items():
-                self._effect(cid, effect, -n)
+            self._effects(cid, [(effect, -n) for effect, n in effects.items()])
         channel.kind = kind
         for cid, effects in contributions:
-            for effect, n in effects.items():
-                self._effect(cid, effect, n)
+            self._effects(cid, effects.items())
 
     # -- known entities -----------------------------------------------------------------------
 
