@@ -600,6 +600,16 @@ def test_decode_many_gives_per_event_results_in_order() -> None:
     assert str(results[5]) == '"at": more than 5 minutes ahead of the receiver\'s clock'
 
 
+def test_decode_many_keeps_the_good_events_beside_one_with_a_bad_timestamp() -> None:
+    # Every event passes msgspec, so only the timestamp check rejects the middle one.
+    body = json.dumps([event(id="e1", at=1), event(id="e2", at="2026-11-26T09:00:00"),
+                       event(id="e3", at=3)]).encode()
+    results = decode_many(body, RECEIVED)
+    assert results[0] == ("acme", (1, 2, "e1", "c1", None, None, None))
+    assert str(results[1]) == '"at": timestamp has no UTC offset'
+    assert results[2] == ("acme", (3, 2, "e3", "c1", None, None, None))
+
+
 def test_decode_many_empty_array() -> None:
     assert decode_many(b"[]", RECEIVED) == []
     assert decode_many(b"  [ ]\n", RECEIVED) == []

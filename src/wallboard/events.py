@@ -430,9 +430,14 @@ def decode_many(data: bytes, received_ms: int) -> list[Decoded | EventError]:
     A body that is not a JSON array at all raises ``EventError``.
     """
     try:  # the usual case, every event valid: one call into msgspec for the whole array
-        return [_normalized(ev, received_ms) for ev in _list_decoder.decode(data)]
+        decoded = _list_decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
         pass
+    else:
+        try:  # and no per-event try either
+            return [(ev.account, normalize(ev, received_ms)) for ev in decoded]
+        except EventError:
+            return [_normalized(ev, received_ms) for ev in decoded]
     try:
         raws = _raw_list_decoder.decode(data)
     except msgspec.ValidationError:
