@@ -292,8 +292,6 @@ def normalize(ev: WireEvent, received_ms: int) -> Event:
         at = parse_timestamp(at)
     if at > received_ms + FUTURE_BOUND_MS:
         raise EventError("at", "more than 5 minutes ahead of the receiver's clock")
-    if type(ev) is MessageVisitor:  # most of a day's events: spared a call
-        return (at, VISITOR_MSG, ev.id, ev.conversation, None, None, None)
     return _FLATTEN[type(ev)](ev, at)
 
 
@@ -434,10 +432,7 @@ def decode_many(data: bytes, received_ms: int) -> list[Decoded | EventError]:
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
         pass
     else:
-        try:  # and no per-event try either
-            return [(ev.account, normalize(ev, received_ms)) for ev in decoded]
-        except EventError:
-            return [_normalized(ev, received_ms) for ev in decoded]
+        return _normalized_all(decoded, received_ms)
     try:
         raws = _raw_list_decoder.decode(data)
     except msgspec.ValidationError:
@@ -445,6 +440,13 @@ def decode_many(data: bytes, received_ms: int) -> list[Decoded | EventError]:
     except msgspec.DecodeError as err:
         raise EventError("body", f"malformed JSON ({err})") from None
     return [_decoded(raw, received_ms) for raw in raws]
+
+
+def _normalized_all(decoded: list[WireEvent], received_ms: int) -> list[Decoded | EventError]:
+    try:  # the usual case, all valid: no per-event try
+        return [(ev.account, normalize(ev, received_ms)) for ev in decoded]
+    except EventError:
+        return [_normalized(ev, received_ms) for ev in decoded]
 
 
 def _normalized(ev: WireEvent, received_ms: int) -> Decoded | EventError:
@@ -506,8 +508,4 @@ def _decode_batch(numbers: Sequence[int], batch: list[bytes], received_ms: int
     # A line holding two values ("{...},{...}") would shift the others: the count tells.
     if len(decoded) != len(batch):
         return None
-    try:  # the usual case, all valid: no per-event try
-        return [(n, (ev.account, normalize(ev, received_ms)))
-                for n, ev in zip(numbers, decoded, strict=True)]
-    except EventError:
-        return [(n, _normalized(ev, received_ms)) for n, ev in zip(numbers, decoded, strict=True)]
+    return list(zip(numbers, _normalized_all(decoded, received_ms), strict=True))
