@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wallboard.batch import BodyError, decode_array
 from wallboard.events import (
     EVENT_TYPES,
     FUTURE_BOUND_MS,
     EventError,
     _parse_rfc3339,
     decode_event,
-    decode_many,
     decode_ndjson,
     decode_ndjson_chunks,
     parse_timestamp,
@@ -574,7 +574,11 @@ def test_conversation_events_sort_in_section_3_order() -> None:
     assert sorted([b, a, earlier]) == [earlier, a, b]
 
 
-# --- decode_many --------------------------------------------------------------------------------
+# --- a JSON array of events (batch.decode_array) -----------------------------------------------
+
+
+def decode_many(body: bytes, received_ms: int) -> list[Any]:
+    return decode_array(body, received_ms, 10_000)
 
 
 def test_decode_many_gives_per_event_results_in_order() -> None:
@@ -626,7 +630,7 @@ def test_decode_many_empty_array() -> None:
     ],
 )
 def test_decode_many_rejects_a_body_that_is_not_an_array(body: bytes) -> None:
-    with pytest.raises(EventError) as info:
+    with pytest.raises(BodyError) as info:
         decode_many(body, RECEIVED)
     assert info.value.field == "body"
     assert str(info.value) == '"body": expected a JSON array of events'
@@ -641,20 +645,20 @@ def test_decode_many_rejects_a_body_that_is_not_an_array(body: bytes) -> None:
     ],
 )
 def test_decode_many_rejects_a_malformed_body(body: bytes, message: str) -> None:
-    with pytest.raises(EventError) as info:
+    with pytest.raises(BodyError) as info:
         decode_many(body, RECEIVED)
     assert info.value.field == "body"
     assert str(info.value) == message
 
 
 def test_decode_many_trailing_comma_is_malformed() -> None:
-    with pytest.raises(EventError) as info:
+    with pytest.raises(BodyError) as info:
         decode_many(b"[" + GOOD + b",]", RECEIVED)
     assert str(info.value).startswith('"body": malformed JSON (JSON is malformed: trailing comma')
 
 
 def test_decode_many_malformed_body_starts_with_malformed_json() -> None:
-    with pytest.raises(EventError) as info:
+    with pytest.raises(BodyError) as info:
         decode_many(b"[{]", RECEIVED)
     assert info.value.field == "body"
     assert info.value.problem.startswith("malformed JSON (")

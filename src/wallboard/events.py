@@ -23,10 +23,11 @@ __all__ = [
     "Event",
     "EventError",
     "WireEvent",
+    "decode_all",
     "decode_event",
-    "decode_many",
     "decode_ndjson",
     "decode_ndjson_chunks",
+    "decode_or_reject",
     "normalize",
     "parse_timestamp",
     "to_wire",
@@ -163,7 +164,6 @@ class EventError(ValueError):
 
 
 _decoder = msgspec.json.Decoder(WireEvent)
-_raw_list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _list_decoder = msgspec.json.Decoder(list[WireEvent])
 
 _RFC3339 = re.compile(
@@ -406,7 +406,7 @@ def _explain(err: msgspec.ValidationError) -> EventError:
     return EventError(field, message[0].lower() + message[1:])
 
 
-def decode_event(data: bytes | str | msgspec.Raw, received_ms: int) -> Decoded:
+def decode_event(data: bytes | str | memoryview | msgspec.Raw, received_ms: int) -> Decoded:
     """Decode and validate one JSON object into ``(account, event)``.
 
     Raises ``EventError`` naming the field and the problem.
@@ -419,27 +419,28 @@ def decode_event(data: bytes | str | msgspec.Raw, received_ms: int) -> Decoded:
         raise EventError("event", f"malformed JSON ({err})") from None
     except UnicodeError:
         raise EventError("event", "malformed JSON (not valid UTF-8)") from None
+    except RecursionError:  # callers that walk the body first never get here
+        raise EventError("event", "malformed JSON (nested too deep)") from None
     return ev.account, normalize(ev, received_ms)
 
 
-def decode_many(data: bytes, received_ms: int) -> list[Decoded | EventError]:
-    """A JSON array of events, each decoded on its own so a bad one never spoils the others.
-
-    A body that is not a JSON array at all raises ``EventError``.
-    """
-    try:  # the usual case, every event valid: one call into msgspec for the whole array
-        decoded = _list_decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
-        pass
-    else:
-        return _normalized_all(decoded, received_ms)
+def decode_or_reject(data: bytes | memoryview | msgspec.Raw, received_ms: int
+                     ) -> Decoded | EventError:
+    """``decode_event``, with the rejection as the result instead of raised."""
     try:
-        raws = _raw_list_decoder.decode(data)
-    except msgspec.ValidationError:
-        raise EventError("body", "expected a JSON array of events") from None
-    except msgspec.DecodeError as err:
-        raise EventError("body", f"malformed JSON ({err})") from None
-    return [_decoded(raw, received_ms) for raw in raws]
+        return decode_event(data, received_ms)
+    except EventError as err:
+        return err
+
+
+def decode_all(data: bytes | memoryview, received_ms: int) -> list[Decoded | EventError] | None:
+    """A JSON array in one call into msgspec, when every event in it passes msgspec (the usual
+    case); None otherwise, for the caller to decode each event on its own."""
+    try:
+        decoded = _list_decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError, RecursionError):
+        return None
+    return _normalized_all(decoded, received_ms)
 
 
 def _normalized_all(decoded: list[WireEvent], received_ms: int) -> list[Decoded | EventError]:
@@ -452,13 +453,6 @@ def _normalized_all(decoded: list[WireEvent], received_ms: int) -> list[Decoded 
 def _normalized(ev: WireEvent, received_ms: int) -> Decoded | EventError:
     try:
         return ev.account, normalize(ev, received_ms)
-    except EventError as err:
-        return err
-
-
-def _decoded(data: bytes | msgspec.Raw, received_ms: int) -> Decoded | EventError:
-    try:
-        return decode_event(data, received_ms)
     except EventError as err:
         return err
 
@@ -493,7 +487,7 @@ def decode_ndjson_chunks(
                 batch = [batch[i] for i in kept]
                 results = _decode_batch(numbers, batch, received_ms) if batch else []
             if results is None:
-                results = [(n, _decoded(line, received_ms))
+                results = [(n, decode_or_reject(line, received_ms))
                            for n, line in zip(numbers, batch, strict=True)]
         yield results
 
@@ -503,7 +497,7 @@ def _decode_batch(numbers: Sequence[int], batch: list[bytes], received_ms: int
     """Lines decoded in one call into msgspec; None unless every line held one event."""
     try:
         decoded = _list_decoder.decode(b"[" + b",".join(batch) + b"]")
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError, RecursionError):
         return None
     # A line holding two values ("{...},{...}") would shift the others: the count tells.
     if len(decoded) != len(batch):
