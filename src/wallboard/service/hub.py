@@ -2,8 +2,9 @@
 
 Flow of a POST: the handler decodes and validates, then ``Hub.ingest`` queues the batch. The
 writer thread appends batches to the event log (one transaction for all that are waiting),
-and hands the committed results back to the event loop, which applies the accepted events to
-the account's engine in log order, wakes the publisher and answers the request. So a reply
+and hands the committed results back to the event loop, where one task applies the accepted
+events to the account's engines in log order (a slice at a time, so that a large batch never
+holds the loop for long), wakes the publisher and answers the request. So a reply
 always means "committed", and the engine only ever sees what the log holds, in its order:
 replaying the log (each event with the time it was received) rebuilds the engine exactly.
 """
@@ -32,6 +33,9 @@ __all__ = ["Busy", "Hub", "IngestResult", "LiveAccount"]
 
 log = logging.getLogger("wallboard.hub")
 
+# Events applied between two turns of the event loop: about 5 ms of engine work.
+APPLY_SLICE = 1000
+
 IngestResult = Literal["accepted", "duplicate", "conflict"]
 
 
@@ -55,6 +59,7 @@ class LiveAccount:
     checkpoint_at: float = field(default_factory=time.monotonic)
     checkpoint_seq: int = 0
     sampled: bool = False  # gauges sampled since the last checkpoint
+    applying: bool = False  # a batch is half applied: no checkpoint until it is whole
 
 
 @dataclass
@@ -91,6 +96,8 @@ class Hub:
         self._queue: queue.Queue[_Batch | _Checkpoint | None] = queue.Queue(
             self.limits.write_queue)
         self._recovery: asyncio.Task[None] | None = None
+        self._committed: asyncio.Queue[list[_Batch]] = asyncio.Queue()
+        self._applier: asyncio.Task[None] | None = None
         self._writer: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -105,6 +112,7 @@ class Hub:
         await asyncio.to_thread(self._recover)
         for live in self.accounts.values():
             live.publisher.start()
+        self._applier = asyncio.get_running_loop().create_task(self._apply_committed())
         self._writer = threading.Thread(target=self._write_loop, name="wallboard-writer",
                                         daemon=True)
         self._writer.start()
@@ -118,6 +126,9 @@ class Hub:
         if self._writer is not None:
             self._queue.put(None)
             await asyncio.to_thread(self._writer.join)
+        if self._applier is not None:
+            await self._committed.join()  # what the log holds, the engines hold
+            self._applier.cancel()
         for live in self.accounts.values():
             await live.publisher.stop()
             if was_ready or self._writer is not None:
@@ -160,6 +171,18 @@ class Hub:
                            checkpoint_seq=seq)
         self.accounts[config.id] = live
         return live
+
+    def end_streams(self) -> None:
+        """End every open stream (the service is stopping)."""
+        for live in self.accounts.values():
+            live.publisher.end_streams()
+
+    def oldest_accepted(self, live: LiveAccount, now: int) -> int:
+        """The earliest ``at`` an event may have: the start of the oldest local day the
+        engine still counts. Anything older could change no figure but the live ones, and
+        those only absurdly (a stray event from years ago waiting for years)."""
+        engine = live.engine
+        return engine.calendar.day_start(engine.first_day_held(now))
 
     def account(self, account_id: str) -> LiveAccount | None:
         """The live account, loading one created (by the CLI) since the service started."""
@@ -229,28 +252,47 @@ class Hub:
             for batch in batches:
                 self._loop.call_soon_threadsafe(_fail, batch.future, exc)
             return
-        self._loop.call_soon_threadsafe(self._applied, batches)
+        self._loop.call_soon_threadsafe(self._committed.put_nowait, batches)
 
-    def _applied(self, batches: list[_Batch]) -> None:
+    async def _apply_committed(self) -> None:
         """On the event loop: committed batches go into the engines, in log order."""
-        for batch in batches:
-            live = self.accounts.get(batch.account)
-            if live is None:
-                # An account created (by the CLI) since the start: loading it replays its
-                # whole log, this batch included, so there is nothing more to apply.
-                live = self.account(batch.account)
-                if live is not None:
-                    live.publisher.changed()
-            else:
-                engine = live.engine
-                for ev, result in zip(batch.events, batch.results, strict=True):
-                    if result == "accepted":
-                        engine.apply(ev, batch.received_at)
-                if batch.last_seq:
-                    live.applied_seq = batch.last_seq
+        while True:
+            batches = await self._committed.get()
+            for batch in batches:
+                try:
+                    await self._apply(batch)
+                except Exception as exc:  # a bug: say so, and let the request fail with it
+                    log.exception("applying a committed batch of %s failed", batch.account)
+                    _fail(batch.future, exc)
+            self._committed.task_done()
+
+    async def _apply(self, batch: _Batch) -> None:
+        live = self.accounts.get(batch.account)
+        if live is None:
+            # An account created (by the CLI) since the start: loading it replays its whole
+            # log, this batch included, so there is nothing more to apply.
+            live = self.account(batch.account)
+            if live is not None:
                 live.publisher.changed()
-            if not batch.future.done():
-                batch.future.set_result(batch.results)
+        else:
+            engine, received_at = live.engine, batch.received_at
+            live.applying = True
+            try:
+                for start in range(0, len(batch.events), APPLY_SLICE):
+                    if start:
+                        await asyncio.sleep(0)  # the loop's other work goes on between slices
+                    end = start + APPLY_SLICE
+                    for ev, result in zip(batch.events[start:end], batch.results[start:end],
+                                          strict=True):
+                        if result == "accepted":
+                            engine.apply(ev, received_at)
+            finally:
+                live.applying = False
+            if batch.last_seq:
+                live.applied_seq = batch.last_seq
+            live.publisher.changed()
+        if not batch.future.done():
+            batch.future.set_result(batch.results)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -265,6 +307,8 @@ class Hub:
             live.sampled = True
 
     def checkpoint_due(self, live: LiveAccount) -> bool:
+        if live.applying:
+            return False
         behind = live.applied_seq - live.checkpoint_seq
         if behind <= 0 and not live.sampled:
             return False  # nothing new: no events, no gauge samples

@@ -27,6 +27,7 @@ class Publisher:
         self._clients: set[asyncio.Queue[bytes]] = set()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._ended = False
 
     @property
     def clients(self) -> int:
@@ -46,6 +47,11 @@ class Publisher:
     def changed(self) -> None:
         self._changed.set()
 
+    def end_streams(self) -> None:
+        """End every stream now and refuse new ones: the service is stopping."""
+        self._ended = True
+        self._send(_END)
+
     def _current(self) -> bytes:
         live = self._hub.account(self._account_id)
         assert live is not None
@@ -62,7 +68,7 @@ class Publisher:
                 await asyncio.sleep(wait)
             self._changed.clear()
             last = time.monotonic()
-            if self._clients:
+            if self._clients and not self._ended:
                 self._send(self._current())
 
     def _send(self, snapshot: bytes) -> None:
@@ -78,6 +84,8 @@ class Publisher:
         ``allowed`` is asked again every ``_RECHECK_S`` (pushes come at least every heartbeat):
         the stream ends once the token or session behind it is revoked or expired.
         """
+        if self._ended:
+            return
         client: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1)
         self._clients.add(client)
         checked = time.monotonic()
@@ -85,6 +93,8 @@ class Publisher:
             yield _message(self._current())
             while True:
                 snapshot = await client.get()
+                if not snapshot:  # _END
+                    return
                 if time.monotonic() - checked >= _RECHECK_S:
                     if not allowed():
                         return
@@ -95,6 +105,7 @@ class Publisher:
 
 
 _RECHECK_S = 5.0
+_END = b""  # put in a client's queue: its stream ends
 
 
 def _message(snapshot: bytes) -> bytes:
