@@ -163,24 +163,73 @@ def _with_data_dir(parser: argparse.ArgumentParser) -> None:
         help="where all state lives (default $WALLBOARD_DATA_DIR or ./wallboard-data)")
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+# The connection limits of `serve`: a flag and a WALLBOARD_* variable each, named after the
+# field of Limits that holds it (its default comes from there too).
+_CONNECTION_FLAGS = {
+    "max_connections": "open connections at once; beyond, new ones get 503 and are closed",
+    "max_client_connections": "open connections from one address (0: no such cap; set 0 "
+                              "behind a reverse proxy, whose address all clients share)",
+    "head_timeout_s": "seconds for a request line and headers to arrive, else 408",
+    "body_timeout_s": "seconds a body gets, plus 1 s per --body-min-rate bytes, else 408",
+    "body_min_rate": "bytes a second a body must keep up on average",
+    "max_header_bytes": "bytes of request line and headers; beyond, 414 or 431",
+    "max_headers": "header fields in one request; beyond, 431",
+    "keepalive_timeout_s": "seconds an idle connection is kept open",
+    "keepalive_requests": "requests on one connection before it is closed",
+}
 
+
+def _serve(args: argparse.Namespace) -> int:
     from .api import create_app
+    from .api.serving import ConnectionStats, serve
     from .service import Limits
 
+    if not 0 < args.session_hours <= 720:
+        sys.stderr.write("wallboard serve: --session-hours must be above 0 and at most 720 "
+                         "(30 days, when every session ends anyway)\n")
+        return 2
+    connection_limits = {name: getattr(args, name) for name in _CONNECTION_FLAGS}
     limits = Limits(max_events=args.max_events, max_body_bytes=args.max_body_mib * 1024 * 1024,
                     write_queue=args.write_queue, history_days=args.history_days,
                     sample_every_s=min(19.0, max(0.5, args.sample_every)),
-                    session_hours=args.session_hours)
-    uvicorn.run(create_app(args.data_dir, limits), host=args.host, port=args.port,
-                log_level=args.log_level, loop="uvloop", http="httptools",
-                timeout_graceful_shutdown=5)
+                    session_hours=args.session_hours, **connection_limits)
+    stats = ConnectionStats()
+    app = create_app(args.data_dir, limits, metrics_token=args.metrics_token or None,
+                     connections=stats)
+    serve(app, args.host, args.port, limits, stats, app.state.hub.end_streams, args.log_level)
     return 0
 
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _at_least(low: float, kind: type[float] | type[int]) -> Any:
+    def parse(value: str) -> float:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+        if number < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low:g}")
+        return number
+    return parse
+
+
+def _add_connection_flags(serve: argparse.ArgumentParser) -> None:
+    from .service import Limits
+
+    defaults = Limits()
+    for name, meaning in _CONNECTION_FLAGS.items():
+        default = getattr(defaults, name)
+        flag = name.removesuffix("_s").replace("_", "-")
+        variable = "WALLBOARD_" + flag.replace("-", "_").upper()
+        low = 0 if name == "max_client_connections" else (0.1 if isinstance(default, float)
+                                                          else 1)
+        parse = _at_least(low, type(default))
+        serve.add_argument(f"--{flag}", dest=name, type=parse,
+                           default=parse(os.environ.get(variable, str(default))),
+                           help=f"{meaning} (default {default}; ${variable})")
 
 
 def _add_serve_command(commands: Any) -> None:
@@ -192,10 +241,11 @@ def _add_serve_command(commands: Any) -> None:
                        help="address to listen on (default $WALLBOARD_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, default=_env_int("WALLBOARD_PORT", 8000),
                        help="port (default $WALLBOARD_PORT or 8000)")
-    serve.add_argument("--max-events", type=int,
+    serve.add_argument("--max-events", type=_at_least(1, int),
                        default=_env_int("WALLBOARD_MAX_EVENTS", 10_000),
                        help="events per request, more is 413 (default 10000)")
-    serve.add_argument("--max-body-mib", type=int, default=_env_int("WALLBOARD_MAX_BODY_MIB", 10),
+    serve.add_argument("--max-body-mib", type=_at_least(1, int),
+                       default=_env_int("WALLBOARD_MAX_BODY_MIB", 10),
                        help="request body size in MiB, more is 413 (default 10)")
     serve.add_argument("--write-queue", type=int, default=_env_int("WALLBOARD_WRITE_QUEUE", 64),
                        help="batches waiting to be written; when full, 429 (default 64)")
@@ -211,6 +261,11 @@ def _add_serve_command(commands: Any) -> None:
                        metavar="S", help="seconds between samples of the gauges for the "
                        "intraday series, 0.5 to 19 (default 10), so that with the 1-second "
                        "tick samples are never more than 20 s apart")
+    serve.add_argument("--metrics-token", default=os.environ.get("WALLBOARD_METRICS_TOKEN"),
+                       metavar="SECRET", help="a scrape token: /metrics with it as a bearer "
+                       "token adds the per-account series (default $WALLBOARD_METRICS_TOKEN; "
+                       "without one they are never served)")
+    _add_connection_flags(serve)
     serve.add_argument("--log-level", default=os.environ.get("WALLBOARD_LOG_LEVEL", "info"),
                        choices=("critical", "error", "warning", "info", "debug"))
     _with_data_dir(serve)

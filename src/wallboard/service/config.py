@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import msgspec
 
-__all__ = ["Limits"]
+__all__ = ["JSON_BODY_BYTES", "Limits"]
+
+# The body of a JSON route other than ingest (sign-in, thresholds, tokens): more is 413.
+JSON_BODY_BYTES = 64 * 1024
 
 
 class Limits(msgspec.Struct, frozen=True):
@@ -18,3 +21,13 @@ class Limits(msgspec.Struct, frozen=True):
     history_days: int = 400  # daily history and intraday series kept this many days
     sample_every_s: float = 10.0  # gauges sampled this often for the intraday series
     session_hours: float = 12.0  # a dashboard session unused this long expires
+    # -- connections (checked by the HTTP server before the application sees a request) --
+    max_connections: int = 4096  # open at once; more get 503 and are closed at once
+    max_client_connections: int = 256  # open at once from one address (0: no such cap)
+    head_timeout_s: float = 10.0  # a request line and headers must arrive within this; 408
+    body_timeout_s: float = 20.0  # a body gets this long, plus 1 s per body_min_rate bytes; 408
+    body_min_rate: int = 8 * 1024  # bytes a second a body must keep up on average
+    max_header_bytes: int = 16 * 1024  # request line and headers together: 414 or 431 beyond
+    max_headers: int = 100  # header fields in one request: 431 beyond
+    keepalive_timeout_s: int = 5  # an idle connection is closed after this
+    keepalive_requests: int = 1000  # requests on one connection before it is closed
