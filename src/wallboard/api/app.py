@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,12 +18,10 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import (
     Components,
-    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
-    RequestBody,
     Schema,
     SecurityScheme,
 )
@@ -33,44 +32,29 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ..engine import Snapshot
 from ..engine.conversation import DONE, IN_WORK, NEW, OUTCOME_NAMES, WAITING
 from ..engine.series import Series
-from ..events import (
-    ACCOUNT_PATTERN,
-    EVENT_TYPES,
-    Event,
-    EventError,
-    decode_many,
-    decode_ndjson_chunks,
-    to_wire,
-)
+from ..events import to_wire
 from ..history import csv_rows, day_snapshots, read_series, row_of, series_csv
-from ..service import Busy, Hub, Limits, NotReady
+from ..service import JSON_BODY_BYTES, Hub, Limits
 from ..store import TokenInfo
 from ..store.sqlite import Role
-from .auth import account_of, authenticate, hub_of, session_routes, still_valid
+from .auth import account_of, admin_only, hub_of, session_routes, still_valid
 from .dashboard import dashboard_routes
-from .errors import ApiError, ErrorBody, handle_api_error, handle_http_exception
+from .errors import (
+    ApiError,
+    ErrorBody,
+    handle_api_error,
+    handle_http_exception,
+    handle_unexpected,
+)
+from .headers import security_headers
+from .ingest import post_events
 from .metrics import Metrics
-from .params import AUTH_ERRORS, DATE_PATTERN, parse_date
+from .params import AUTH_ERRORS, DATE_PATTERN, parse_date, reject_deep_json
+from .serving import ConnectionStats
 
 __all__ = ["create_app"]
 
 # -- response types (the OpenAPI document is generated from these) --------------------------
-
-class EventProblem(msgspec.Struct):
-    index: int
-    result: Literal["rejected", "duplicate", "conflict"]
-    id: str | None = None
-    field: str | None = None
-    message: str | None = None
-
-
-class IngestReply(msgspec.Struct):
-    accepted: int
-    duplicate: int
-    conflict: int
-    rejected: int
-    problems: list[EventProblem]
-
 
 class LoggedEvent(msgspec.Struct):
     received_at: int
@@ -101,110 +85,6 @@ class Health(msgspec.Struct):
 
 def _json(body: bytes, status: int = 200) -> Response[bytes]:
     return Response(body, status_code=status, media_type="application/json")
-
-
-# -- ingest --------------------------------------------------------------------------------
-
-_EVENT_SCHEMA = Schema(
-    type=OpenAPIType.OBJECT, required=["id", "type", "account", "at"],
-    description="An event of METRICS.md section 2; the other fields depend on its type.",
-    properties={
-        "id": Schema(type=OpenAPIType.STRING, min_length=1, max_length=128),
-        "type": Schema(type=OpenAPIType.STRING, enum=list(EVENT_TYPES)),
-        "account": Schema(type=OpenAPIType.STRING, min_length=1, max_length=64,
-                          pattern=ACCOUNT_PATTERN),
-        "at": Schema(one_of=[Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
-                             Schema(type=OpenAPIType.INTEGER, minimum=0)]),
-    },
-)
-
-
-@dataclass
-class _IngestOperation(Operation):
-    """The ingest body is read raw (so one bad event cannot spoil the batch): describe it."""
-
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(required=True, content={
-            "application/json": OpenAPIMediaType(
-                schema=Schema(type=OpenAPIType.ARRAY, items=_EVENT_SCHEMA)),
-            "application/x-ndjson": OpenAPIMediaType(
-                schema=Schema(type=OpenAPIType.STRING, description="One event per line")),
-        })
-
-
-@post("/api/v1/events", status_code=200, summary="Send events",
-      description="A JSON array (`application/json`) or NDJSON (`application/x-ndjson`) of "
-      "events of the token's account (ingest or admin role). The reply comes once the "
-      "accepted events are committed to the event log. A bad event never fails the others: "
-      "each one that is not accepted is listed with its index and the reason.",
-      responses={400: ResponseSpec(ErrorBody, description="Malformed body"),
-                 401: ResponseSpec(ErrorBody, description="No, unknown or revoked token"),
-                 403: ResponseSpec(ErrorBody, description="Wrong role"),
-                 413: ResponseSpec(ErrorBody, description="Body or batch too large"),
-                 415: ResponseSpec(ErrorBody, description="Not JSON or NDJSON"),
-                 429: ResponseSpec(ErrorBody, description="Write queue full; see Retry-After")},
-      operation_class=_IngestOperation)
-async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
-    started = time.perf_counter()
-    data = await request.body()
-    hub = hub_of(request)
-    token = authenticate(request, ("ingest",))
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    now = hub.clock()
-    if media == "application/json":
-        try:
-            decoded = decode_many(data, now)
-        except EventError as err:
-            raise ApiError(400, "malformed", err.problem, err.field) from None
-    elif media in ("application/x-ndjson", "application/ndjson"):
-        decoded = [item for results in decode_ndjson_chunks(data.splitlines(), now)
-                   for _, item in results]
-    else:
-        raise ApiError(415, "unsupported_media_type",
-                       "send application/json (an array) or application/x-ndjson",
-                       "Content-Type")
-    limit = hub.limits.max_events
-    if len(decoded) > limit:
-        raise ApiError(413, "too_many_events",
-                       f"{len(decoded)} events in one request; the limit is {limit}", "body")
-    problems: list[EventProblem] = []
-    events: list[Event] = []
-    positions: list[int] = []
-    for index, item in enumerate(decoded):
-        if isinstance(item, EventError):
-            problems.append(EventProblem(index, "rejected", None, item.field, item.problem))
-        elif item[0] != token.account:
-            problems.append(EventProblem(index, "rejected", item[1][2], "account",
-                                         f"the token belongs to account {token.account!r}"))
-        else:
-            events.append(item[1])
-            positions.append(index)
-    results = []
-    if events:
-        try:
-            results = await hub.ingest(token.account, events)
-        except Busy:
-            raise ApiError(429, "busy", "the write queue is full; retry shortly", None,
-                           {"Retry-After": "1"}) from None
-        except NotReady:
-            raise ApiError(503, "not_ready", "shutting down or recovering; retry shortly", None,
-                           {"Retry-After": "1"}) from None
-    counts = {"accepted": 0, "duplicate": 0, "conflict": 0}
-    for index, ev, result in zip(positions, events, results, strict=True):
-        counts[result] += 1
-        if result != "accepted":
-            message = ("already received" if result == "duplicate" else
-                       "this id was already used by an event with other content; the first "
-                       "version stands")
-            problems.append(EventProblem(index, result, ev[2], "id", message))
-    problems.sort(key=lambda p: p.index)
-    metrics: Metrics = request.app.state.metrics
-    for name, n in (*counts.items(), ("rejected", len(decoded) - len(events))):
-        if n:
-            metrics.events.labels(token.account, name).inc(n)
-    metrics.ingest_seconds.observe(time.perf_counter() - started)
-    return IngestReply(counts["accepted"], counts["duplicate"], counts["conflict"],
-                       len(decoded) - len(events), problems)
 
 
 # -- reads ---------------------------------------------------------------------------------
@@ -368,7 +248,8 @@ class CreatedToken(msgspec.Struct):
 
 @post("/api/v1/accounts/{account_id:str}/tokens", summary="Create a token (admin)",
       status_code=201, responses={400: ResponseSpec(ErrorBody, description="Bad role"),
-                                  **AUTH_ERRORS})
+                                  **AUTH_ERRORS},
+      guards=[admin_only], before_request=reject_deep_json)
 async def create_token(request: Request[Any, Any, Any], account_id: str, data: NewToken
                        ) -> CreatedToken:
     account_of(request, account_id, ("admin",))
@@ -407,17 +288,35 @@ async def readyz(request: Request[Any, Any, Any]) -> Health:
     return Health("ready")
 
 
-@get("/metrics", summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST, security=[])
+@get("/metrics", summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST, security=[],
+     description="The process's own figures to anyone; with `Authorization: Bearer` and the "
+     "scrape token the service was started with (`--metrics-token`), the per-account series "
+     "too.", responses={401: ResponseSpec(ErrorBody, description="A wrong scrape token")})
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     m: Metrics = request.app.state.metrics
+    scrape: str | None = request.app.state.metrics_token
+    header = request.headers.get("authorization")
     m.refresh()
-    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(m.registry)
+    if header is not None:
+        scheme, _, secret = header.partition(" ")
+        if scrape is None or scheme.lower() != "bearer" or \
+                not hmac.compare_digest(secret.strip().encode(), scrape.encode()):
+            raise ApiError(401, "unauthorized", "not the scrape token this service was started "
+                           "with", "Authorization", {"WWW-Authenticate": "Bearer"})
+        body += generate_latest(m.accounts)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 # -- the application -----------------------------------------------------------------------
 
-def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
+def create_app(data_dir: Path | str, limits: Limits | None = None, *,
+               metrics_token: str | None = None,
+               connections: ConnectionStats | None = None) -> Litestar:
+    """The application over the data directory. ``metrics_token`` opens the per-account
+    metrics; ``connections`` are the connection guard's figures, for /metrics."""
     hub = Hub(data_dir, limits)
+    metrics_of_app = Metrics(hub, connections)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -434,9 +333,11 @@ def create_app(data_dir: Path | str, limits: Limits | None = None) -> Litestar:
                         list_tokens, revoke_token, get_history, get_series, healthz, readyz,
                         metrics, *session_routes, *dashboard_routes()],
         lifespan=[lifespan],
-        state=State({"hub": hub, "metrics": Metrics(hub)}),
-        exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
-        request_max_body_size=hub.limits.max_body_bytes,
+        state=State({"hub": hub, "metrics": metrics_of_app, "metrics_token": metrics_token}),
+        exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception,
+                            Exception: handle_unexpected},
+        before_send=[security_headers],
+        request_max_body_size=JSON_BODY_BYTES,  # the ingest route reads its own, larger body
         openapi_config=OpenAPIConfig(
             title="Wallboard", version="1",
             description="Real-time monitoring for text-channel contact centers.",

@@ -9,12 +9,14 @@ code travels in the address's fragment, which never reaches the server or its lo
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Request, Response, delete, get, post
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 
 from ..service import Hub
@@ -22,9 +24,10 @@ from ..service.hub import LiveAccount
 from ..store import SessionInfo, TokenInfo
 from ..store.sqlite import Role
 from .errors import ApiError, ErrorBody
+from .params import reject_deep_json
 
-__all__ = ["COOKIE", "SESSION_MAX_MS", "account_of", "authenticate", "hub_of", "session_of",
-           "session_routes", "still_valid"]
+__all__ = ["COOKIE", "SESSION_MAX_MS", "account_of", "admin_only", "authenticate", "hub_of",
+           "session_of", "session_routes", "still_valid"]
 
 COOKIE = "wallboard_session"
 SESSION_MAX_MS = 30 * 24 * 3600 * 1000  # however often it is used, a session ends by then
@@ -126,6 +129,12 @@ def account_of(request: Request[Any, Any, Any], account_id: str, roles: tuple[Ro
     return live
 
 
+def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A guard for the admin routes that take a body: it runs before the body is read."""
+    account_of(cast(Request[Any, Any, Any], connection), connection.path_params["account_id"],
+               ("admin",))
+
+
 # -- the session routes ---------------------------------------------------------------------
 
 class SignIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -159,7 +168,8 @@ def _reply(hub: Hub, session: SessionInfo) -> SessionReply:
       responses={400: ResponseSpec(ErrorBody, description="Neither or both given"),
                  401: ResponseSpec(ErrorBody, description="Unknown, revoked or used"),
                  403: ResponseSpec(ErrorBody,
-                                   description="An ingest token, or from another site")})
+                                   description="An ingest token, or from another site")},
+      before_request=reject_deep_json)
 async def sign_in(request: Request[Any, Any, Any], data: SignIn) -> Response[SessionReply]:
     hub = hub_of(request)
     now = hub.clock()

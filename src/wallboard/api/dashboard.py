@@ -6,6 +6,7 @@ The dashboard itself is built by ``make`` from ``frontend/`` into ``wallboard/we
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -15,21 +16,20 @@ from litestar import Request, Response, get, put
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Redirect
-from litestar.static_files import create_static_files_router
 
 from ..engine.calendar import BUCKET_MS, ordinal_iso
 from ..engine.series import compact
 from ..history import read_all_compact
-from .auth import account_of, hub_of, session_of
+from .auth import account_of, admin_only, hub_of, session_of
 from .errors import ApiError, ErrorBody
-from .params import AUTH_ERRORS, DATE_PATTERN, parse_date
+from .params import AUTH_ERRORS, DATE_PATTERN, parse_date, reject_deep_json
 
 __all__ = ["STATIC", "Thresholds", "dashboard_routes"]
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
 _NOT_BUILT = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Wallboard</title></head><body style="font:16px system-ui;margin:3em">
+<title>Wallboard</title></head><body>
 <h1>Wallboard</h1><p>The service runs, but the dashboard is not built: run <code>make</code>
 (or <code>make demo</code>) in the source tree. The API is at <a href="/schema">/schema</a>.</p>
 </body></html>"""
@@ -39,9 +39,7 @@ def _page() -> Response[bytes]:
     index = STATIC / "index.html"
     body = index.read_bytes() if index.is_file() else _NOT_BUILT
     # The page is small and changes with each build: never cached, unlike the hashed assets.
-    return Response(body, media_type="text/html",
-                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                             "Referrer-Policy": "no-referrer"})
+    return Response(body, media_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 @get("/", include_in_schema=False)
@@ -101,7 +99,7 @@ async def get_thresholds(request: Request[Any, Any, Any], account_id: str) -> Th
 
 @put("/api/v1/accounts/{account_id:str}/thresholds", summary="Change the thresholds (admin)",
      responses={400: ResponseSpec(ErrorBody, description="Inconsistent thresholds"),
-                **AUTH_ERRORS})
+                **AUTH_ERRORS}, guards=[admin_only], before_request=reject_deep_json)
 async def put_thresholds(request: Request[Any, Any, Any], account_id: str, data: Thresholds
                          ) -> Thresholds:
     account_of(request, account_id, ("admin",))
@@ -153,7 +151,28 @@ async def get_day_charts(
     return DayCharts(ordinal_iso(ordinal), starts, current, rows)
 
 
+# -- the built assets -------------------------------------------------------------------------
+
+_ROOT = STATIC.resolve()
+
+
+@get("/static/{path:path}", include_in_schema=False)
+async def static_file(path: str) -> Response[bytes]:
+    """A file of the build. Assets carry a hash of their content in their name: cached for
+    good. Anything else, a file outside the build included, is a plain 404 that says nothing
+    of where the build lives."""
+    parts = path.strip("/").split("/")
+    found = None
+    if "\x00" not in path and "\\" not in path and all(p not in ("", ".", "..") for p in parts):
+        candidate = (_ROOT / "/".join(parts)).resolve()
+        if candidate.is_relative_to(_ROOT) and candidate.is_file():
+            found = candidate
+    if found is None:
+        raise ApiError(404, "not_found", "no such file", "path")
+    media = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+    cache = "public, max-age=31536000, immutable" if parts[0] == "assets" else "no-cache"
+    return Response(found.read_bytes(), media_type=media, headers={"Cache-Control": cache})
+
+
 def dashboard_routes() -> list[Any]:
-    static = create_static_files_router(path="/static", directories=[STATIC],
-                                        include_in_schema=False, send_as_attachment=False)
-    return [home, signin_page, get_thresholds, put_thresholds, get_day_charts, static]
+    return [home, signin_page, get_thresholds, put_thresholds, get_day_charts, static_file]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-__all__ = ["ApiError", "ErrorBody", "ErrorDetail", "handle_api_error", "handle_http_exception"]
+__all__ = ["ApiError", "ErrorBody", "ErrorDetail", "handle_api_error", "handle_http_exception",
+           "handle_unexpected"]
+
+log = logging.getLogger("wallboard.api")
 
 
 class ErrorDetail(msgspec.Struct):
@@ -44,10 +48,26 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           429: "busy", 500: "internal_error", 503: "not_ready"}
 
 
-def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """Anything else is a bug: logged with its trace and counted, answered in our shape."""
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    request.app.state.metrics.errors.inc()
+    return _response(500, ErrorDetail("internal_error", "internal error (it is logged)"))
+
+
+# Litestar's word for a client that went away in the middle of its body: not our failure.
+_GONE = "client disconnected prematurely"
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException
                           ) -> Response[ErrorBody]:
     """Litestar's own errors (unknown route, bad query parameter...) in our shape."""
     status = exc.status_code
+    if status >= 500 and exc.detail == _GONE:
+        return _response(400, ErrorDetail("disconnected", "the client went away before the "
+                                          "body ended"))
+    if status >= 500:
+        return handle_unexpected(request, exc)
     field = None
     extra = exc.extra
     if isinstance(extra, list) and extra and isinstance(extra[0], dict):

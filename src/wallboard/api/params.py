@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
+from litestar import Request
 from litestar.openapi import ResponseSpec
 
+from ..batch import MAX_DEPTH, too_deep
 from .errors import ApiError, ErrorBody
 
-__all__ = ["AUTH_ERRORS", "DATE_PATTERN", "parse_date"]
+__all__ = ["AUTH_ERRORS", "DATE_PATTERN", "parse_date", "reject_deep_json"]
 
 DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
@@ -33,3 +36,10 @@ def parse_date(value: str, field: str) -> date:
     if not 1970 <= parsed.year <= 9998:
         raise ApiError(400, "bad_date", "expected a date from 1970 to 9998", field)
     return parsed
+
+
+async def reject_deep_json(request: Request[Any, Any, Any]) -> None:
+    """Before a JSON body is decoded: deeper than the decoder can follow is a 400, not a crash.
+    (The body is already within the route's size limit; Litestar keeps it for the decoder.)"""
+    if too_deep(await request.body()):
+        raise ApiError(400, "too_deep", f"JSON nested deeper than {MAX_DEPTH} levels", "body")

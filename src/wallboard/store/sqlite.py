@@ -12,8 +12,10 @@ lets them read while the server writes, and a busy timeout makes writers wait th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -177,8 +179,14 @@ class Store:
 
     def __init__(self, data_dir: Path | str) -> None:
         directory = Path(data_dir)
-        directory.mkdir(parents=True, exist_ok=True)
+        # Tokens' hashes, sessions and every tenant's events: the owner's alone. (SQLite gives
+        # its -wal and -shm files the database file's own permissions.)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = directory / DB_NAME
+        # Only when it is new: closing a descriptor of a file SQLite has open in this process
+        # would drop that connection's locks (POSIX locks belong to the process).
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=30)
         # WAL: readers never block the writer. synchronous=NORMAL: a commit survives the
@@ -276,7 +284,9 @@ class Store:
         if row is None or row[4] <= now or row[5] is not None:
             return None
         expires = min(now + idle_ms, row[3] + max_ms)
-        if expires - row[4] >= 60_000:  # written at most once a minute per session
+        # Written at most once a minute per session (sooner when sessions expire within
+        # minutes), not on every request.
+        if expires - row[4] >= min(60_000, idle_ms // 4):
             self._db.execute("UPDATE sessions SET expires_at = ? WHERE secret_sha256 = ?",
                              (expires, _hash(secret)))
         else:
