@@ -16,6 +16,7 @@ from typing import Any
 
 from ..engine import Account, build, encode
 from ..store import Store
+from .cells import text_cell
 
 __all__ = ["CSV_HEADER", "csv_rows", "day_snapshots"]
 
@@ -43,9 +44,9 @@ def _row(day: str, report: str, row: dict[str, Any]) -> list[Any]:
     samples = row["wait_samples"]
     avg = row["avg_wait_s"]
     level = 100 * row["answered_within_sl"] / samples if samples else None
-    return [day, report, row.get("id") if report != "Total" else "",
-            row.get("name") or ("No group" if report == "Group" and row.get("id") is None
-                                else ""),
+    return [day, report, text_cell(row.get("id")) if report != "Total" else "",
+            text_cell(row.get("name")) or ("No group" if report == "Group" and row.get("id")
+                                           is None else ""),
             row.get("kind", ""), row["arrived"], row["served"], unserved["total"],
             unserved["unassigned"], unserved["canceled"], unserved["missed"],
             "" if avg is None else round(avg, 3), samples, row["answered_within_sl"],

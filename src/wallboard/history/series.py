@@ -19,6 +19,7 @@ from ..engine import Account
 from ..engine.calendar import SLOT_BITS, Calendar, ordinal_iso
 from ..engine.series import Report, RowDay, Series, build, row_day
 from ..store import Store
+from .cells import text_cell
 
 __all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_all_compact", "read_series",
            "restore_gauges", "row_key", "row_of", "series_csv"]
@@ -139,11 +140,11 @@ def _gauge(g: Any) -> list[Any]:
 
 def _lines(series: Series) -> Iterator[list[Any]]:
     report = {"total": "Total", "channel": "Channel", "group": "Group"}[series.report]
-    name = series.name or ("No group" if series.report == "group" and series.id is None
-                           else "")
+    name = text_cell(series.name) or ("No group" if series.report == "group" and
+                                      series.id is None else "")
     for b in series.buckets:
         u = b.unserved
-        yield [series.date, report, series.id or "", name, b.start, b.arrived, b.served,
+        yield [series.date, report, text_cell(series.id), name, b.start, b.arrived, b.served,
                u.total, u.unassigned, u.canceled, u.missed,
                "" if b.avg_wait_s is None else round(b.avg_wait_s, 3), b.wait_samples,
                b.answered_within_sl, b.gauge_samples, *_gauge(b.in_queue),
