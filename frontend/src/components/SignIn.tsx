@@ -7,9 +7,15 @@ import { useWords } from "../context";
 export function nextPath(search: string, origin: string = location.origin): string {
   const next = new URLSearchParams(search).get("next") ?? "/";
   try {
-    // Resolved as the browser would ("/\\evil.example" is another site to it).
+    // Resolved as the browser would ("/\\evil.example" is another site to it), and the
+    // result checked again the same way: a path that normalizes to "//evil.example" (from
+    // "/..//evil.example", say) is another site once it is followed.
     const url = new URL(next, origin);
-    if (url.origin === origin && next.startsWith("/")) return url.pathname + url.search;
+    const path = url.pathname + url.search;
+    if (url.origin === origin && next.startsWith("/") && !/^[/\\]{2}/.test(path) &&
+        new URL(path, origin).origin === origin) {
+      return path;
+    }
   } catch {
     // not a URL at all
   }
