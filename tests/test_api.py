@@ -17,6 +17,8 @@ import pytest
 from server import Server, cli, create_account, token
 from wallboard.events import parse_timestamp
 
+SCRAPE = "scrape-secret-for-the-tests"
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
@@ -26,7 +28,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     create_account(data, "solo", "UTC")  # only test_snapshot_is_the_bytes_replay_prints posts here
     tokens = {(a, r): token(data, a, r) for a in ("acme", "beta", "solo")
               for r in ("ingest", "view", "admin")}
-    server = Server(data).start()
+    server = Server(data, "--metrics-token", SCRAPE).start()
     try:
         yield {"server": server, "tokens": tokens, "data": data}
     finally:
@@ -240,11 +242,22 @@ def test_health_metrics_and_openapi(world: dict[str, Any]) -> None:
     with world["server"].client() as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         assert client.get("/readyz").status_code == 200
+        # Anyone may read the process's figures; no tenant is named there.
         text = client.get("/metrics").text
-        assert 'wallboard_events_total{account="acme",result="accepted"}' in text
+        assert 'wallboard_events_total{result="accepted"}' in text
         for name in ("wallboard_ingest_seconds_bucket", "wallboard_write_queue_depth",
-                     "wallboard_sse_clients", "wallboard_checkpoint_age_seconds"):
+                     "wallboard_sse_clients", "wallboard_connections_open"):
             assert name in text
+        assert "acme" not in text and "beta" not in text
+        # The scrape token the service was started with adds the per-account series.
+        scraped = client.get("/metrics", headers={"Authorization": f"Bearer {SCRAPE}"}).text
+        assert 'wallboard_account_events_total{account="acme",result="accepted"}' in scraped
+        assert 'wallboard_checkpoint_age_seconds{account="beta"}' in scraped
+        wrong = client.get("/metrics", headers={"Authorization": "Bearer " + "x" * 20})
+        assert wrong.status_code == 401 and wrong.json()["error"]["field"] == "Authorization"
+        tenant = client.get("/metrics", headers={
+            "Authorization": f"Bearer {world['tokens']['acme', 'admin']}"})
+        assert tenant.status_code == 401  # a tenant's own token is not the scrape token
         spec = client.get("/schema/openapi.json").json()
         assert {"/api/v1/events", "/api/v1/accounts/{account_id}/snapshot",
                 "/api/v1/accounts/{account_id}/stream", "/healthz", "/readyz",

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -174,6 +175,78 @@ def test_sign_in_with_a_token_and_with_a_one_time_link(browser: Browser,
     assert "code" not in page.url
     page.goto(url + "/")
     assert page.url.startswith(url + "/signin")
+    ctx.close()
+
+
+# Every way we know of to turn "the page after signing in" into another site (the Vitest
+# test of nextPath checks the same in isolation).
+REDIRECT_TRICKS = [
+    "//evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)",
+    "/%5Cevil.example", "\\\\evil.example", "/..//evil.example/", "/.//evil.example",
+    "/%2e%2e//evil.example", "/./%2e//evil.example", "/\t/evil.example", "/\n/evil.example",
+    "///evil.example", "/\\/evil.example", "/a/../..//evil.example", "/%2F/evil.example",
+    "http:evil.example", "//evil.example@127.0.0.1", "/@evil.example", "data:text/html,x",
+    "/%09/evil.example", "/..%2F/evil.example", "/%5C%5Cevil.example",
+]
+
+
+def test_signing_in_never_leads_to_another_site(browser: Browser, site: dict[str, Any]) -> None:
+    url = site["server"].url
+    here = urlsplit(url).netloc
+    elsewhere: list[str] = []
+
+    def only_here(context: BrowserContext) -> None:
+        def route(r: Any) -> None:
+            if urlsplit(r.request.url).netloc == here:
+                r.continue_()
+            else:
+                elsewhere.append(r.request.url)
+                r.abort()
+        context.route("**/*", route)
+
+    # Signing in through the form...
+    ctx = browser.new_context()
+    only_here(ctx)
+    page = ctx.new_page()
+    page.goto(url + "/signin?next=" + quote("/..//evil.example/", safe=""))
+    page.fill("#token", site["tokens"]["view"])
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda u: urlsplit(u).path != "/signin")
+    assert urlsplit(page.url).netloc == here
+    # ... and, signed in already, straight on from the sign-in page.
+    for trick in REDIRECT_TRICKS:
+        page.goto(url + "/signin?next=" + quote(trick, safe=""))
+        page.wait_for_url(lambda u: urlsplit(u).path != "/signin")
+        assert urlsplit(page.url).netloc == here, trick
+    ctx.close()
+    assert elsewhere == []
+
+
+def test_the_content_security_policy_lets_the_dashboard_work(browser: Browser,
+                                                            site: dict[str, Any]) -> None:
+    """The page under its policy (only this service's scripts, styles and connections): it
+    renders, streams and draws its charts, and the browser reports no violation."""
+    url = site["server"].url
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+    ctx.add_init_script("""window.__violations = [];
+        document.addEventListener("securitypolicyviolation",
+            e => window.__violations.push(e.violatedDirective + " " + e.blockedURI));""")
+    page = ctx.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(url + "/signin")
+    page.fill("#token", site["tokens"]["view"])
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/")
+    page.wait_for_selector("tr[data-row]")
+    page.wait_for_selector("canvas")
+    time.sleep(1)
+    assert page.evaluate("window.__violations") == []
+    page.goto(url + "/?view=tv")
+    page.wait_for_selector("tr[data-row]")
+    time.sleep(1)
+    assert page.evaluate("window.__violations") == []
+    assert not [m for m in console if "Content Security Policy" in m]
     ctx.close()
 
 
