@@ -22,6 +22,12 @@ the same machine as the server and competes with it for the CPUs.
    starting ``wallboard serve`` to ``/readyz`` answering 200, after SIGKILL (no final
    checkpoint: the log since the last periodic checkpoint, if any, is replayed) and after
    SIGTERM (the service checkpoints on shutdown).
+6. Hostile clients: while one tenant POSTs bodies built to cost the most per byte (3.4 million
+   ``{}`` in a 10 MiB JSON array, 500,000 NDJSON lines), a second tenant POSTs batches of 100
+   events one after another and a third client asks ``/healthz`` every 5 ms; the latencies of
+   both while a hostile request is in flight. Then idle connections that never send a request
+   are opened from several loopback addresses (127.0.0.x) until the service refuses one: how
+   many it held, and how soon ``--head-timeout`` let them go.
 5. Peer baseline: what a poll-and-query report would pay for (a subset of) the same figures
    with SQL over the stored events. The log's ``body`` column is msgpack, so the events are
    first copied (untimed) into a plain indexed table ``plain(account, conversation, type, at,
@@ -82,6 +88,7 @@ TARGET_PUSH_P99_MS = 300.0
 TARGET_SNAPSHOT_P99_MS = 10.0
 TARGET_RESTART_S = 10.0
 TARGET_SERIES_MS = 20.0  # one row, one day
+TARGET_HOSTILE_P99_MS = 100.0  # /healthz and another tenant's POST during a hostile request
 
 
 @dataclass(frozen=True)
@@ -93,10 +100,12 @@ class Sizes:
     snapshot_gets: int
     restart_events: int
     sql_runs: int
+    hostile_requests: int
+    idle_cap: int  # --max-connections for the idle-connection count (the default at full size)
 
 
-FULL = Sizes(200_000, 10.0, 1.0, 10_000, 500, 1_000_000, 5)
-SMALL = Sizes(20_000, 2.0, 0.5, 2_000, 50, 20_000, 3)
+FULL = Sizes(200_000, 10.0, 1.0, 10_000, 500, 1_000_000, 5, 200, 4096)
+SMALL = Sizes(20_000, 2.0, 0.5, 2_000, 50, 20_000, 3, 20, 300)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -148,8 +157,9 @@ class Server:
 
     running: list[Server] = []  # noqa: RUF012 - the registry of every started process
 
-    def __init__(self, data_dir: Path, name: str) -> None:
+    def __init__(self, data_dir: Path, name: str, *extra: str) -> None:
         self.data_dir = data_dir
+        self.extra = extra
         self.port = _free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.log = data_dir.parent / f"{name}-{self.port}.log"
@@ -162,7 +172,8 @@ class Server:
             self.launched = time.perf_counter()
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "wallboard.cli", "serve", "--host", HOST, "--port",
-                 str(self.port), "--data-dir", str(self.data_dir), "--log-level", "warning"],
+                 str(self.port), "--data-dir", str(self.data_dir), "--log-level", "warning",
+                 *self.extra],
                 stdout=log, stderr=subprocess.STDOUT, env=_child_env())
         Server.running.append(self)
 
@@ -900,6 +911,147 @@ def bench_peer(root: Path, data: Path, day_start: int, runs: int, engine_ms: flo
     return figures
 
 
+# --- 6. hostile clients ----------------------------------------------------------------------
+
+def _largest_accepted() -> bytes:
+    """10,000 events of about 1 KiB each: the largest request the limits accept."""
+    at = now_ms()
+    return json.dumps([{"id": f"big-{i}", "type": "conversation.started", "account": "hostile",
+                        "at": at, "conversation": f"big-{i}", "channel": "web",
+                        "padding": "x" * 860} for i in range(10_000)]).encode()
+
+
+HOSTILE_BODIES = (
+    ("3.4 million {} in a JSON array", "application/json",
+     lambda: b"[" + b",".join([b"{}"] * 3_400_000) + b"]"),
+    ("500,000 NDJSON lines", "application/x-ndjson", lambda: b"{}\n" * 500_000),
+    ("the largest accepted request", "application/json", _largest_accepted),
+)
+
+
+def bench_hostile(root: Path, sizes: Sizes, say: Callable[[str], None]) -> dict[str, Any]:
+    data = root / "hostile"
+    hostile_secret, _ = create_account(data, "hostile")
+    honest_secret, _ = create_account(data, ACCOUNT)
+    server = Server(data, "hostile").start()
+    figures: dict[str, Any] = {}
+    try:
+        post_json(server.url, honest_secret, config_events(ACCOUNT, 5, 5, 50, now_ms()))
+        for name, media, make in HOSTILE_BODIES:
+            body = make()
+            run = _during_hostile(server.url, hostile_secret, honest_secret, media, body,
+                                  sizes.hostile_requests)
+            figures[name] = run
+            say(f"  while {name} ({len(body) / 2**20:.1f} MiB) is sent {run['requests']} times, "
+                f"{run['hostile_ms_p50']} ms each (p50, answer {run['status']}):")
+            say(f"    /healthz p50 {run['healthz_p50_ms']} ms, p99 {run['healthz_p99_ms']} ms, "
+                f"max {run['healthz_max_ms']} ms ({run['healthz']} asked); another tenant's "
+                f"POST of 100 events p50 {run['other_p50_ms']} ms, p99 {run['other_p99_ms']} ms"
+                f" ({run['other']} sent)   (target p99 < {TARGET_HOSTILE_P99_MS:.0f} ms)")
+        figures["rss_after_mib"] = server.rss_mib()
+    finally:
+        server.stop()
+    figures["idle"] = _idle_connections(root, sizes.idle_cap)
+    idle = figures["idle"]
+    say(f"  {sizes.idle_cap + 10} idle connections that send nothing, from {idle['addresses']} "
+        f"addresses: {idle['held']} held (--max-connections {sizes.idle_cap}), {idle['refused']}"
+        f" refused at once with {idle['refused_status']}; all let go {idle['released_s']} s "
+        f"after opening (--head-timeout {idle['head_timeout_s']})")
+    return figures
+
+
+def _during_hostile(url: str, hostile: str, honest: str, media: str, body: bytes,
+                    requests: int) -> dict[str, Any]:
+    busy = threading.Event()
+    done = threading.Event()
+    hostile_ms: list[float] = []
+    statuses: set[int] = set()
+
+    def attack() -> None:
+        with client(url, hostile, timeout=120) as c:
+            busy.set()  # back to back: the others' figures count only while it runs
+            for _ in range(requests):
+                started = time.perf_counter()
+                reply = c.post("/api/v1/events", content=body, headers={"Content-Type": media})
+                hostile_ms.append((time.perf_counter() - started) * 1000)
+                statuses.add(reply.status_code)
+            busy.clear()
+        done.set()
+
+    def probe(path: str, post: bool, waits: list[float]) -> None:
+        n = 0
+        with client(url, honest, timeout=30) as c:
+            while not done.is_set():
+                started = time.perf_counter()
+                if post:
+                    n += 1
+                    events = [{"id": f"honest-{n}-{i}", "type": "conversation.started",
+                               "account": ACCOUNT, "at": now_ms(), "conversation": f"h{n}-{i}",
+                               "channel": "ch-1"} for i in range(100)]
+                    c.post(path, json=events).raise_for_status()
+                else:
+                    c.get(path).raise_for_status()
+                if busy.is_set():
+                    waits.append((time.perf_counter() - started) * 1000)
+                time.sleep(0.005)
+
+    healthz: list[float] = []
+    other: list[float] = []
+    threads = [threading.Thread(target=attack),
+               threading.Thread(target=probe, args=("/healthz", False, healthz)),
+               threading.Thread(target=probe, args=("/api/v1/events", True, other))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    healthz = healthz or [0.0]
+    other = other or [0.0]
+    return {"requests": requests, "status": sorted(statuses)[0] if len(statuses) == 1
+            else sorted(statuses), "hostile_ms_p50": round(percentile(hostile_ms, 50)),
+            "healthz": len(healthz), "healthz_p50_ms": round(percentile(healthz, 50), 1),
+            "healthz_p99_ms": round(percentile(healthz, 99), 1),
+            "healthz_max_ms": round(max(healthz), 1), "other": len(other),
+            "other_p50_ms": round(percentile(other, 50), 1),
+            "other_p99_ms": round(percentile(other, 99), 1)}
+
+
+def _idle_connections(root: Path, cap: int) -> dict[str, Any]:
+    import resource
+    import select
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, cap + 1024)), hard))
+    data = root / "idle"
+    create_account(data, "idle")
+    head_timeout = 3
+    server = Server(data, "idle", "--max-connections", str(cap), "--head-timeout",
+                    str(head_timeout)).start()
+    per_address = 256  # the default --max-client-connections
+    socks: list[socket.socket] = []
+    try:
+        opened = time.perf_counter()
+        for i in range(cap + 10):  # ten more than the cap, from as many addresses as needed
+            socks.append(socket.create_connection(
+                (HOST, server.port), timeout=5, source_address=(f"127.0.0.{1 + i // 250}", 0)))
+        time.sleep(0.5)
+        answered, _, _ = select.select(socks, [], [], 0)  # refused ones are answered at once
+        held = [s for s in socks if s not in answered]
+        statuses = sorted({int(s.recv(256).split(b" ", 2)[1]) for s in answered})
+        for sock in held:  # each is answered 408 and closed by the head deadline
+            sock.settimeout(head_timeout + 10)
+            with contextlib.suppress(OSError):
+                while sock.recv(65536):
+                    pass
+        released = time.perf_counter() - opened
+    finally:
+        for sock in socks:
+            sock.close()
+        server.stop()
+    return {"held": len(held), "refused": len(answered), "refused_status": statuses,
+            "per_address": per_address, "addresses": 1 + (cap + 9) // 250,
+            "released_s": round(released, 1), "head_timeout_s": head_timeout, "cap": cap}
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -923,7 +1075,7 @@ def run(args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, Any]:
     figures["targets"] = {
         "ingest_eps_batch_1000": TARGET_INGEST_EPS, "push_p99_ms": TARGET_PUSH_P99_MS,
         "snapshot_p99_ms": TARGET_SNAPSHOT_P99_MS, "restart_s": TARGET_RESTART_S,
-        "series_ms": TARGET_SERIES_MS}
+        "series_ms": TARGET_SERIES_MS, "hostile_p99_ms": TARGET_HOSTILE_P99_MS}
     return figures
 
 
@@ -953,6 +1105,9 @@ def _steps(root: Path, args: argparse.Namespace, sizes: Sizes, lines: list[bytes
     # The slower of the live snapshot and the day's snapshot: the SQL gets the benefit.
     engine_ms = max(restart["engine_get_p50_ms"], restart["engine_get_day_p50_ms"])
     figures["peer"] = bench_peer(root, data, day_start, sizes.sql_runs, engine_ms, say)
+
+    say("6. hostile clients:")
+    figures["hostile"] = bench_hostile(root, sizes, say)
     return figures
 
 
