@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # The dashboard: built from frontend/ with the machine's Node.js (20+) into the package.
 NODE_STAMP := frontend/node_modules/.installed
 STATIC := src/wallboard/web/static/index.html
-FRONTEND_SOURCES := $(shell find frontend/src -type f) frontend/index.html \
+FRONTEND_SOURCES := $(shell find frontend/src -type f) frontend/index.html frontend/apidocs.html \
 	frontend/vite.config.ts frontend/tsconfig.json
 
 $(STAMP): requirements.lock pyproject.toml

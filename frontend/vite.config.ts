@@ -8,6 +8,10 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     chunkSizeWarningLimit: 200,
+    rollupOptions: {
+      // The dashboard, and the API reference served at /schema.
+      input: { main: "index.html", apidocs: "apidocs.html" },
+    },
   },
   test: {
     include: ["src/**/*.test.ts"],

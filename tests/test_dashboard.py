@@ -250,6 +250,25 @@ def test_the_content_security_policy_lets_the_dashboard_work(browser: Browser,
     ctx.close()
 
 
+def test_the_api_reference_is_served_from_here_alone(browser: Browser,
+                                                     site: dict[str, Any]) -> None:
+    url = site["server"].url
+    ctx = browser.new_context()
+    ctx.add_init_script("""window.__violations = [];
+        document.addEventListener("securitypolicyviolation",
+            e => window.__violations.push(e.violatedDirective + " " + e.blockedURI));""")
+    requested: list[str] = []
+    ctx.on("request", lambda r: requested.append(r.url))
+    page = ctx.new_page()
+    page.goto(url + "/schema")
+    page.wait_for_selector("code:text-is(\"/api/v1/events\")")
+    assert page.locator("h1").inner_text().startswith("Wallboard API")
+    assert page.locator("section.operation").count() >= 15
+    assert page.evaluate("window.__violations") == []
+    assert requested and all(r.startswith(url) or r.startswith("data:") for r in requested)
+    ctx.close()
+
+
 def test_the_figures_on_screen_equal_the_api(browser: Browser, site: dict[str, Any]) -> None:
     ctx, page = sign_in(browser, site)
     for tab, report, key in (("Channels", "channel", "channels"), ("Groups", "group", "groups")):

@@ -16,6 +16,7 @@ from litestar import Litestar, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import (
     Components,
     OpenAPIMediaType,
@@ -38,7 +39,7 @@ from ..service import JSON_BODY_BYTES, Hub, Limits
 from ..store import TokenInfo
 from ..store.sqlite import Role
 from .auth import account_of, admin_only, hub_of, session_routes, still_valid
-from .dashboard import dashboard_routes
+from .dashboard import ApiReference, dashboard_routes
 from .errors import (
     ApiError,
     ErrorBody,
@@ -344,6 +345,7 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
             components=Components(security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
+            render_plugins=[ApiReference(), JsonRenderPlugin()],
         ),
     )
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import msgspec
 from litestar import Request, Response, get, put
 from litestar.openapi import ResponseSpec
+from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.params import Parameter
 from litestar.response import Redirect
 
@@ -24,7 +25,7 @@ from .auth import account_of, admin_only, hub_of, session_of
 from .errors import ApiError, ErrorBody
 from .params import AUTH_ERRORS, DATE_PATTERN, parse_date, reject_deep_json
 
-__all__ = ["STATIC", "Thresholds", "dashboard_routes"]
+__all__ = ["STATIC", "ApiReference", "Thresholds", "dashboard_routes"]
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -40,6 +41,18 @@ def _page() -> Response[bytes]:
     body = index.read_bytes() if index.is_file() else _NOT_BUILT
     # The page is small and changes with each build: never cached, unlike the hashed assets.
     return Response(body, media_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+class ApiReference(OpenAPIRenderPlugin):
+    """``/schema``: the API reference page of the build, which renders the service's own
+    OpenAPI document (the viewers Litestar offers load from a CDN)."""
+
+    def __init__(self) -> None:
+        super().__init__(path="/")
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        page = STATIC / "apidocs.html"
+        return page.read_bytes() if page.is_file() else _NOT_BUILT
 
 
 @get("/", include_in_schema=False)
