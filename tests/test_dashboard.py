@@ -269,6 +269,59 @@ def test_the_api_reference_is_served_from_here_alone(browser: Browser,
     ctx.close()
 
 
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Page) -> list[str]:
+    """What axe-core (WCAG 2.1 A and AA) finds wrong on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate("""() => axe.run(document, {
+        runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+        .then(r => r.violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target)})))""")
+    return [f"{v['id']}: {v['nodes'][:3]}" for v in found]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str,
+                               scheme: str) -> None:
+    if not AXE.is_file():
+        _missing("axe-core is not installed: run `make frontend`")
+    url = site["server"].url
+    # bypass_csp: axe is injected into the page, which the policy rightly forbids.
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme=scheme,
+                              bypass_csp=True, locale="ru-RU" if lang == "ru" else "en-US")
+    page = ctx.new_page()
+    page.goto(f"{url}/signin?lang={lang}")
+    page.wait_for_selector("#token")
+    problems = {"sign-in": axe_violations(page)}
+    page.fill("#token", site["tokens"]["admin"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("tr[data-row]")
+    page.wait_for_selector("canvas")
+    problems["channels"] = axe_violations(page)
+    page.click("role=tab >> nth=1")
+    page.wait_for_selector("table.report[data-report=group]")
+    problems["groups"] = axe_violations(page)
+    page.locator("button").filter(has_text="Thresholds" if lang == "en" else "Пороги").click()
+    page.wait_for_selector("[role=dialog]")
+    problems["thresholds dialog"] = axe_violations(page)
+    page.keyboard.press("Escape")
+    page.goto(f"{url}/?view=tv&lang={lang}")
+    page.wait_for_selector("tr[data-row]")
+    problems["wall screen"] = axe_violations(page)
+    page.goto(f"{url}/?lang={lang}")
+    page.wait_for_selector("tr[data-row]")
+    page.fill("input[name=day]", site["yesterday"])
+    page.wait_for_selector(".past-note")
+    problems["past day"] = axe_violations(page)
+    page.goto(f"{url}/schema")
+    page.wait_for_selector("section.operation")
+    problems["API reference"] = axe_violations(page)
+    ctx.close()
+    assert {view: found for view, found in problems.items() if found} == {}
+
+
 def test_the_figures_on_screen_equal_the_api(browser: Browser, site: dict[str, Any]) -> None:
     ctx, page = sign_in(browser, site)
     for tab, report, key in (("Channels", "channel", "channels"), ("Groups", "group", "groups")):
