@@ -1034,8 +1034,12 @@ def _idle_connections(root: Path, cap: int) -> dict[str, Any]:
             socks.append(socket.create_connection(
                 (HOST, server.port), timeout=5, source_address=(f"127.0.0.{1 + i // 250}", 0)))
         time.sleep(0.5)
-        answered, _, _ = select.select(socks, [], [], 0)  # refused ones are answered at once
-        held = [s for s in socks if s not in answered]
+        poll = select.poll()  # (select() stops at descriptor 1024)
+        for sock in socks:
+            poll.register(sock, select.POLLIN)
+        ready = {fd for fd, _ in poll.poll(0)}  # refused ones are answered at once
+        answered = [s for s in socks if s.fileno() in ready]
+        held = [s for s in socks if s.fileno() not in ready]
         statuses = sorted({int(s.recv(256).split(b" ", 2)[1]) for s in answered})
         for sock in held:  # each is answered 408 and closed by the head deadline
             sock.settimeout(head_timeout + 10)
