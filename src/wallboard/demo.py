@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfoNotFoundError
 import httpx
 
 from .engine.calendar import load_zone
+from .process import ServiceFailed, ServiceProcess
 from .sim import SimConfig, stream
 from .sim_driver import DriveStats, drive
 from .store import AccountConfig, Store
@@ -103,15 +103,16 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
     admin = store.create_token(ACCOUNT, "admin", now)[1]
     code = store.create_signin_code(ACCOUNT, "admin", now, DEMO_LINK_MS)[0]
     store.close()
-    url = f"http://127.0.0.1:{port}"
+    server = ServiceProcess(data_dir, port=port).spawn()
+    url = server.url
     link = f"{url}/signin#code={code}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "wallboard.cli", "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--data-dir", str(data_dir), "--log-level", "warning"])
     stop = threading.Event()
     stats: list[DriveStats] = []
     try:
-        _wait_ready(url, server)
+        try:
+            server.wait_ready(30)
+        except ServiceFailed as failed:
+            raise SystemExit(f"the service did not start: {failed}") from None
         header = (f"Wallboard demo running at {url}/ (API documentation: {url}/schema)\n"
                   f"  dashboard, one-time sign-in link (1 hour): {link}\n"
                   f"  or sign in at {url}/signin with the admin token {admin}\n"
@@ -127,7 +128,7 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
             target=lambda: stats.append(drive(stream(config), url, ingest, speed=speed,
                                               stop=stop)), daemon=True)
         driver.start()
-        _show(url, view, out, stop, duration_s, header, lambda: server.poll() is None)
+        _show(url, view, out, stop, duration_s, header, server.running)
     except KeyboardInterrupt:
         pass
     finally:
@@ -137,36 +138,13 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         for _ in range(2):
             try:
-                _stop(server)
+                server.stop()
                 break
             except KeyboardInterrupt:
                 continue
     sent = stats[0].sent if stats else 0
     out.write(f"\nstopped: {sent:,} events sent; the data stays in {data_dir}\n")
     return 0
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(10)
-
-
-def _wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the service did not start (exit {server.returncode})")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1, trust_env=False).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the service did not become ready in 30 s")
 
 
 def _open(link: str) -> None:
