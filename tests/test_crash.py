@@ -125,13 +125,13 @@ def test_kill_9_mid_stream_then_resend_gives_the_replay(tmp_path: Path) -> None:
 
 def test_recovery_is_visible_then_ready_with_the_same_figures(tmp_path: Path) -> None:
     from wallboard.events import decode_event
-    from wallboard.store import Store
+    from wallboard.store import open_store
 
     data = tmp_path / "data"
     create_account(data, "acme")
     view = token(data, "acme", "view")
     now = int(time.time() * 1000)
-    store = Store(data)
+    store = open_store(data)
     # Enough logged events (and no checkpoint) that recovery takes a noticeable moment.
     for chunk in range(40):
         events = [decode_event(json.dumps({

@@ -18,7 +18,7 @@ from wallboard.engine import Account, build, encode
 from wallboard.engine.calendar import load_zone
 from wallboard.events import decode_event
 from wallboard.sim import SimConfig, simulate
-from wallboard.store import Store
+from wallboard.store import SavedDay, SavedSeries, open_store
 from wallboard.store.sqlite import DB_NAME
 
 TZ = "Europe/Moscow"
@@ -41,9 +41,9 @@ def test_daily_history_is_written_corrected_kept_and_exported(tmp_path: Path) ->
     create_account(data, "acme", TZ)
     ingest, view = token(data, "acme", "ingest"), token(data, "acme", "view")
     old = first - timedelta(days=500)
-    store = Store(data)  # a day beyond the 400-day retention, and one within it
-    store.save_days("acme", [(old.isoformat(), b"{}"),
-                             ((first - timedelta(days=10)).isoformat(), b"{}")], 0)
+    store = open_store(data)  # a day beyond the 400-day retention, and one within it
+    store.save_days("acme", [SavedDay(old.isoformat(), b"{}"),
+                             SavedDay((first - timedelta(days=10)).isoformat(), b"{}")], 0)
     store.close()
 
     server = Server(data).start()
@@ -129,7 +129,7 @@ def test_daily_history_is_written_corrected_kept_and_exported(tmp_path: Path) ->
         today.isoformat())]
 
     # Retention dropped only what is older than 400 days.
-    store = Store(data)
+    store = open_store(data)
     assert store.days("acme", old.isoformat(), old.isoformat()) == []
     assert len(store.days("acme", (first - timedelta(days=10)).isoformat(),
                           (first - timedelta(days=10)).isoformat())) == 1
@@ -146,9 +146,9 @@ def test_intraday_series_through_the_service(tmp_path: Path) -> None:
     old, recent = today - timedelta(days=500), today - timedelta(days=20)
     stored = msgspec.msgpack.encode(("total", None, None, [[40, 5, 3, 1, 1, 0, 4, 40_000, 3]],
                                      [[40, 2, 6, 4, 2, 2, 10, 5, 20, 10, 9000, 6000]]))
-    store = Store(data)  # a row-day beyond the 400-day retention, and one out of memory
-    store.save_series("acme", [(old.isoformat(), "total", stored),
-                               (recent.isoformat(), "total", stored)], 0)
+    store = open_store(data)  # a row-day beyond the 400-day retention, and one out of memory
+    store.save_series("acme", [SavedSeries(old.isoformat(), "total", stored),
+                               SavedSeries(recent.isoformat(), "total", stored)], 0)
     store.close()
 
     now = int(time.time() * 1000)
@@ -228,7 +228,7 @@ def test_intraday_series_through_the_service(tmp_path: Path) -> None:
             assert after["gauge_samples"] >= before["gauge_samples"]
             if before["in_queue"] is not None:
                 assert after["in_queue"]["peak"] >= before["in_queue"]["peak"]
-    store = Store(data)
+    store = open_store(data)
     assert store.series("acme", old.isoformat(), "total") is None
     assert store.series("acme", recent.isoformat(), "total") == stored
     assert store.series("acme", today.isoformat(), "channel:web") is not None

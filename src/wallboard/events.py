@@ -10,15 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Annotated, Any, Literal, TypeAlias, get_args
+from typing import Annotated, Any, Final, Literal, TypeAlias, get_args
 
 import msgspec
 
 __all__ = [
     "ACCOUNT_PATTERN",
+    "AT",
     "CONVERSATION_RANKS",
+    "EVENT_ID",
     "EVENT_TYPES",
+    "FIELD_A",
+    "FIELD_B",
+    "FIELD_C",
     "FUTURE_BOUND_MS",
+    "LAST_CONVERSATION_RANK",
+    "RANK",
+    "SUBJECT",
     "Decoded",
     "Event",
     "EventError",
@@ -141,13 +149,22 @@ CONVERSATION_RANKS = {
     "conversation.closed": 7,
 }
 STARTED, QUEUED, VISITOR_MSG, ASSIGNED, OPERATOR_MSG, TOPIC, VISITOR_LEFT, CLOSED = range(8)
+LAST_CONVERSATION_RANK = CLOSED  # ranks up to this one are a conversation's events
 OPERATOR_STATUS, OPERATOR_UPDATED, CHANNEL_UPDATED, GROUP_UPDATED = 10, 11, 12, 13
 EVENT_TYPES = (*CONVERSATION_RANKS, "operator.status", "operator.updated", "channel.updated",
                "group.updated")
 
 # (at ms, rank, id, subject, a, b, c): subject is the conversation, operator, channel or group;
-# a, b, c hold the type's own fields (see ``normalize``).
+# a, b, c hold the type's own fields (see ``normalize``). A plain tuple, for speed: use sites
+# unpack it into names, or index it by these names.
 Event: TypeAlias = tuple[int, int, str, str, Any, Any, Any]
+AT: Final = 0
+RANK: Final = 1
+EVENT_ID: Final = 2
+SUBJECT: Final = 3
+FIELD_A: Final = 4
+FIELD_B: Final = 5
+FIELD_C: Final = 6
 
 
 # An accepted event with the account it belongs to.

@@ -1,13 +1,41 @@
-"""Durable storage: the event log, accounts, tokens and sessions, checkpoints, history."""
+"""Durable storage: protocols for what the service needs (``protocols``), the records they
+speak (``records``), and the backends that implement them, named in ``BACKENDS``."""
 
-from .sqlite import (
+from collections.abc import Callable
+from pathlib import Path
+
+from .memory import MemoryStore
+from .protocols import Checkpoints, Directory, EventLog, History, Store
+from .records import (
+    ROLES,
     AccountConfig,
     AccountExists,
+    Appended,
+    LogEntry,
+    Result,
+    Role,
+    SavedCheckpoint,
+    SavedDay,
+    SavedSeries,
     SessionInfo,
-    Store,
+    StoredEvent,
     TokenInfo,
     UnknownAccount,
 )
+from .sqlite import SqliteStore
 
-__all__ = ["AccountConfig", "AccountExists", "SessionInfo", "Store", "TokenInfo",
-           "UnknownAccount"]
+__all__ = ["BACKENDS", "ROLES", "AccountConfig", "AccountExists", "Appended", "Checkpoints",
+           "Directory", "EventLog", "History", "LogEntry", "Result", "Role",
+           "SavedCheckpoint", "SavedDay", "SavedSeries", "SessionInfo", "Store", "StoredEvent",
+           "TokenInfo", "UnknownAccount", "open_store"]
+
+# A backend is a module implementing the protocols, and a line here.
+BACKENDS: dict[str, Callable[[Path | str], Store]] = {
+    "sqlite": SqliteStore,  # the embedded default: one file under the data directory
+    "memory": MemoryStore,  # nothing on disk: for tests
+}
+
+
+def open_store(place: Path | str, backend: str = "sqlite") -> Store:
+    """A new connection to the backend's store at ``place`` (for SQLite, the data directory)."""
+    return BACKENDS[backend](place)

@@ -1,4 +1,4 @@
-"""The embedded store: one SQLite file in WAL mode under the data directory.
+"""The embedded backend: one SQLite file in WAL mode under the data directory.
 
 It holds the accounts, their tokens (only a hash of each secret), the event log and engine
 checkpoints. The log keeps each accepted event once per account (its ``id`` is unique there),
@@ -13,37 +13,44 @@ lets them read while the server writes, and a busy timeout makes writers wait th
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import os
-import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import msgspec
+from ..events import EVENT_ID, LAST_CONVERSATION_RANK, Event
+from .log_format import event_body, event_of
+from .records import (
+    AccountConfig,
+    AccountExists,
+    Appended,
+    LogEntry,
+    Result,
+    Role,
+    SavedCheckpoint,
+    SavedDay,
+    SavedSeries,
+    SessionInfo,
+    StoredEvent,
+    TokenInfo,
+    UnknownAccount,
+)
+from .rules import (
+    hash_secret,
+    matches,
+    new_code,
+    new_session_secret,
+    new_token,
+    session_expiry,
+    token_id_of,
+    verdict,
+)
 
-from ..events import CHANNEL_UPDATED, OPERATOR_UPDATED, Event
-
-__all__ = [
-    "DB_NAME",
-    "ROLES",
-    "AccountConfig",
-    "AccountExists",
-    "Role",
-    "SessionInfo",
-    "Store",
-    "TokenInfo",
-    "UnknownAccount",
-]
+__all__ = ["DB_NAME", "SqliteStore"]
 
 DB_NAME = "wallboard.sqlite3"
-Role = Literal["ingest", "view", "admin"]
-Result = Literal["accepted", "duplicate", "conflict"]
-ROLES: tuple[Role, ...] = ("ingest", "view", "admin")
-_TOKEN_PREFIX = "wb"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -119,63 +126,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 """
 
 
-class AccountExists(Exception):
-    pass
-
-
-class UnknownAccount(Exception):
-    pass
-
-
-class AccountConfig(msgspec.Struct, frozen=True):
-    id: str
-    timezone: str
-    name: str | None = None
-    sl_threshold_s: float = 60
-    default_max_chats: int = 3
-
-
-class TokenInfo(msgspec.Struct, frozen=True):
-    id: str
-    account: str
-    role: Role
-    created_at: int
-    revoked_at: int | None = None
-
-
-class SessionInfo(msgspec.Struct, frozen=True):
-    """A signed-in browser: who it acts as and until when (unless used again before)."""
-
-    account: str
-    role: Role
-    token_id: str  # the token it signed in with (a one-time link has a token of its own)
-    created_at: int
-    expires_at: int
-
-
-_encode = msgspec.msgpack.Encoder().encode
-_decode = msgspec.msgpack.Decoder(tuple[int, int, str, str, Any, Any, Any]).decode
-
-
-def _event_body(ev: Event) -> bytes:
-    return _encode(ev)
-
-
-def _event_of(body: bytes) -> Event:
-    ev = _decode(body)
-    if ev[1] == OPERATOR_UPDATED and ev[5] is not None:
-        return (*ev[:5], tuple(ev[5]), ev[6])
-    if ev[1] == CHANNEL_UPDATED and ev[6] is not None:
-        return (*ev[:6], tuple(ev[6]))
-    return ev
-
-
-def _hash(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode()).digest()
-
-
-class Store:
-    """One connection to the data directory's database."""
+class SqliteStore:
+    """One connection to the data directory's database (a ``protocols.Store``)."""
 
     def __init__(self, data_dir: Path | str) -> None:
         directory = Path(data_dir)
@@ -230,11 +182,10 @@ class Store:
         """A new token; returns its record and the secret, which is never stored."""
         if self.account(account_id) is None:
             raise UnknownAccount(account_id)
-        token_id = secrets.token_hex(6)
-        secret = f"{_TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
+        token_id, secret = new_token()
         self._db.execute(
             "INSERT INTO tokens (id, account, role, secret_sha256, created_at)"
-            " VALUES (?, ?, ?, ?, ?)", (token_id, account_id, role, _hash(secret), now))
+            " VALUES (?, ?, ?, ?, ?)", (token_id, account_id, role, hash_secret(secret), now))
         return TokenInfo(token_id, account_id, role, now), secret
 
     def revoke_token(self, token_id: str, now: int) -> bool:
@@ -252,13 +203,13 @@ class Store:
 
     def authenticate(self, secret: str) -> TokenInfo | None:
         """The live token this secret belongs to, or None."""
-        parts = secret.split("_", 2)
-        if len(parts) != 3 or parts[0] != _TOKEN_PREFIX:
+        token_id = token_id_of(secret)
+        if token_id is None:
             return None
         row = self._db.execute(
             "SELECT id, account, role, created_at, revoked_at, secret_sha256 FROM tokens"
-            " WHERE id = ?", (parts[1],)).fetchone()
-        if row is None or row[4] is not None or not hmac.compare_digest(row[5], _hash(secret)):
+            " WHERE id = ?", (token_id,)).fetchone()
+        if row is None or row[4] is not None or not matches(row[5], secret):
             return None
         return TokenInfo(*row[:5])
 
@@ -267,11 +218,11 @@ class Store:
     def open_session(self, account_id: str, role: Role, token_id: str, now: int,
                      idle_ms: int) -> str:
         """A new session; returns its secret (for the cookie), which is never stored."""
-        secret = secrets.token_urlsafe(32)
+        secret = new_session_secret()
         self._db.execute(
             "INSERT INTO sessions (secret_sha256, account, role, token_id, created_at,"
             " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (_hash(secret), account_id, role, token_id, now, now + idle_ms))
+            (hash_secret(secret), account_id, role, token_id, now, now + idle_ms))
         return secret
 
     def session(self, secret: str, now: int, idle_ms: int, max_ms: int) -> SessionInfo | None:
@@ -280,21 +231,19 @@ class Store:
         row = self._db.execute(
             "SELECT s.account, s.role, s.token_id, s.created_at, s.expires_at, t.revoked_at"
             " FROM sessions s JOIN tokens t ON t.id = s.token_id"
-            " WHERE s.secret_sha256 = ?", (_hash(secret),)).fetchone()
+            " WHERE s.secret_sha256 = ?", (hash_secret(secret),)).fetchone()
         if row is None or row[4] <= now or row[5] is not None:
             return None
-        expires = min(now + idle_ms, row[3] + max_ms)
-        # Written at most once a minute per session (sooner when sessions expire within
-        # minutes), not on every request.
-        if expires - row[4] >= min(60_000, idle_ms // 4):
+        expires = session_expiry(row[3], row[4], now, idle_ms, max_ms)
+        if expires is not None:
             self._db.execute("UPDATE sessions SET expires_at = ? WHERE secret_sha256 = ?",
-                             (expires, _hash(secret)))
+                             (expires, hash_secret(secret)))
         else:
             expires = row[4]
         return SessionInfo(row[0], row[1], row[2], row[3], expires)
 
     def close_session(self, secret: str) -> None:
-        self._db.execute("DELETE FROM sessions WHERE secret_sha256 = ?", (_hash(secret),))
+        self._db.execute("DELETE FROM sessions WHERE secret_sha256 = ?", (hash_secret(secret),))
 
     def forget_sessions_before(self, now: int) -> int:
         """Drop expired sessions and used or expired sign-in codes; how many sessions went."""
@@ -307,17 +256,18 @@ class Store:
         """A code for a one-time sign-in link (one use, within ``ttl_ms``), and the token
         made for it: its secret is never shown, but revoking it ends the link's session."""
         token, _ = self.create_token(account_id, role, now)
-        code = secrets.token_urlsafe(24)
+        code = new_code()
         self._db.execute(
             "INSERT INTO signin_codes (code_sha256, account, role, token_id, expires_at)"
-            " VALUES (?, ?, ?, ?, ?)", (_hash(code), account_id, role, token.id, now + ttl_ms))
+            " VALUES (?, ?, ?, ?, ?)",
+            (hash_secret(code), account_id, role, token.id, now + ttl_ms))
         return code, token
 
     def use_signin_code(self, code: str, now: int) -> TokenInfo | None:
         """Spend a sign-in code: the token it stands for the first time, None ever after."""
         row = self._db.execute(
             "UPDATE signin_codes SET used_at = ? WHERE code_sha256 = ? AND used_at IS NULL"
-            " AND expires_at > ? RETURNING token_id", (now, _hash(code), now)).fetchone()
+            " AND expires_at > ? RETURNING token_id", (now, hash_secret(code), now)).fetchone()
         if row is None:
             return None
         found = self._db.execute(
@@ -359,32 +309,33 @@ class Store:
         conflict; the first version stands. The same id twice in one batch counts likewise.
         """
         with self.transaction():
-            return self.append_in_transaction(account_id, events, received_at)[0]
+            return self.append_in_transaction(account_id, events, received_at).results
 
     def append_in_transaction(self, account_id: str, events: Sequence[Event], received_at: int
-                              ) -> tuple[list[Result], int]:
+                              ) -> Appended:
         """``append`` inside a ``transaction()``; also the seq of the last event logged."""
         results: list[Result] = []
-        known = self._known_bodies(account_id, [ev[2] for ev in events])
+        known = self._known_bodies(account_id, [ev[EVENT_ID] for ev in events])
         rows = []
         for ev in events:
-            body = _event_body(ev)
-            seen = known.get(ev[2])
+            _at, rank, event_id, subject, _a, _b, _c = ev
+            body = event_body(ev)
+            seen = known.get(event_id)
             if seen is not None:
-                results.append("duplicate" if seen == body else "conflict")
+                results.append(verdict(seen, body, ev))
                 continue
-            known[ev[2]] = body
+            known[event_id] = body
             results.append("accepted")
-            conversation = ev[3] if ev[1] <= 7 else None
-            rows.append((account_id, ev[2], conversation, body, received_at))
+            conversation = subject if rank <= LAST_CONVERSATION_RANK else None
+            rows.append((account_id, event_id, conversation, body, received_at))
         if not rows:
-            return results, 0
+            return Appended(results, 0)
         self._db.executemany(
             "INSERT INTO events (account, id, conversation, body, received_at)"
             " VALUES (?, ?, ?, ?, ?)", rows)
         # One writer holds the transaction, so this is the seq of the batch's last event.
         last = self._db.execute("SELECT last_insert_rowid()").fetchone()[0]
-        return results, int(last)
+        return Appended(results, int(last))
 
     def _known_bodies(self, account_id: str, ids: list[str]) -> dict[str, bytes]:
         known: dict[str, bytes] = {}
@@ -396,21 +347,20 @@ class Store:
                 (account_id, *chunk)).fetchall())
         return known
 
-    def read(self, account_id: str, after_seq: int = 0) -> Iterator[tuple[int, int, Event]]:
-        """``(seq, received_at, event)`` of the account's log after ``after_seq``, in order."""
+    def read(self, account_id: str, after_seq: int = 0) -> Iterator[LogEntry]:
+        """The account's log after ``after_seq``, in order."""
         cursor = self._db.execute(
             "SELECT seq, received_at, body FROM events WHERE account = ? AND seq > ?"
             " ORDER BY seq", (account_id, after_seq))
         for seq, received_at, body in cursor:
-            yield seq, received_at, _event_of(body)
+            yield LogEntry(seq, received_at, event_of(body))
 
-    def conversation_events(self, account_id: str, conversation: str
-                            ) -> list[tuple[int, Event]]:
-        """``(received_at, event)`` of one conversation, in the order they were logged."""
+    def conversation_events(self, account_id: str, conversation: str) -> list[StoredEvent]:
+        """One conversation's events, in the order they were logged."""
         rows = self._db.execute(
             "SELECT received_at, body FROM events WHERE account = ? AND conversation = ?"
             " ORDER BY seq", (account_id, conversation)).fetchall()
-        return [(received_at, _event_of(body)) for received_at, body in rows]
+        return [StoredEvent(received_at, event_of(body)) for received_at, body in rows]
 
     def last_seq(self) -> int:
         row = self._db.execute("SELECT MAX(seq) FROM events").fetchone()
@@ -423,20 +373,20 @@ class Store:
 
     # -- daily history ------------------------------------------------------------------------
 
-    def save_days(self, account_id: str, days: Sequence[tuple[str, bytes]], now: int) -> None:
-        """Store (or correct) whole local days: ``(YYYY-MM-DD, snapshot JSON)``."""
+    def save_days(self, account_id: str, days: Sequence[SavedDay], now: int) -> None:
+        """Store (or correct) whole local days."""
         self._db.executemany(
             "INSERT INTO history (account, day, snapshot, written_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (account, day) DO UPDATE SET snapshot = excluded.snapshot,"
             " written_at = excluded.written_at",
             [(account_id, day, snapshot, now) for day, snapshot in days])
 
-    def days(self, account_id: str, first: str, last: str) -> list[tuple[str, bytes]]:
+    def days(self, account_id: str, first: str, last: str) -> list[SavedDay]:
         """Stored days from ``first`` to ``last`` (YYYY-MM-DD, inclusive), oldest first."""
         rows = self._db.execute(
             "SELECT day, snapshot FROM history WHERE account = ? AND day BETWEEN ? AND ?"
             " ORDER BY day", (account_id, first, last)).fetchall()
-        return [(day, bytes(snapshot)) for day, snapshot in rows]
+        return [SavedDay(day, bytes(snapshot)) for day, snapshot in rows]
 
     def forget_days_before(self, account_id: str, day: str) -> int:
         """Retention: drop the account's days (and their series) before ``day``; how many went."""
@@ -446,9 +396,8 @@ class Store:
 
     # -- intraday series ----------------------------------------------------------------------
 
-    def save_series(self, account_id: str, items: Sequence[tuple[str, str, bytes]],
-                    now: int) -> None:
-        """Store (or correct) rows' days of buckets: ``(YYYY-MM-DD, row key, data)``."""
+    def save_series(self, account_id: str, items: Sequence[SavedSeries], now: int) -> None:
+        """Store (or correct) rows' days of buckets."""
         self._db.executemany(
             "INSERT INTO series (account, day, row, data, written_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (account, day, row) DO UPDATE SET data = excluded.data,"
@@ -475,12 +424,12 @@ class Store:
             " ON CONFLICT (account) DO UPDATE SET seq = excluded.seq, state = excluded.state,"
             " written_at = excluded.written_at", (account_id, seq, state, now))
 
-    def load_checkpoint(self, account_id: str) -> tuple[int, bytes, int] | None:
-        """``(seq, state, written_at)`` of the account's latest checkpoint, or None."""
+    def load_checkpoint(self, account_id: str) -> SavedCheckpoint | None:
+        """The account's latest checkpoint, or None."""
         row = self._db.execute(
             "SELECT seq, state, written_at FROM checkpoints WHERE account = ?",
             (account_id,)).fetchone()
-        return None if row is None else (int(row[0]), bytes(row[1]), int(row[2]))
+        return None if row is None else SavedCheckpoint(int(row[0]), bytes(row[1]), int(row[2]))
 
 
 def _whole(row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -1,0 +1,98 @@
+"""What the stores hold, as named records: accounts, tokens, sessions, logged events, saved
+checkpoints, days and series. Every backend speaks these."""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+import msgspec
+
+from ..events import Event
+
+__all__ = [
+    "ROLES",
+    "AccountConfig",
+    "AccountExists",
+    "Appended",
+    "LogEntry",
+    "Result",
+    "Role",
+    "SavedCheckpoint",
+    "SavedDay",
+    "SavedSeries",
+    "SessionInfo",
+    "StoredEvent",
+    "TokenInfo",
+    "UnknownAccount",
+]
+
+Role = Literal["ingest", "view", "admin"]
+ROLES: tuple[Role, ...] = ("ingest", "view", "admin")
+Result = Literal["accepted", "duplicate", "conflict"]
+
+
+class AccountExists(Exception):
+    pass
+
+
+class UnknownAccount(Exception):
+    pass
+
+
+class AccountConfig(msgspec.Struct, frozen=True):
+    id: str
+    timezone: str
+    name: str | None = None
+    sl_threshold_s: float = 60
+    default_max_chats: int = 3
+
+
+class TokenInfo(msgspec.Struct, frozen=True):
+    id: str
+    account: str
+    role: Role
+    created_at: int
+    revoked_at: int | None = None
+
+
+class SessionInfo(msgspec.Struct, frozen=True):
+    account: str
+    role: Role
+    token_id: str
+    created_at: int
+    expires_at: int
+
+
+# Tuples with names: replaying a log reads millions of these, and a NamedTuple costs no more
+# than the tuple it is, while every use site says which field it means.
+class LogEntry(NamedTuple):
+    seq: int  # the event's position in the whole log (all accounts)
+    received_at: int  # epoch ms: the engine's `now` for it, on every replay
+    event: Event
+
+
+class StoredEvent(NamedTuple):
+    received_at: int
+    event: Event
+
+
+class Appended(NamedTuple):
+    results: list[Result]  # one per event given, in order
+    last_seq: int  # the seq of the last event logged; 0 when none was
+
+
+class SavedCheckpoint(NamedTuple):
+    seq: int  # the engine state holds every logged event up to this one
+    state: bytes
+    written_at: int
+
+
+class SavedDay(NamedTuple):
+    day: str  # YYYY-MM-DD, local to the account
+    snapshot: bytes  # that day's snapshot of counters, JSON
+
+
+class SavedSeries(NamedTuple):
+    day: str
+    row: str  # the row's key (see history.row_key)
+    data: bytes  # the row-day's buckets, packed by history.series
