@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
-from .engine import Account, build, encode
-from .engine.calendar import load_zone
-from .events import ACCOUNT_PATTERN, EventError, decode_ndjson_chunks, parse_timestamp
-from .store import AccountConfig, AccountExists, Store, UnknownAccount
-from .store.sqlite import ROLES
+from .events import ACCOUNT_PATTERN, EventError, parse_timestamp
+from .service import ROLES, AccountConfig, AccountExists, Admin, UnknownAccount, replay
+from .zones import load_zone
 
 __all__ = ["main"]
 
@@ -46,8 +44,6 @@ def _threshold(value: str) -> float:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    account = Account(args.account, args.timezone, args.sl_threshold)
-    now: int = args.now
     err = sys.stderr
     try:
         lines = open(args.events, "rb")  # noqa: SIM115 - closed by the with below
@@ -55,23 +51,14 @@ def _replay(args: argparse.Namespace) -> int:
         err.write(f"wallboard replay: cannot read {args.events}: {exc.strerror}\n")
         return 2
     with lines:
-        for results in decode_ndjson_chunks(lines, now):
-            for number, item in results:
-                if isinstance(item, EventError):
-                    err.write(f"line {number}: {item}\n")
-                    continue
-                owner, event = item
-                if owner != args.account:
-                    continue  # another tenant's event: not an error, just not this snapshot
-                if account.apply(event, now) == "conflict":
-                    err.write(f'line {number}: "id": {event[2]!r} was already used by an event '
-                              "with different content; the first version stands\n")
-    sys.stdout.buffer.write(encode(build(account, now)) + b"\n")
+        snapshot = replay(lines, args.account, args.timezone, args.now, args.sl_threshold,
+                          lambda number, problem: print(f"line {number}: {problem}", file=err))
+    sys.stdout.buffer.write(snapshot + b"\n")
     return 0
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store(args.data_dir)
+def _admin(args: argparse.Namespace) -> Admin:
+    return Admin(args.data_dir)
 
 
 def _account_id(value: str) -> str:
@@ -91,15 +78,11 @@ def _max_chats(value: str) -> int:
     return number
 
 
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 def _account_create(args: argparse.Namespace) -> int:
     config = AccountConfig(args.id, args.timezone, args.name, args.sl_threshold,
                            args.default_max_chats)
     try:
-        _store(args).create_account(config, _now_ms())
+        _admin(args).create_account(config)
     except AccountExists:
         sys.stderr.write(f"wallboard: account {args.id!r} already exists\n")
         return 1
@@ -109,14 +92,14 @@ def _account_create(args: argparse.Namespace) -> int:
 
 def _account_list(args: argparse.Namespace) -> int:
     print("id\ttimezone\tsl_threshold_s\tdefault_max_chats\tname")
-    for a in _store(args).accounts():
+    for a in _admin(args).accounts():
         print(f"{a.id}\t{a.timezone}\t{a.sl_threshold_s}\t{a.default_max_chats}\t{a.name or ''}")
     return 0
 
 
 def _token_create(args: argparse.Namespace) -> int:
     try:
-        info, secret = _store(args).create_token(args.account, args.role, _now_ms())
+        info, secret = _admin(args).create_token(args.account, args.role)
     except UnknownAccount:
         sys.stderr.write(f"wallboard: no account {args.account!r}\n")
         return 1
@@ -127,7 +110,7 @@ def _token_create(args: argparse.Namespace) -> int:
 
 
 def _token_revoke(args: argparse.Namespace) -> int:
-    if not _store(args).revoke_token(args.token_id, _now_ms()):
+    if not _admin(args).revoke_token(args.token_id):
         sys.stderr.write(f"wallboard: no live token {args.token_id!r}\n")
         return 1
     print(f"revoked token {args.token_id}")
@@ -136,7 +119,7 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
 def _token_list(args: argparse.Namespace) -> int:
     print("id\trole\tcreated\trevoked")
-    for t in _store(args).tokens(args.account):
+    for t in _admin(args).tokens(args.account):
         print(f"{t.id}\t{t.role}\t{t.created_at}\t{t.revoked_at or ''}")
     return 0
 
@@ -146,8 +129,7 @@ SIGNIN_LINK_MS = 10 * 60 * 1000
 
 def _signin_link(args: argparse.Namespace) -> int:
     try:
-        code, made = _store(args).create_signin_code(args.account, args.role, _now_ms(),
-                                                     SIGNIN_LINK_MS)
+        code, made = _admin(args).create_signin_code(args.account, args.role, SIGNIN_LINK_MS)
     except UnknownAccount:
         sys.stderr.write(f"wallboard: no account {args.account!r}\n")
         return 1
@@ -196,7 +178,8 @@ def _serve(args: argparse.Namespace) -> int:
     stats = ConnectionStats()
     app = create_app(args.data_dir, limits, metrics_token=args.metrics_token or None,
                      connections=stats)
-    serve(app, args.host, args.port, limits, stats, app.state.hub.end_streams, args.log_level)
+    serve(app, args.host, args.port, limits, stats, app.state.service.end_streams,
+          args.log_level)
     return 0
 
 
@@ -281,7 +264,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
     surge = Surge() if args.surge else None
     scale = args.scale if args.operators is None else args.operators / OPERATORS_AT_SCALE_1
-    start_ms: int = _now_ms() if args.target else args.start
+    start_ms: int = time.time_ns() // 1_000_000 if args.target else args.start
     config = SimConfig(seed=args.seed, account=args.account, timezone=args.timezone,
                        start_ms=start_ms, hours=args.hours, scale=scale, surge=surge)
     if args.out:
@@ -377,49 +360,37 @@ def _add_sim_commands(commands: Any) -> None:
 def _export(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from .history import csv_rows, day_snapshots
+    import msgspec
+
+    from .service import csv_rows, row_of, series_csv
 
     try:
         first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
     except ValueError:
         sys.stderr.write("wallboard export: --from and --to are dates as YYYY-MM-DD\n")
         return 2
-    store = _store(args)
-    config = store.account(args.account)
-    if config is None:
+    admin = _admin(args)
+    if admin.account(args.account) is None:
         sys.stderr.write(f"wallboard export: no account {args.account!r}\n")
         return 1
     if args.series or args.channel is not None or args.group is not None:
-        return _export_series(args, store, config, first.toordinal(), last.toordinal())
+        try:
+            report, row_id = row_of(args.channel, args.group)
+        except ValueError:
+            sys.stderr.write("wallboard export: --channel or --group, not both\n")
+            return 2
+        found = admin.saved_series(args.account, first, last, report, row_id)
+        if args.format == "csv":
+            sys.stdout.write(series_csv(found))
+        else:
+            sys.stdout.buffer.write(msgspec.json.encode(found) + b"\n")
+        return 0
     # From the store alone: today's row is as fresh as the service's last checkpoint.
-    days = day_snapshots(args.account, first, last, store, None, _now_ms())
+    days = admin.saved_days(args.account, first, last)
     if args.format == "csv":
         sys.stdout.write(csv_rows(days))
     else:
         sys.stdout.buffer.write(b"[" + b",".join(days) + b"]\n")
-    return 0
-
-
-def _export_series(args: argparse.Namespace, store: Store, config: AccountConfig, first: int,
-                   last: int) -> int:
-    import msgspec
-
-    from .engine.calendar import Calendar
-    from .history import read_series, row_of, series_csv
-
-    try:
-        report, row_id = row_of(args.channel, args.group)
-    except ValueError:
-        sys.stderr.write("wallboard export: --channel or --group, not both\n")
-        return 2
-    calendar = Calendar(config.timezone)
-    found = [s for day in range(first, last + 1)
-             if (s := read_series(config.id, calendar, config.sl_threshold_s, day, report,
-                                  row_id, store, None, _now_ms())) is not None]
-    if args.format == "csv":
-        sys.stdout.write(series_csv(found))
-    else:
-        sys.stdout.buffer.write(msgspec.json.encode(found) + b"\n")
     return 0
 
 

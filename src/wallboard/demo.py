@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import httpx
 
-from .engine.calendar import load_zone
 from .process import ServiceFailed, ServiceProcess
+from .service import AccountConfig, Admin
 from .sim import SimConfig, stream
 from .sim_driver import DriveStats, drive
-from .store import AccountConfig, Store
+from .zones import load_zone
 
 __all__ = ["local_timezone", "render", "run_demo"]
 
@@ -95,14 +95,14 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
              browser: bool = True) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="wallboard-demo-"))
     timezone = local_timezone()
-    store = Store(data_dir)
+    setup = Admin(data_dir)
     now = time.time_ns() // 1_000_000
-    store.create_account(AccountConfig(ACCOUNT, timezone, name="Demo contact center"), now)
-    ingest = store.create_token(ACCOUNT, "ingest", now)[1]
-    view = store.create_token(ACCOUNT, "view", now)[1]
-    admin = store.create_token(ACCOUNT, "admin", now)[1]
-    code = store.create_signin_code(ACCOUNT, "admin", now, DEMO_LINK_MS)[0]
-    store.close()
+    setup.create_account(AccountConfig(ACCOUNT, timezone, name="Demo contact center"))
+    ingest = setup.create_token(ACCOUNT, "ingest")[1]
+    view = setup.create_token(ACCOUNT, "view")[1]
+    admin = setup.create_token(ACCOUNT, "admin")[1]
+    code = setup.create_signin_code(ACCOUNT, "admin", DEMO_LINK_MS)[0]
+    setup.close()
     server = ServiceProcess(data_dir, port=port).spawn()
     url = server.url
     link = f"{url}/signin#code={code}"

@@ -19,40 +19,25 @@ from litestar.datastructures import Cookie
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 
-from ..service import Hub
-from ..service.hub import LiveAccount
-from ..store import SessionInfo, TokenInfo
-from ..store.sqlite import Role
+from ..service import SESSION_MAX_MS, Role, Service, SessionInfo, TokenInfo
 from .errors import ApiError, ErrorBody
 from .params import reject_deep_json
 
-__all__ = ["COOKIE", "SESSION_MAX_MS", "account_of", "admin_only", "authenticate", "hub_of",
-           "session_of", "session_routes", "still_valid"]
+__all__ = ["COOKIE", "account_of", "admin_only", "authenticate", "service_of", "session_of",
+           "session_routes", "still_valid"]
 
 COOKIE = "wallboard_session"
-SESSION_MAX_MS = 30 * 24 * 3600 * 1000  # however often it is used, a session ends by then
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def hub_of(request: Request[Any, Any, Any]) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
-def _idle_ms(hub: Hub) -> int:
-    return round(hub.limits.session_hours * 3600 * 1000)
-
-
-def _session(hub: Hub, secret: str) -> SessionInfo | None:
-    """The live session of a cookie's secret (its expiry pushed back), or None."""
-    if not secret:
-        return None
-    return hub.store.session(secret, hub.clock(), _idle_ms(hub), SESSION_MAX_MS)
+def service_of(request: Request[Any, Any, Any]) -> Service:
+    service: Service = request.app.state.service
+    return service
 
 
 def session_of(request: Request[Any, Any, Any]) -> SessionInfo | None:
     """The live session of the request's cookie, or None."""
-    return _session(hub_of(request), request.cookies.get(COOKIE, ""))
+    return service_of(request).session(request.cookies.get(COOKIE, ""))
 
 
 def _bearer(request: Request[Any, Any, Any]) -> str | None:
@@ -83,14 +68,14 @@ def _https(request: Request[Any, Any, Any]) -> bool:
 
 def authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> TokenInfo:
     """The bearer token, or the session, behind the request, allowed one of ``roles``."""
-    hub = hub_of(request)
-    if not hub.ready:
+    service = service_of(request)
+    if not service.ready:
         raise ApiError(503, "not_ready", "recovering the event log; retry shortly", None,
                        {"Retry-After": "1"})
     bearer = _bearer(request)
     token: TokenInfo | None
     if bearer is not None:
-        token = hub.store.authenticate(bearer)
+        token = service.authenticate(bearer)
         if token is None:
             raise ApiError(401, "unauthorized", "the token is unknown or revoked",
                            "Authorization", {"WWW-Authenticate": "Bearer"})
@@ -110,23 +95,24 @@ def authenticate(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> To
 
 def still_valid(request: Request[Any, Any, Any]) -> Callable[[], bool]:
     """A check that the request's token or session is still live (for long streams)."""
-    hub = hub_of(request)
+    service = service_of(request)
     bearer = _bearer(request)
     if bearer is not None:
-        return lambda: hub.store.authenticate(bearer) is not None
+        return lambda: service.authenticate(bearer) is not None
     cookie = request.cookies.get(COOKIE, "")
-    return lambda: _session(hub, cookie) is not None
+    return lambda: service.session(cookie) is not None
 
 
 def account_of(request: Request[Any, Any, Any], account_id: str, roles: tuple[Role, ...]
-               ) -> LiveAccount:
+               ) -> str:
+    """The account a route names, once the token or session behind the request may act on it
+    with one of ``roles``."""
     token = authenticate(request, roles)
     if token.account != account_id:
         raise ApiError(403, "forbidden", "the token belongs to another account", "account_id")
-    live = hub_of(request).account(account_id)
-    if live is None:  # the token's account was deleted under it
+    if service_of(request).account(account_id) is None:  # deleted under its token
         raise ApiError(404, "not_found", "no such account", "account_id")
-    return live
+    return account_id
 
 
 def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -153,8 +139,8 @@ class SessionReply(msgspec.Struct):
     expires_at: int  # epoch ms; pushed back each time the session is used
 
 
-def _reply(hub: Hub, session: SessionInfo) -> SessionReply:
-    config = hub.store.account(session.account)
+def _reply(service: Service, session: SessionInfo) -> SessionReply:
+    config = service.account(session.account)
     if config is None:
         raise ApiError(404, "not_found", "no such account", "account")
     return SessionReply(session.account, session.role, config.name, config.timezone,
@@ -171,42 +157,40 @@ def _reply(hub: Hub, session: SessionInfo) -> SessionReply:
                                    description="An ingest token, or from another site")},
       before_request=reject_deep_json)
 async def sign_in(request: Request[Any, Any, Any], data: SignIn) -> Response[SessionReply]:
-    hub = hub_of(request)
-    now = hub.clock()
+    service = service_of(request)
     if not _same_origin(request):  # another site signing this browser in to its account
         raise ApiError(403, "forbidden", "sign in from this site's own page", "Origin")
     if (data.token is None) == (data.code is None):
         raise ApiError(400, "bad_request", "give a token or a code", "token")
     token: TokenInfo | None
     if data.token is not None:
-        token = hub.store.authenticate(data.token.strip())
+        token = service.authenticate(data.token.strip())
         if token is None:
             raise ApiError(401, "unauthorized", "the token is unknown or revoked", "token")
         if token.role == "ingest":
             raise ApiError(403, "forbidden", "an ingest token cannot sign in", "token")
     else:
-        token = hub.store.use_signin_code(data.code or "", now)
+        token = service.use_signin_code(data.code or "")
         if token is None:
             raise ApiError(401, "unauthorized", "the sign-in link was already used or has "
                            "expired", "code")
-    secret = hub.store.open_session(token.account, token.role, token.id, now, _idle_ms(hub))
-    session = _session(hub, secret)
-    assert session is not None
+    secret, session = service.sign_in(token)
     cookie = Cookie(key=COOKIE, value=secret, path="/", httponly=True, samesite="strict",
                     secure=_https(request), max_age=SESSION_MAX_MS // 1000)
-    return Response(_reply(hub, session), status_code=201, cookies=[cookie])
+    return Response(_reply(service, session), status_code=201, cookies=[cookie])
 
 
 @get("/api/v1/session", security=[], summary="The signed-in session",
      responses={401: ResponseSpec(ErrorBody, description="Not signed in")})
 async def get_session(request: Request[Any, Any, Any]) -> SessionReply:
-    if not hub_of(request).ready:
+    service = service_of(request)
+    if not service.ready:
         raise ApiError(503, "not_ready", "recovering the event log; retry shortly", None,
                        {"Retry-After": "1"})
     session = session_of(request)
     if session is None:
         raise ApiError(401, "unauthorized", "not signed in, or the session expired", "cookie")
-    return _reply(hub_of(request), session)
+    return _reply(service, session)
 
 
 @delete("/api/v1/session", status_code=204, security=[], summary="Sign out",
@@ -215,7 +199,7 @@ async def get_session(request: Request[Any, Any, Any]) -> SessionReply:
 async def sign_out(request: Request[Any, Any, Any]) -> None:
     secret = request.cookies.get(COOKIE)
     if secret:
-        hub_of(request).store.close_session(secret)
+        service_of(request).sign_out(secret)
 
 
 session_routes = [sign_in, get_session, sign_out]

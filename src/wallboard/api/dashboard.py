@@ -18,10 +18,8 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.params import Parameter
 from litestar.response import Redirect
 
-from ..engine.calendar import BUCKET_MS, ordinal_iso
-from ..engine.series import compact
-from ..history import read_all_compact
-from .auth import account_of, admin_only, hub_of, session_of
+from ..service import DayCharts, DayChartsQuery
+from .auth import account_of, admin_only, service_of, session_of
 from .errors import ApiError, ErrorBody
 from .params import AUTH_ERRORS, DATE_PATTERN, parse_date, reject_deep_json
 
@@ -105,8 +103,8 @@ _SETTING = "thresholds"
      description="When the dashboard colours a figure amber or red (view or admin role).",
      responses={200: ResponseSpec(Thresholds, description="The thresholds"), **AUTH_ERRORS})
 async def get_thresholds(request: Request[Any, Any, Any], account_id: str) -> Thresholds:
-    account_of(request, account_id, ("view",))
-    saved = hub_of(request).store.setting(account_id, _SETTING)
+    account = account_of(request, account_id, ("view",))
+    saved = service_of(request).setting(account, _SETTING)
     return Thresholds() if saved is None else msgspec.json.decode(saved, type=Thresholds)
 
 
@@ -115,28 +113,13 @@ async def get_thresholds(request: Request[Any, Any, Any], account_id: str) -> Th
                 **AUTH_ERRORS}, guards=[admin_only], before_request=reject_deep_json)
 async def put_thresholds(request: Request[Any, Any, Any], account_id: str, data: Thresholds
                          ) -> Thresholds:
-    account_of(request, account_id, ("admin",))
+    account = account_of(request, account_id, ("admin",))
     data.check()
-    hub_of(request).store.save_setting(account_id, _SETTING, msgspec.json.encode(data))
+    service_of(request).save_setting(account, _SETTING, msgspec.json.encode(data))
     return data
 
 
 # -- compact day charts ----------------------------------------------------------------------
-
-class RowChart(msgspec.Struct):
-    report: str
-    id: str | None
-    arrived: list[int]
-    in_queue: list[float | None]  # peak of the samples; null where not sampled
-    avg_wait_s: list[float | None]  # null where no wait ended
-
-
-class DayCharts(msgspec.Struct):
-    date: str
-    starts: list[str]  # each bucket's local start, HH:MM
-    current: int | None  # the bucket holding now when the date is today (later ones are ahead)
-    rows: list[RowChart]
-
 
 @get("/api/v1/accounts/{account_id:str}/series/rows", summary="Every row's day, compact",
      description="For the dashboard's charts: arrivals, the peak in queue and the average "
@@ -149,19 +132,10 @@ async def get_day_charts(
     day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD",
                                          pattern=DATE_PATTERN)] = None,
 ) -> DayCharts:
-    live = account_of(request, account_id, ("view",))
-    hub = hub_of(request)
-    now = hub.clock()
-    calendar = live.engine.calendar
-    ordinal = calendar.day_of(now) if day is None else parse_date(day, "date").toordinal()
-    start = calendar.day_start(ordinal)
-    starts = [calendar.iso(start + q * BUCKET_MS, "minutes")[11:16]
-              for q in range(calendar.slot_count(ordinal))]
-    rows = [RowChart(report, row_id, *compact(data, len(starts)))
-            for report, row_id, data in read_all_compact(account_id, ordinal, hub.store,
-                                                         live.engine, now)]
-    current = (now - start) // BUCKET_MS if calendar.day_of(now) == ordinal else None
-    return DayCharts(ordinal_iso(ordinal), starts, current, rows)
+    account = account_of(request, account_id, ("view",))
+    if day is not None:
+        day = parse_date(day, "date").isoformat()
+    return service_of(request).ask(account, DayChartsQuery(day))
 
 
 # -- the built assets -------------------------------------------------------------------------

@@ -29,8 +29,8 @@ from litestar.openapi.spec import (
 
 from ..batch import BodyError, decode_array, decode_ndjson_body
 from ..events import ACCOUNT_PATTERN, EVENT_TYPES, Decoded, Event, EventError
-from ..service import Busy, NotReady
-from .auth import authenticate, hub_of
+from ..service import Busy, NotReady, OldestAcceptedQuery, UnknownAccount
+from .auth import authenticate, service_of
 from .errors import ApiError, ErrorBody
 from .metrics import Metrics
 
@@ -155,20 +155,20 @@ def _decode_and_sort(media: str, data: bytes, now: int, max_events: int, account
       operation_class=_IngestOperation)
 async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
     started = time.perf_counter()
-    hub = hub_of(request)
+    service = service_of(request)
     token = authenticate(request, ("ingest",))
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in _MEDIA:
         raise ApiError(415, "unsupported_media_type",
                        "send application/json (an array) or application/x-ndjson",
                        "Content-Type")
-    live = hub.account(token.account)
-    if live is None:  # the token's account was deleted under it
-        raise ApiError(404, "not_found", "no such account", "account")
-    limits = hub.limits
+    try:
+        oldest = service.ask(token.account, OldestAcceptedQuery())
+    except UnknownAccount:  # the token's account was deleted under it
+        raise ApiError(404, "not_found", "no such account", "account") from None
+    limits = service.limits
     data = await read_body(request, limits.max_body_bytes)
-    now = hub.clock()
-    work = (media, data, now, limits.max_events, token.account, hub.oldest_accepted(live, now))
+    work = (media, data, service.clock(), limits.max_events, token.account, oldest)
     try:
         if len(data) <= INLINE_BODY_BYTES:
             sorted_ = _decode_and_sort(*work)
@@ -181,7 +181,7 @@ async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
     results = []
     if sorted_.events:
         try:
-            results = await hub.ingest(token.account, sorted_.events)
+            results = await service.ingest(token.account, sorted_.events)
         except Busy:
             raise ApiError(429, "busy", "the write queue is full; retry shortly", None,
                            {"Retry-After": "1"}) from None

@@ -7,20 +7,19 @@ the operator opts in to (``--metrics-token``).
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
-    from ..service import Hub
+    from ..service import Service
     from .serving import ConnectionStats
 
 __all__ = ["Metrics"]
 
 
 class Metrics:
-    def __init__(self, hub: Hub, connections: ConnectionStats | None) -> None:
+    def __init__(self, service: Service, connections: ConnectionStats | None) -> None:
         self.registry = registry = CollectorRegistry()
         self.accounts = accounts = CollectorRegistry()
         self._events_all = Counter("wallboard_events", "Events received, by result",
@@ -32,13 +31,11 @@ class Metrics:
             "wallboard_ingest_seconds", "POST /api/v1/events, from receipt to committed reply",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=registry)
-        queue = Gauge("wallboard_write_queue_depth", "Batches waiting for the writer",
-                      registry=registry)
-        queue.set_function(hub.queue_depth)
-        clients = Gauge("wallboard_sse_clients", "Open snapshot streams", registry=registry)
-        clients.set_function(lambda: sum(a.publisher.clients for a in hub.accounts.values()))
-        tenants = Gauge("wallboard_accounts", "Accounts served", registry=registry)
-        tenants.set_function(lambda: len(hub.accounts))
+        self._queue = Gauge("wallboard_write_queue_depth", "Batches waiting for the writer",
+                            registry=registry)
+        self._clients = Gauge("wallboard_sse_clients", "Open snapshot streams",
+                              registry=registry)
+        self._tenants = Gauge("wallboard_accounts", "Accounts served", registry=registry)
         self.errors = Counter("wallboard_unexpected_errors",
                               "Requests that failed on an unexpected error (logged with a "
                               "trace)", registry=registry)
@@ -57,7 +54,7 @@ class Metrics:
                        ["account"], registry=accounts)
         age = Gauge("wallboard_checkpoint_age_seconds", "Seconds since the last checkpoint",
                     ["account"], registry=accounts)
-        self._late, self._age, self._hub = late, age, hub
+        self._late, self._age, self._service = late, age, service
         self._dropped: dict[str, int] = {}
         self._connections = connections
 
@@ -67,14 +64,16 @@ class Metrics:
 
     def refresh(self) -> None:
         """Gauges and counters read from the engines, brought up to date before a scrape."""
-        now = time.monotonic()
-        for account_id, live in self._hub.accounts.items():
-            self._age.labels(account_id).set(now - live.checkpoint_at)
-            dropped = live.engine.dropped_late
-            seen = self._dropped.get(account_id, 0)
-            if dropped > seen:
-                self._late.labels(account_id).inc(dropped - seen)
-                self._dropped[account_id] = dropped
+        stats = self._service.stats()
+        self._queue.set(stats.write_queue)
+        self._clients.set(stats.stream_clients)
+        self._tenants.set(len(stats.accounts))
+        for account in stats.accounts:
+            self._age.labels(account.account).set(account.checkpoint_age_s)
+            seen = self._dropped.get(account.account, 0)
+            if account.dropped_late > seen:
+                self._late.labels(account.account).inc(account.dropped_late - seen)
+                self._dropped[account.account] = account.dropped_late
         if self._connections is not None:
             for reason, n in self._connections.refused.items():
                 seen = self._seen.get(reason, 0)

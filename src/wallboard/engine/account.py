@@ -24,6 +24,7 @@ from ..events import (
     VISITOR_MSG,
     Event,
 )
+from ..figures import Report
 from .calendar import Calendar
 from .conversation import (
     ARRIVED,
@@ -48,7 +49,6 @@ __all__ = ["EXCLUDED_KINDS", "FINAL_AFTER_MS", "Account", "Channel", "Group", "O
            "Result"]
 
 Result = Literal["accepted", "duplicate", "conflict", "late"]
-Report = Literal["total", "channel", "group"]  # the kinds of report row
 
 EXCLUDED_KINDS = frozenset({"mobile_chat", "offline_form", "callback"})
 FINAL_AFTER_MS = 48 * 3600 * 1000

@@ -10,31 +10,11 @@ quarter hour since the day's first instant, so a 23-hour day has 92 slots and a 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
-from functools import cache
-from importlib import resources
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..zones import load_zone
 
 __all__ = ["BUCKET_MS", "SLOT_BITS", "Calendar", "load_zone", "ordinal_iso"]
-
-_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
-
-
-@cache
-def load_zone(name: str) -> ZoneInfo:
-    """The IANA zone ``name`` from the pinned ``tzdata`` package, never from the machine.
-
-    Raises ``ZoneInfoNotFoundError`` for a name that is not a zone.
-    """
-    if not _ZONE_NAME.fullmatch(name):
-        raise ZoneInfoNotFoundError(f"not an IANA time zone name: {name!r}")
-    entry = resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
-    try:
-        with entry.open("rb") as data:
-            return ZoneInfo.from_file(data, key=name)
-    except (OSError, ValueError):
-        raise ZoneInfoNotFoundError(f"unknown IANA time zone: {name!r}") from None
 
 _UTC = UTC
 # Every UTC offset and transition since 1972 lies on a quarter hour, so a quarter hour of UTC

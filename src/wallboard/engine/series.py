@@ -8,9 +8,7 @@ the day, 92, 96 or 100 of them, empty ones included, so a chart never has to gue
 
 from __future__ import annotations
 
-import msgspec
-
-from .account import Report
+from ..figures import Bucket, Gauge, Report, Series, Unserved
 from .calendar import BUCKET_MS, SLOT_BITS, Calendar, ordinal_iso
 from .rows import (
     ARRIVED,
@@ -25,7 +23,6 @@ from .rows import (
     WITHIN_SL,
     Row,
 )
-from .snapshot import Unserved
 
 __all__ = ["BUCKET_MINUTES", "Bucket", "Gauge", "Report", "RowDay", "Series", "build", "compact",
            "row_day"]
@@ -35,41 +32,6 @@ BUCKET_MINUTES = BUCKET_MS // 60_000
 # One row's day: ([quarter, *counters], ...) and ([quarter, *gauge samples], ...), quarters
 # ascending, only those with something in them.
 RowDay = tuple[list[list[int]], list[list[int]]]
-
-
-class Gauge(msgspec.Struct):
-    """A gauge over a bucket: the highest and the mean of its samples."""
-
-    peak: float
-    mean: float
-
-
-class Bucket(msgspec.Struct):
-    start: str  # local time with the offset: a 25-hour day has two buckets at 01:00
-    arrived: int
-    served: int
-    unserved: Unserved
-    avg_wait_s: float | None
-    wait_samples: int
-    answered_within_sl: int
-    gauge_samples: int  # how many times the gauges were sampled in the bucket
-    in_queue: Gauge | None  # null when not sampled (a past moment the service did not see)
-    in_work: Gauge | None
-    operators_available: Gauge | None  # null in the no-group row, which has no operators
-    slots_available: Gauge | None
-    longest_wait_s: Gauge | None
-
-
-class Series(msgspec.Struct):
-    account: str
-    timezone: str
-    date: str
-    report: Report
-    id: str | None  # the channel or group; null for the total and the no-group row
-    name: str | None
-    bucket_minutes: int
-    sl_threshold_s: float
-    buckets: list[Bucket]
 
 
 def row_day(row: Row, day: int) -> RowDay:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from ..figures import ChannelRow, GroupRow, Snapshot, TotalRow, Unserved
 from .account import Account
 from .calendar import ordinal_iso
 from .rows import (
@@ -19,79 +20,7 @@ from .rows import (
     Row,
 )
 
-__all__ = ["ChannelRow", "GroupRow", "Snapshot", "TotalRow", "Unserved", "build", "encode"]
-
-
-class Unserved(msgspec.Struct):
-    total: int
-    unassigned: int
-    canceled: int
-    missed: int
-
-
-class _Figures(msgspec.Struct):
-    in_queue: int | None
-    in_work: int | None
-    longest_wait_s: float | None
-    arrived: int
-    served: int
-    unserved: Unserved
-    avg_wait_s: float | None
-    wait_samples: int
-    answered_within_sl: int
-    operators_available: int | None
-    slots_available: int | None
-
-
-class TotalRow(_Figures):
-    topics: dict[str, int]
-
-
-class ChannelRow(msgspec.Struct):
-    id: str
-    kind: str
-    name: str | None
-    # The figures repeated rather than inherited: msgspec puts inherited fields first, and the
-    # contract wants id, kind and name ahead of them.
-    in_queue: int | None
-    in_work: int | None
-    longest_wait_s: float | None
-    arrived: int
-    served: int
-    unserved: Unserved
-    avg_wait_s: float | None
-    wait_samples: int
-    answered_within_sl: int
-    operators_available: int | None
-    slots_available: int | None
-
-
-class GroupRow(msgspec.Struct):
-    id: str | None
-    name: str | None
-    in_queue: int | None
-    in_work: int | None
-    longest_wait_s: float | None
-    arrived: int
-    served: int
-    unserved: Unserved
-    avg_wait_s: float | None
-    wait_samples: int
-    answered_within_sl: int
-    operators_available: int | None
-    slots_available: int | None
-    topics: dict[str, int]
-
-
-class Snapshot(msgspec.Struct):
-    account: str
-    timezone: str
-    date: str
-    as_of: str
-    sl_threshold_s: float
-    total: TotalRow
-    channels: list[ChannelRow]
-    groups: list[GroupRow]
+__all__ = ["Snapshot", "build", "encode"]
 
 
 _ZERO = (0,) * COUNTERS

@@ -24,7 +24,8 @@ __all__ = ["CSV_HEADER", "csv_rows", "day_snapshots"]
 def day_snapshots(account_id: str, first: date, last: date, store: Store,
                   engine: Account | None, now: int) -> list[bytes]:
     """The snapshots (JSON) of every local day from ``first`` to ``last`` that has data."""
-    stored = dict(store.days(account_id, first.isoformat(), last.isoformat()))
+    stored = {saved.day: saved.snapshot
+              for saved in store.days(account_id, first.isoformat(), last.isoformat())}
     out = []
     for ordinal in range(first.toordinal(), last.toordinal() + 1):
         if engine is not None and ordinal >= engine.first_day_held(now):

@@ -17,16 +17,38 @@ import msgspec
 
 from ..engine import Account
 from ..engine.calendar import SLOT_BITS, Calendar, ordinal_iso
-from ..engine.series import Report, RowDay, Series, build, row_day
-from ..store import Store
+from ..engine.series import RowDay, build, row_day
+from ..figures import Report, Series
+from ..store import SavedSeries, Store
 from .cells import text_cell
 
 __all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_all_compact", "read_series",
            "restore_gauges", "row_key", "row_of", "series_csv"]
 
-_pack = msgspec.msgpack.Encoder().encode
-_unpack = msgspec.msgpack.Decoder(
+# A stored row-day: one format byte, then msgpack of (report, id, name, counters, gauges).
+# Release 0.1 wrote the msgpack alone, whose first byte (0x95, an array of 5) no format byte
+# will ever be: both are read.
+SERIES_FORMAT = 1
+_LEGACY = 0x95
+_HEAD = bytes([SERIES_FORMAT])
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(
     tuple[Report, str | None, str | None, list[list[int]], list[list[int]]]).decode
+
+
+def _pack(row_day: tuple[Report, str | None, str | None, list[list[int]], list[list[int]]]
+          ) -> bytes:
+    return _HEAD + _encode(row_day)
+
+
+def _unpack(blob: bytes) -> tuple[Report, str | None, str | None, list[list[int]],
+                                  list[list[int]]]:
+    head = blob[0]
+    if head == SERIES_FORMAT:
+        return _decode(memoryview(blob)[1:])
+    if head == _LEGACY:
+        return _decode(blob)
+    raise ValueError(f"a stored series of format {head}, newer than this release")
 
 
 def row_of(channel: str | None, group: str | None) -> tuple[Report, str | None]:
@@ -56,9 +78,9 @@ def _name(engine: Account, report: Report, row_id: str | None) -> str | None:
 
 
 def changed_row_days(engine: Account, now: int, written: dict[tuple[int, str], int]
-                     ) -> list[tuple[str, str, bytes]]:
+                     ) -> list[SavedSeries]:
     """Every row-day held in memory that differs from what was last written (``written``
-    holds a hash per (day, row key) and is updated): ``(YYYY-MM-DD, row key, data)``."""
+    holds a hash per (day, row key) and is updated)."""
     calendar = engine.calendar
     today = calendar.day_of(now)
     changed = []
@@ -72,7 +94,7 @@ def changed_row_days(engine: Account, now: int, written: dict[tuple[int, str], i
             fingerprint = hash(blob)
             if written.get((day, key)) != fingerprint:
                 written[(day, key)] = fingerprint
-                changed.append((ordinal_iso(day), key, blob))
+                changed.append(SavedSeries(ordinal_iso(day), key, blob))
     return changed
 
 

@@ -19,13 +19,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from ..engine import Account, Snapshot, build, encode
+from ..engine import Account, build, encode
 from ..engine.calendar import ordinal_iso
 from ..events import Event
+from ..figures import Snapshot
 from ..history import changed_row_days, restore_gauges
-from ..store import AccountConfig, Store
+from ..store import AccountConfig, Result, SavedDay, SavedSeries, Store, open_store
 from .config import Limits
 from .publisher import Publisher
 
@@ -36,7 +37,7 @@ log = logging.getLogger("wallboard.hub")
 # Events applied between two turns of the event loop: about 5 ms of engine work.
 APPLY_SLICE = 1000
 
-IngestResult = Literal["accepted", "duplicate", "conflict"]
+IngestResult = Result
 
 
 class Busy(Exception):
@@ -68,8 +69,8 @@ class _Checkpoint:
     seq: int
     state: bytes
     written_at: int
-    days: list[tuple[str, bytes]]  # the daily history that changed: (YYYY-MM-DD, snapshot)
-    series: list[tuple[str, str, bytes]]  # the row-days of buckets that changed
+    days: list[SavedDay]  # the daily history that changed
+    series: list[SavedSeries]  # the row-days of buckets that changed
     forget_before: str  # retention: history days before this one go
 
 
@@ -84,12 +85,15 @@ class _Batch:
 
 
 class Hub:
+    """The live engines of every account and the single writer of the store."""
+
     def __init__(self, data_dir: Path | str, limits: Limits | None = None,
-                 clock: Callable[[], int] | None = None) -> None:
+                 clock: Callable[[], int] | None = None, backend: str = "sqlite") -> None:
         self.data_dir = Path(data_dir)
+        self.backend = backend
         self.limits = limits or Limits()
         self.clock = clock or (lambda: time.time_ns() // 1_000_000)
-        self.store = Store(self.data_dir)  # the event loop's connection: reads and auth
+        self.store = self.open_store()  # the event loop's connection: reads and auth
         self.accounts: dict[str, LiveAccount] = {}
         self.ready = False
         # Batches and checkpoints for the writer; None asks it to stop.
@@ -100,6 +104,10 @@ class Hub:
         self._applier: asyncio.Task[None] | None = None
         self._writer: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def open_store(self) -> Store:
+        """A connection of its own (one per thread that needs one)."""
+        return open_store(self.data_dir, self.backend)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -138,7 +146,7 @@ class Hub:
     def _recover(self) -> None:
         """Engines from their checkpoints plus the log written after them."""
         started = time.monotonic()
-        store = Store(self.data_dir)
+        store = self.open_store()
         try:
             for config in store.accounts():
                 self._catch_up(self._live(config, store), store)
@@ -150,9 +158,10 @@ class Hub:
     def _catch_up(self, live: LiveAccount, store: Store) -> LiveAccount:
         """Apply the log written after the engine's state, each event at its receive time;
         then take back the gauge samples the store has kept and the engine lacks."""
-        for seq, received_at, ev in store.read(live.config.id, live.applied_seq):
-            live.engine.apply(ev, received_at)
-            live.applied_seq = seq
+        engine = live.engine
+        for entry in store.read(live.config.id, live.applied_seq):
+            engine.apply(entry.event, entry.received_at)
+            live.applied_seq = entry.seq
         restore_gauges(live.engine, store, self.clock())
         return live
 
@@ -161,14 +170,15 @@ class Hub:
         saved = store.load_checkpoint(config.id)
         if saved is not None:
             try:
-                engine, seq = Account.loads(saved[1]), saved[0]
+                engine, seq = Account.loads(saved.state), saved.seq
             except Exception:  # an older program's checkpoint: the log still has everything
                 log.warning("checkpoint of %s unreadable; replaying its whole log", config.id)
         if engine is None:
             engine = Account(config.id, config.timezone, config.sl_threshold_s,
                              config.default_max_chats)
-        live = LiveAccount(config, engine, Publisher(self, config.id), seq,
-                           checkpoint_seq=seq)
+        clock = self.clock
+        live = LiveAccount(config, engine, Publisher(lambda: encode(build(engine, clock())),
+                                                     self.limits), seq, checkpoint_seq=seq)
         self.accounts[config.id] = live
         return live
 
@@ -176,13 +186,6 @@ class Hub:
         """End every open stream (the service is stopping)."""
         for live in self.accounts.values():
             live.publisher.end_streams()
-
-    def oldest_accepted(self, live: LiveAccount, now: int) -> int:
-        """The earliest ``at`` an event may have: the start of the oldest local day the
-        engine still counts. Anything older could change no figure but the live ones, and
-        those only absurdly (a stray event from years ago waiting for years)."""
-        engine = live.engine
-        return engine.calendar.day_start(engine.first_day_held(now))
 
     def account(self, account_id: str) -> LiveAccount | None:
         """The live account, loading one created (by the CLI) since the service started."""
@@ -212,7 +215,7 @@ class Hub:
         return await future
 
     def _write_loop(self) -> None:
-        store = Store(self.data_dir)
+        store = self.open_store()
         try:
             item = self._queue.get()
             while item is not None:
@@ -296,9 +299,6 @@ class Hub:
 
     # -- reads --------------------------------------------------------------------------------
 
-    def snapshot(self, live: LiveAccount, day: int | None = None) -> bytes:
-        return encode(build(live.engine, self.clock(), day))
-
     def sample_gauges(self) -> None:
         """Record every account's gauges now in its intraday series."""
         now = self.clock()
@@ -335,7 +335,7 @@ class Hub:
             snapshot = encode(built)
             if live.written_days.get(day) != snapshot:
                 live.written_days[day] = snapshot
-                days.append((ordinal_iso(day), snapshot))
+                days.append(SavedDay(ordinal_iso(day), snapshot))
         for day in [d for d in live.written_days if d < today - self.limits.history_days]:
             del live.written_days[day]
         series = changed_row_days(engine, now, live.written_series)

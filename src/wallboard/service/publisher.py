@@ -12,18 +12,18 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .hub import Hub
+from .config import Limits
 
 __all__ = ["Publisher"]
 
 
 class Publisher:
-    def __init__(self, hub: Hub, account_id: str) -> None:
-        self._hub = hub
-        self._account_id = account_id
+    """The streams of one account; ``current`` builds its snapshot (JSON) now."""
+
+    def __init__(self, current: Callable[[], bytes], limits: Limits) -> None:
+        self._current = current
+        self._limits = limits
         self._clients: set[asyncio.Queue[bytes]] = set()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -52,13 +52,8 @@ class Publisher:
         self._ended = True
         self._send(_END)
 
-    def _current(self) -> bytes:
-        live = self._hub.account(self._account_id)
-        assert live is not None
-        return self._hub.snapshot(live)
-
     async def _run(self) -> None:
-        limits = self._hub.limits
+        limits = self._limits
         last = 0.0
         while True:
             with contextlib.suppress(TimeoutError):

@@ -1,0 +1,189 @@
+"""The service: the one object the API talks to.
+
+Below it live the engines, the writer, the store and the schedule; the API sees none of them.
+Reads of an account's live state are one call, ``ask(account, query)`` (see ``queries``), so
+that another process owning the account could answer them as well. Everything else the routes
+need (who is asking, tokens, sessions, settings, ingest, streams, figures for /metrics) is a
+method here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import overload
+
+import msgspec
+
+from ..events import Event
+from ..figures import Series
+from ..store import AccountConfig, Result, Role, SessionInfo, TokenInfo, UnknownAccount
+from .config import Limits
+from .hub import Hub
+from .queries import (
+    ConversationQuery,
+    DayCharts,
+    DayChartsQuery,
+    Explanation,
+    HistoryQuery,
+    OldestAcceptedQuery,
+    Query,
+    SeriesQuery,
+    SnapshotQuery,
+    answer,
+)
+from .scheduler import run_schedule
+
+__all__ = ["SESSION_MAX_MS", "AccountStats", "Service", "ServiceStats"]
+
+SESSION_MAX_MS = 30 * 24 * 3600 * 1000  # however often it is used, a session ends by then
+
+
+class AccountStats(msgspec.Struct):
+    account: str
+    checkpoint_age_s: float
+    dropped_late: int  # events for conversations already final
+
+
+class ServiceStats(msgspec.Struct):
+    write_queue: int
+    stream_clients: int
+    accounts: list[AccountStats]
+
+
+class Service:
+    """The service over a data directory (``backend`` names the store; see ``store``)."""
+
+    def __init__(self, data_dir: Path | str, limits: Limits | None = None, *,
+                 clock: Callable[[], int] | None = None, backend: str = "sqlite") -> None:
+        self._hub = Hub(data_dir, limits, clock, backend)
+        self.limits = self._hub.limits
+        self.clock = self._hub.clock
+        self._store = self._hub.store
+        self._schedule: asyncio.Task[None] | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """Recovered and accepting events."""
+        return self._hub.ready
+
+    async def start(self) -> None:
+        """Start serving at once; the engines recover in the background (``ready`` after)."""
+        await self._hub.start()
+        self._schedule = asyncio.get_running_loop().create_task(run_schedule(self._hub))
+
+    async def stop(self) -> None:
+        """Stop writing, checkpoint every engine, close."""
+        if self._schedule is not None:
+            self._schedule.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._schedule
+        await self._hub.stop()
+
+    def end_streams(self) -> None:
+        """End every open stream at once (the process is about to stop)."""
+        self._hub.end_streams()
+
+    # -- accounts, tokens, sessions, settings ---------------------------------------------------
+
+    def account(self, account_id: str) -> AccountConfig | None:
+        """The account (one created since the start is loaded now), or None."""
+        live = self._hub.account(account_id)
+        return None if live is None else live.config
+
+    def authenticate(self, secret: str) -> TokenInfo | None:
+        """The live token of a bearer secret."""
+        return self._store.authenticate(secret)
+
+    def create_token(self, account_id: str, role: Role) -> tuple[TokenInfo, str]:
+        """A new token of the account and its secret, shown this once."""
+        return self._store.create_token(account_id, role, self.clock())
+
+    def tokens(self, account_id: str) -> list[TokenInfo]:
+        return self._store.tokens(account_id)
+
+    def revoke_token(self, account_id: str, token_id: str) -> bool:
+        """Revoke a live token of this account; False when it has none of that id."""
+        if not any(t.id == token_id and t.revoked_at is None
+                   for t in self._store.tokens(account_id)):
+            return False
+        return self._store.revoke_token(token_id, self.clock())
+
+    def _idle_ms(self) -> int:
+        return round(self.limits.session_hours * 3600 * 1000)
+
+    def session(self, secret: str) -> SessionInfo | None:
+        """The live session of a cookie's secret (its expiry pushed back), or None."""
+        if not secret:
+            return None
+        return self._store.session(secret, self.clock(), self._idle_ms(), SESSION_MAX_MS)
+
+    def sign_in(self, token: TokenInfo) -> tuple[str, SessionInfo]:
+        """A new session acting as ``token``: its secret (for the cookie) and its record."""
+        secret = self._store.open_session(token.account, token.role, token.id, self.clock(),
+                                          self._idle_ms())
+        session = self.session(secret)
+        assert session is not None
+        return secret, session
+
+    def use_signin_code(self, code: str) -> TokenInfo | None:
+        """The token of a one-time sign-in code, the first time; None ever after."""
+        return self._store.use_signin_code(code, self.clock())
+
+    def sign_out(self, secret: str) -> None:
+        self._store.close_session(secret)
+
+    def setting(self, account_id: str, name: str) -> bytes | None:
+        return self._store.setting(account_id, name)
+
+    def save_setting(self, account_id: str, name: str, value: bytes) -> None:
+        self._store.save_setting(account_id, name, value)
+
+    # -- events in, figures out -----------------------------------------------------------------
+
+    async def ingest(self, account_id: str, events: list[Event]) -> list[Result]:
+        """Commit the events to the log, apply them, and say what became of each.
+
+        Raises ``Busy`` (the write queue is full) and ``NotReady``."""
+        return await self._hub.ingest(account_id, events)
+
+    @overload
+    def ask(self, account_id: str, query: SnapshotQuery) -> bytes: ...
+    @overload
+    def ask(self, account_id: str, query: HistoryQuery) -> list[bytes]: ...
+    @overload
+    def ask(self, account_id: str, query: SeriesQuery) -> Series | None: ...
+    @overload
+    def ask(self, account_id: str, query: DayChartsQuery) -> DayCharts: ...
+    @overload
+    def ask(self, account_id: str, query: ConversationQuery) -> Explanation: ...
+    @overload
+    def ask(self, account_id: str, query: OldestAcceptedQuery) -> int: ...
+
+    def ask(self, account_id: str, query: Query) -> object:
+        """Ask this account's engine ``query``; plain data back. Raises ``UnknownAccount``."""
+        live = self._hub.account(account_id)
+        if live is None:
+            raise UnknownAccount(account_id)
+        return answer(query, live.config, live.engine, self._store, self.clock())
+
+    def stream(self, account_id: str, allowed: Callable[[], bool]) -> AsyncIterator[bytes]:
+        """Server-sent events of the account's snapshots, while ``allowed()`` holds."""
+        live = self._hub.account(account_id)
+        if live is None:
+            raise UnknownAccount(account_id)
+        return live.publisher.stream(allowed)
+
+    def stats(self) -> ServiceStats:
+        """The service's own figures, for /metrics."""
+        now = time.monotonic()
+        accounts = list(self._hub.accounts.values())
+        return ServiceStats(
+            self._hub.queue_depth(), sum(a.publisher.clients for a in accounts),
+            [AccountStats(a.config.id, now - a.checkpoint_at, a.engine.dropped_late)
+             for a in accounts])

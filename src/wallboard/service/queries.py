@@ -1,0 +1,179 @@
+"""Questions about one account's state, and their answers as plain data.
+
+Every read of an account's live state is one call, ``Service.ask(account, query)``. A query is
+a msgspec Struct and its answer plain data (bytes or Structs), so that the same call can be
+answered by another process, the one that owns the account, as well as by this one. Here each
+query is answered against the account's engine in memory and, for what has left memory, the
+store.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import msgspec
+
+from ..engine import Account, build, encode
+from ..engine.calendar import BUCKET_MS, ordinal_iso
+from ..engine.conversation import DONE, IN_WORK, NEW, OUTCOME_NAMES, WAITING
+from ..engine.series import compact
+from ..events import to_wire
+from ..figures import Report, Series
+from ..history import day_snapshots, read_all_compact, read_series
+from ..store import AccountConfig, Store
+
+__all__ = ["ConversationQuery", "ConversationState", "DayCharts", "DayChartsQuery",
+           "Explanation", "HistoryQuery", "LoggedEvent", "OldestAcceptedQuery", "Query",
+           "RowChart", "SeriesQuery", "SnapshotQuery", "answer"]
+
+
+class SnapshotQuery(msgspec.Struct, tag="snapshot", frozen=True):
+    """The snapshot now (``day`` None), or a past local day's counters (gauges null)."""
+
+    day: str | None = None  # YYYY-MM-DD
+
+
+class HistoryQuery(msgspec.Struct, tag="history", frozen=True):
+    """One snapshot of counters per local day with data, ``first`` to ``last``."""
+
+    first: str
+    last: str
+
+
+class SeriesQuery(msgspec.Struct, tag="series", frozen=True):
+    """One row's local day (today when ``day`` is None) in 15-minute buckets."""
+
+    report: Report = "total"
+    row: str | None = None  # the channel or group; None for the total or the no-group row
+    day: str | None = None
+
+
+class DayChartsQuery(msgspec.Struct, tag="day_charts", frozen=True):
+    """Every row's day, compact, for the dashboard's charts."""
+
+    day: str | None = None
+
+
+class ConversationQuery(msgspec.Struct, tag="conversation", frozen=True):
+    """One conversation's stored events and what the engine made of them."""
+
+    conversation: str
+
+
+class OldestAcceptedQuery(msgspec.Struct, tag="oldest_accepted", frozen=True):
+    """The earliest ``at`` an event of the account may have now."""
+
+
+Query = (SnapshotQuery | HistoryQuery | SeriesQuery | DayChartsQuery | ConversationQuery
+         | OldestAcceptedQuery)
+
+
+# -- answers that are not bytes or figures ---------------------------------------------------
+
+class RowChart(msgspec.Struct):
+    report: str
+    id: str | None
+    arrived: list[int]
+    in_queue: list[float | None]  # peak of the samples; null where not sampled
+    avg_wait_s: list[float | None]  # null where no wait ended
+
+
+class DayCharts(msgspec.Struct):
+    date: str
+    starts: list[str]  # each bucket's local start, HH:MM
+    current: int | None  # the bucket holding now when the date is today (later ones are ahead)
+    rows: list[RowChart]
+
+
+class LoggedEvent(msgspec.Struct):
+    received_at: int
+    event: dict[str, object]
+
+
+ConversationState = Literal["not_started", "waiting", "in_work", "closed", "final", "unknown"]
+_STATES: dict[int, ConversationState] = {NEW: "not_started", WAITING: "waiting",
+                                         IN_WORK: "in_work", DONE: "closed"}
+
+
+class Explanation(msgspec.Struct):
+    account: str
+    conversation: str
+    state: ConversationState
+    outcome: str | None
+    channel: str | None
+    group: str | None
+    operator: str | None
+    events: list[LoggedEvent]
+
+
+# -- answering -------------------------------------------------------------------------------
+
+def _ordinal(engine: Account, day: str | None, now: int) -> int:
+    return engine.calendar.day_of(now) if day is None else date.fromisoformat(day).toordinal()
+
+
+def answer(query: Query, config: AccountConfig, engine: Account, store: Store, now: int
+           ) -> object:
+    """What ``query`` asks of the account (``config``, its live ``engine``), at ``now``."""
+    if isinstance(query, SnapshotQuery):
+        return _snapshot(query, engine, store, now)
+    if isinstance(query, HistoryQuery):
+        return day_snapshots(config.id, date.fromisoformat(query.first),
+                             date.fromisoformat(query.last), store, engine, now)
+    if isinstance(query, SeriesQuery):
+        return _series(query, config, engine, store, now)
+    if isinstance(query, DayChartsQuery):
+        return _day_charts(query, config, engine, store, now)
+    if isinstance(query, ConversationQuery):
+        return _conversation(query, config, engine, store)
+    return engine.calendar.day_start(engine.first_day_held(now))  # OldestAcceptedQuery
+
+
+def _snapshot(query: SnapshotQuery, engine: Account, store: Store, now: int) -> bytes:
+    if query.day is None:
+        return encode(build(engine, now))
+    ordinal = date.fromisoformat(query.day).toordinal()
+    if ordinal < engine.first_day_held(now):  # out of memory: the history kept
+        saved = store.days(engine.id, query.day, query.day)
+        if saved:
+            return saved[0].snapshot
+    return encode(build(engine, now, ordinal))
+
+
+def _series(query: SeriesQuery, config: AccountConfig, engine: Account, store: Store,
+            now: int) -> Series | None:
+    return read_series(config.id, engine.calendar, config.sl_threshold_s,
+                       _ordinal(engine, query.day, now), query.report, query.row, store, engine,
+                       now)
+
+
+def _day_charts(query: DayChartsQuery, config: AccountConfig, engine: Account, store: Store,
+                now: int) -> DayCharts:
+    calendar = engine.calendar
+    ordinal = _ordinal(engine, query.day, now)
+    start = calendar.day_start(ordinal)
+    starts = [calendar.iso(start + q * BUCKET_MS, "minutes")[11:16]
+              for q in range(calendar.slot_count(ordinal))]
+    rows = [RowChart(report, row_id, *compact(data, len(starts)))
+            for report, row_id, data in read_all_compact(config.id, ordinal, store, engine, now)]
+    current = (now - start) // BUCKET_MS if calendar.day_of(now) == ordinal else None
+    return DayCharts(ordinal_iso(ordinal), starts, current, rows)
+
+
+def _conversation(query: ConversationQuery, config: AccountConfig, engine: Account,
+                  store: Store) -> Explanation:
+    logged = store.conversation_events(config.id, query.conversation)
+    conv = engine.conversation(query.conversation)
+    state: ConversationState
+    if conv is not None:
+        state = _STATES[conv.state]
+        outcome = OUTCOME_NAMES[conv.outcome] if conv.state == DONE else None
+        channel = conv.channel or None
+        group, operator = conv.group, conv.operator
+    else:
+        state = "final" if logged else "unknown"
+        outcome = channel = group = operator = None
+    return Explanation(config.id, query.conversation, state, outcome, channel, group, operator,
+                       [LoggedEvent(e.received_at, to_wire(config.id, e.event))
+                        for e in logged])

@@ -1,0 +1,25 @@
+"""What the service does by the clock: sample the gauges, checkpoint what is due."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from .hub import Hub
+
+__all__ = ["run_schedule"]
+
+
+async def run_schedule(hub: Hub) -> None:
+    """Forever, on the event loop with the engines (which it reads): gauges every
+    ``sample_every_s``, and each account's checkpoint when ``Hub.checkpoint_due`` says so."""
+    every = hub.limits.sample_every_s
+    next_sample = time.monotonic()
+    while True:
+        await asyncio.sleep(min(1.0, every))
+        if hub.ready and time.monotonic() >= next_sample:
+            hub.sample_gauges()
+            next_sample = max(next_sample + every, time.monotonic())
+        for live in list(hub.accounts.values()):
+            if hub.checkpoint_due(live):
+                hub.checkpoint(live)
