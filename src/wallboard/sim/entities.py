@@ -6,7 +6,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .truth import TruthRow
+    from .truth_row import TruthRow
 
 __all__ = ["CLOSED", "IN_WORK", "WAITING", "Conversation", "Group", "Operator"]
 

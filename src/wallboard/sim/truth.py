@@ -13,44 +13,12 @@ from datetime import date
 from typing import Any
 
 from .entities import WAITING, Conversation, Operator
+from .truth_row import TruthRow
 from .world import ChannelSpec
 
 __all__ = ["CANCEL_WINDOW_MS", "GroundTruth", "Recorder", "TruthRow"]
 
 CANCEL_WINDOW_MS = 20_000
-
-
-class TruthRow:
-    """One channel, group or the total: day counters and gauges."""
-
-    __slots__ = ("arrived", "canceled", "in_queue", "in_work", "missed", "operators_available",
-                 "served", "slots_available", "unassigned", "wait_samples", "wait_sum_ms",
-                 "within_sl")
-
-    def __init__(self) -> None:
-        self.arrived = self.served = self.unassigned = self.canceled = self.missed = 0
-        self.wait_samples = self.wait_sum_ms = self.within_sl = 0
-        self.in_queue = self.in_work = self.operators_available = self.slots_available = 0
-
-    def figures(self) -> dict[str, Any]:
-        samples = self.wait_samples
-        return {
-            "arrived": self.arrived,
-            "served": self.served,
-            "unserved": self.unassigned + self.canceled + self.missed,
-            "unassigned": self.unassigned,
-            "canceled": self.canceled,
-            "missed": self.missed,
-            "wait_samples": samples,
-            "wait_sum_ms": self.wait_sum_ms,
-            # The same arithmetic as the snapshot, so the two compare exactly.
-            "avg_wait_s": self.wait_sum_ms / samples / 1000 if samples else None,
-            "answered_within_sl": self.within_sl,
-            "in_queue": self.in_queue,
-            "in_work": self.in_work,
-            "operators_available": self.operators_available,
-            "slots_available": self.slots_available,
-        }
 
 
 RowKey = tuple[str, str | None]  # ("channel", id), ("group", id or None), ("total", None)
