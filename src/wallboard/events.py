@@ -357,10 +357,11 @@ _FIELDS_OF_RANK: dict[int, tuple[str, tuple[str | None, ...]]] = {
 
 def to_wire(account: str, ev: Event) -> dict[str, Any]:
     """An event back in the wire format (``at`` as epoch milliseconds), fields set only."""
-    subject, names = _FIELDS_OF_RANK[ev[1]]
-    out: dict[str, Any] = {"id": ev[2], "type": _TYPE_OF_RANK[ev[1]], "account": account,
-                           "at": ev[0], subject: ev[3]}
-    for name, value in zip(names, ev[4:], strict=True):
+    at, rank, event_id, subject, *own = ev
+    subject_name, names = _FIELDS_OF_RANK[rank]
+    out: dict[str, Any] = {"id": event_id, "type": _TYPE_OF_RANK[rank], "account": account,
+                           "at": at, subject_name: subject}
+    for name, value in zip(names, own, strict=True):
         if name is not None and value is not None:
             out[name] = list(value) if isinstance(value, tuple) else value
     return out

@@ -28,7 +28,7 @@ from litestar.openapi.spec import (
 )
 
 from ..batch import BodyError, decode_array, decode_ndjson_body
-from ..events import ACCOUNT_PATTERN, EVENT_TYPES, Decoded, Event, EventError
+from ..events import ACCOUNT_PATTERN, AT, EVENT_ID, EVENT_TYPES, Decoded, Event, EventError
 from ..service import Busy, NotReady, OldestAcceptedQuery, UnknownAccount
 from .auth import authenticate, service_of
 from .errors import ApiError, ErrorBody
@@ -122,15 +122,17 @@ def _sort(decoded: list[Decoded | EventError], account: str, oldest: int) -> _So
     for index, item in enumerate(decoded):
         if isinstance(item, EventError):
             problems.append(EventProblem(index, "rejected", None, item.field, item.problem))
-        elif item[0] != account:
-            problems.append(EventProblem(index, "rejected", item[1][2], "account",
+            continue
+        owner, event = item
+        if owner != account:
+            problems.append(EventProblem(index, "rejected", event[EVENT_ID], "account",
                                          f"the token belongs to account {account!r}"))
-        elif item[1][0] < oldest:
-            problems.append(EventProblem(index, "rejected", item[1][2], "at",
+        elif event[AT] < oldest:
+            problems.append(EventProblem(index, "rejected", event[EVENT_ID], "at",
                                          "older than the oldest day still counted (8 days "
                                          "back); such an event can change no figure"))
         else:
-            events.append(item[1])
+            events.append(event)
             positions.append(index)
     return _Sorted(events, positions, problems, len(decoded))
 
@@ -196,7 +198,7 @@ async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
             message = ("already received" if result == "duplicate" else
                        "this id was already used by an event with other content; the first "
                        "version stands")
-            problems.append(EventProblem(index, result, ev[2], "id", message))
+            problems.append(EventProblem(index, result, ev[EVENT_ID], "id", message))
     if counts["duplicate"] or counts["conflict"]:  # the rejections came first, in order
         problems.sort(key=lambda p: p.index)
     rejected = sorted_.total - len(sorted_.events)

@@ -15,11 +15,14 @@ from typing import Any, Literal
 from ..events import (
     ASSIGNED,
     CHANNEL_UPDATED,
+    EVENT_ID,
     GROUP_UPDATED,
+    LAST_CONVERSATION_RANK,
     OPERATOR_MSG,
     OPERATOR_STATUS,
     OPERATOR_UPDATED,
     QUEUED,
+    RANK,
     STARTED,
     VISITOR_MSG,
     Event,
@@ -177,7 +180,7 @@ class Account:
             ids.add(event_id)
         for conv in self.open.values():
             for ev in conv.events:
-                ids.add(ev[2])
+                ids.add(ev[EVENT_ID])
         for packed in self.closed.values():
             for event_id in packed_ids(packed):
                 ids.add(event_id)
@@ -200,15 +203,14 @@ class Account:
         """Apply one decoded event received at ``now``; say whether it was taken."""
         if now >= self._expire_at:
             self.expire(now)
-        if ev[1] > 7:
+        at, rank, event_id, cid, _a, _b, _c = ev
+        if rank > LAST_CONVERSATION_RANK:
             return self._apply_attribute(ev, now)
-        cid = ev[3]
         conv = self.open.get(cid)
-        rank = ev[1]
         if rank in _MESSAGES and conv is not None and conv.state != NEW and ev > conv.events[-1]:
             # Most events are messages in order: they only mark that the side has written.
-            if not self._ids.add(ev[2]):
-                return "duplicate" if conv.find(ev[2]) == ev else "conflict"
+            if not self._ids.add(event_id):
+                return "duplicate" if conv.find(event_id) == ev else "conflict"
             conv.events.append(ev)
             if rank == VISITOR_MSG:
                 conv.visitor_msg = True
@@ -227,8 +229,8 @@ class Account:
             elif cid in self._final:
                 self.dropped_late += 1
                 return "late"
-        if not self._ids.add(ev[2]):
-            seen = conv.find(ev[2]) if conv is not None else None
+        if not self._ids.add(event_id):
+            seen = conv.find(event_id) if conv is not None else None
             return "duplicate" if seen == ev else "conflict"
         created = conv is None
         if conv is None:
@@ -249,15 +251,15 @@ class Account:
             del self.closed[cid]
             self.open[cid] = conv
         elif created and conv.state == NEW:
-            self._watch(cid, ev[0])  # forgotten if no started event comes within 48 hours
+            self._watch(cid, at)  # forgotten if no started event comes within 48 hours
         return "accepted"
 
     def _apply_attribute(self, ev: Event, now: int) -> Result:
-        if not self._ids.add(ev[2]):
-            return "duplicate" if self._attributes.get(ev[2]) == ev else "conflict"
-        self._attributes[ev[2]] = ev
-        self._attribute_order.append((now, ev[2]))
-        rank = ev[1]
+        rank, event_id = ev[RANK], ev[EVENT_ID]
+        if not self._ids.add(event_id):
+            return "duplicate" if self._attributes.get(event_id) == ev else "conflict"
+        self._attributes[event_id] = ev
+        self._attribute_order.append((now, event_id))
         if rank == OPERATOR_STATUS:
             self._operator_status(ev)
         elif rank == OPERATOR_UPDATED:
@@ -285,17 +287,17 @@ class Account:
 
     def _know(self, ev: Event) -> None:
         """Register the channel and groups a conversation event names (known once seen)."""
-        rank = ev[1]
-        if rank == STARTED:
-            self.channel(ev[4])
-            if ev[5] is not None:
-                self.group(ev[5])
-        elif rank == QUEUED:
-            self.group(ev[4])
-        elif rank == ASSIGNED:
-            self.operator(ev[4])
-            if ev[5] is not None:
-                self.group(ev[5])
+        _at, rank, _id, _cid, a, b, _c = ev
+        if rank == STARTED:  # a: the channel, b: the group if given
+            self.channel(a)
+            if b is not None:
+                self.group(b)
+        elif rank == QUEUED:  # a: the group
+            self.group(a)
+        elif rank == ASSIGNED:  # a: the operator, b: the group if given
+            self.operator(a)
+            if b is not None:
+                self.group(b)
 
     # -- effects on rows ----------------------------------------------------------------------
 
@@ -391,48 +393,52 @@ class Account:
     # -- attributes: field by field, the latest (at, id) wins ---------------------------------
 
     def _operator_status(self, ev: Event) -> None:
-        op = self.operator(ev[3])
-        if _newer(op.stamps, "status", (ev[0], ev[2])):
-            op.status = ev[4]
+        at, _, event_id, operator_id, status, _b, _c = ev
+        op = self.operator(operator_id)
+        if _newer(op.stamps, "status", (at, event_id)):
+            op.status = status
             self._operator_recount(op)
 
     def _operator_updated(self, ev: Event) -> None:
-        op = self.operator(ev[3])
-        stamp = (ev[0], ev[2])
-        if ev[4] is not None and _newer(op.stamps, "name", stamp):
-            op.name = ev[4]
-        if ev[5] is not None:
-            for g in ev[5]:
+        at, _, event_id, operator_id, name, groups, max_chats = ev
+        op = self.operator(operator_id)
+        stamp = (at, event_id)
+        if name is not None and _newer(op.stamps, "name", stamp):
+            op.name = name
+        if groups is not None:
+            for g in groups:
                 self.group(g)
             if _newer(op.stamps, "groups", stamp):
                 self._operator_uncount(op)
-                op.groups = ev[5]
+                op.groups = groups
                 op.rows = self._operator_rows(op)
-        if ev[6] is not None and _newer(op.stamps, "max_chats", stamp):
-            op.max_chats = ev[6]
+        if max_chats is not None and _newer(op.stamps, "max_chats", stamp):
+            op.max_chats = max_chats
         self._operator_recount(op)
 
     def _channel_updated(self, ev: Event) -> None:
-        channel = self.channel(ev[3])
-        stamp = (ev[0], ev[2])
-        if _newer(channel.stamps, "kind", stamp) and ev[4] != channel.kind:
-            if (ev[4] in EXCLUDED_KINDS) != channel.excluded:
-                self._recount_channel(channel, ev[4])
-            channel.kind = ev[4]
-        if ev[5] is not None and _newer(channel.stamps, "name", stamp):
-            channel.name = ev[5]
-        if ev[6] is not None:
-            for g in ev[6]:
+        at, _, event_id, channel_id, kind, name, groups = ev
+        channel = self.channel(channel_id)
+        stamp = (at, event_id)
+        if _newer(channel.stamps, "kind", stamp) and kind != channel.kind:
+            if (kind in EXCLUDED_KINDS) != channel.excluded:
+                self._recount_channel(channel, kind)
+            channel.kind = kind
+        if name is not None and _newer(channel.stamps, "name", stamp):
+            channel.name = name
+        if groups is not None:
+            for g in groups:
                 self.group(g)
-            if _newer(channel.stamps, "groups", stamp) and ev[6] != channel.groups:
+            if _newer(channel.stamps, "groups", stamp) and groups != channel.groups:
                 old = channel.groups
-                channel.groups = ev[6]
+                channel.groups = groups
                 self._rebind_channel(channel, old)
 
     def _group_updated(self, ev: Event) -> None:
-        group = self.group(ev[3])
-        if ev[4] is not None and _newer(group.stamps, "name", (ev[0], ev[2])):
-            group.name = ev[4]
+        at, _, event_id, group_id, name, _b, _c = ev
+        group = self.group(group_id)
+        if name is not None and _newer(group.stamps, "name", (at, event_id)):
+            group.name = name
 
     # -- operators' availability and slots ----------------------------------------------------
 

@@ -18,8 +18,10 @@ import msgspec
 from ..events import (
     ASSIGNED,
     CLOSED,
+    EVENT_ID,
     OPERATOR_MSG,
     QUEUED,
+    RANK,
     STARTED,
     TOPIC,
     VISITOR_LEFT,
@@ -127,7 +129,7 @@ class Conversation:
             events.append(ev)  # in order: continue the fold
             self._step(ev, slot_of, out)
             return
-        rank = ev[1]
+        rank = ev[RANK]
         if (self.state == NEW and rank != STARTED) or (
                 rank in _MESSAGES and self._message_changes_nothing(ev)):
             insort(events, ev)  # no figure can change: no need to refold
@@ -146,17 +148,17 @@ class Conversation:
 
     def _message_changes_nothing(self, ev: Event) -> bool:
         """A message only marks that its side wrote between the start and the close."""
-        at = ev[0]
+        at, rank, _id, _subject, _a, _b, _c = ev
         if at < self.start_at or (self.state == DONE and at > self.close_at):
             return True  # ignored by the fold: before the started event or after the close
         if self.start_at < at and (self.state != DONE or at < self.close_at):
             # Counted, but the flag it would set is already set.
-            return self.visitor_msg if ev[1] == VISITOR_MSG else self.operator_msg
+            return self.visitor_msg if rank == VISITOR_MSG else self.operator_msg
         return False  # on the same millisecond as the start or the close: let the fold decide
 
     def find(self, event_id: str) -> Event | None:
         for ev in self.events:
-            if ev[2] == event_id:
+            if ev[EVENT_ID] == event_id:
                 return ev
         return None
 
@@ -196,14 +198,15 @@ class Conversation:
         state = self.state
         if state == DONE:
             return
-        at, rank = ev[0], ev[1]
+        # The type's own fields are a, b, c: what each holds depends on the rank (events.py).
+        at, rank, _id, _subject, a, b, c = ev
         if state == NEW:
             if rank != STARTED:
                 return  # events that sort before the started event are ignored
             self.state = WAITING
-            channel = self.channel = ev[4]
-            group = self.group = ev[5]
-            topic = self.topic = ev[6]
+            channel = self.channel = a
+            group = self.group = b
+            topic = self.topic = c
             slot = slot_of(at)
             self.start_day = slot >> SLOT_BITS
             self.start_at = self.stint_start = at
@@ -219,7 +222,7 @@ class Conversation:
         elif rank == OPERATOR_MSG:
             self.operator_msg = True
         elif rank == QUEUED:
-            group = ev[4]
+            group = a
             if state == WAITING:
                 if group == self.group:
                     return  # already in that queue: not a new entry
@@ -235,8 +238,8 @@ class Conversation:
                 out.append(((QUEUE, channel, group, at), 1))
             self.group = group
             out.append(((ENTRY, channel, group, slot_of(at)), 1))
-        elif rank == ASSIGNED:
-            group = ev[5] if ev[5] is not None else self.group
+        elif rank == ASSIGNED:  # a: the operator, b: the group if given
+            group = b if b is not None else self.group
             if state == WAITING:
                 out.append(((QUEUE, channel, self.group, self.stint_start), -1))
                 out.append(((SAMPLE, channel, group, slot_of(at), at - self.stint_start, True), 1))
@@ -247,18 +250,18 @@ class Conversation:
             if group != self.group:
                 self._move_topic(group, out)
                 self.group = group
-            self.operator = ev[4]
+            self.operator = a
             out.append(((WORK, channel, group, self.operator), 1))
         elif rank == TOPIC:
             if self.topic is not None:
                 out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic), -1))
-            self.topic = ev[4]
+            self.topic = a
             out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic), 1))
         elif rank == VISITOR_LEFT:
             if state == WAITING:
                 self._close(at, True, out, slot_of)
         elif rank == CLOSED:
-            self._close(at, ev[4] == "visitor", out, slot_of)
+            self._close(at, a == "visitor", out, slot_of)  # a: who closed it
         # A second started event changes nothing.
 
     def _move_topic(self, group: str | None, out: list[tuple[Effect, int]]) -> None:

@@ -35,9 +35,9 @@ def event_of(body: bytes) -> Event:
         ev = _decode(body)
     else:
         raise ValueError(f"an event log body of format {head}, newer than this release")
-    rank = ev[1]
-    if rank == OPERATOR_UPDATED and ev[5] is not None:
-        return (*ev[:5], tuple(ev[5]), ev[6])
-    if rank == CHANNEL_UPDATED and ev[6] is not None:
-        return (*ev[:6], tuple(ev[6]))
+    at, rank, event_id, subject, a, b, c = ev
+    if rank == OPERATOR_UPDATED and b is not None:  # b: the operator's groups
+        return at, rank, event_id, subject, a, tuple(b), c
+    if rank == CHANNEL_UPDATED and c is not None:  # c: the channel's groups
+        return at, rank, event_id, subject, a, b, tuple(c)
     return ev
