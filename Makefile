@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo check bench lock clean frontend
+.PHONY: test demo check bench lock clean frontend figures
 
 # The dashboard: built from frontend/ with the machine's Node.js (20+) into the package.
 NODE_STAMP := frontend/node_modules/.installed
@@ -27,6 +27,10 @@ $(STATIC): $(NODE_STAMP) $(FRONTEND_SOURCES)
 
 ## frontend: build the dashboard
 frontend: $(STATIC)
+
+## figures: write the dashboard's copy of the registry of figures (src/wallboard/figures.py)
+figures: $(STAMP)
+	$(PY) -m wallboard.figures > frontend/src/generated/figures.ts
 
 ## check: lint and type-check
 check: $(STAMP)

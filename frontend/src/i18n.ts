@@ -1,23 +1,20 @@
-// The dashboard's words in English and Russian. Figure names follow METRICS.md section 7.
+// The dashboard's words in English and Russian. The figures' names come from the registry
+// (src/wallboard/figures.py, through generated/figures.ts), after METRICS.md section 7.
+import { FIGURES, type FigureName } from "./generated/figures";
 
 export type Lang = "en" | "ru";
 export const LANGS: readonly Lang[] = ["en", "ru"];
 
+function figureWords(lang: Lang): Record<FigureName, string> & { sl: string } {
+  const words = Object.fromEntries(
+    Object.entries(FIGURES).map(([name, figure]) => [name, figure[lang]]));
+  return { ...words, sl: FIGURES.service_level[lang] } as Record<FigureName, string> &
+    { sl: string };
+}
+
 const en = {
+  ...figureWords("en"),
   title: "Wallboard",
-  in_queue: "In queue",
-  in_work: "In work",
-  served: "Served",
-  avg_wait_s: "Queue wait (average)",
-  unserved: "Unserved",
-  unassigned: "Unassigned",
-  canceled: "Canceled",
-  missed: "Missed",
-  operators_available: "Operators available",
-  slots_available: "Slots available",
-  longest_wait_s: "Longest wait now",
-  arrived: "Arrived",
-  sl: "Service level",
   channels: "Channels",
   groups: "Groups",
   name: "Name",
@@ -74,20 +71,8 @@ const en = {
 export type Key = keyof typeof en;
 
 const ru: Record<Key, string> = {
+  ...figureWords("ru"),
   title: "Wallboard",
-  in_queue: "В очереди",
-  in_work: "В работе",
-  served: "Обслуженные",
-  avg_wait_s: "Ожидание в очереди",
-  unserved: "Необслуженные",
-  unassigned: "Неназначенные",
-  canceled: "Отмененные",
-  missed: "Пропущенные",
-  operators_available: "Доступно операторов",
-  slots_available: "Доступно слотов",
-  longest_wait_s: "Самое долгое ожидание",
-  arrived: "Поступило",
-  sl: "Уровень сервиса",
   channels: "Каналы",
   groups: "Группы",
   name: "Название",

@@ -1,20 +1,8 @@
-// The API's shapes (METRICS.md section 6 and docs/api.md).
+// The API's shapes (METRICS.md section 6 and docs/api.md); a row's figures are generated from
+// the registry (src/wallboard/figures.py).
+import type { Figures, Unserved } from "./generated/figures";
 
-export interface Unserved { total: number; unassigned: number; canceled: number; missed: number }
-
-export interface Figures {
-  in_queue: number | null;
-  in_work: number | null;
-  longest_wait_s: number | null;
-  arrived: number;
-  served: number;
-  unserved: Unserved;
-  avg_wait_s: number | null;
-  wait_samples: number;
-  answered_within_sl: number;
-  operators_available: number | null;
-  slots_available: number | null;
-}
+export type { Figures, Unserved };
 
 export interface Row extends Figures {
   id: string | null;

@@ -1,80 +1,160 @@
-"""The published figures: the types of a snapshot and of an intraday series.
+"""The figures, each declared once in ``FIGURES``, and the published types derived from them.
 
-Imported by every layer (the engine builds them, the service answers with them, the API
-publishes their schema); it imports nothing of ours.
+A figure is one of:
+
+- a **gauge**: a value now (null in a past day's snapshot), sampled into the 15-minute buckets
+  of the intraday series as the peak and the mean of its samples;
+- a **counter**: counted per local day and per bucket, at its place in a row's counters;
+- a **total** of counters (``unserved``, published with its parts);
+- a **mean** of two counters (``avg_wait_s``: the wait sum over the samples).
+
+From this list come the row layout the engine counts into (``COUNTER``, ``SAMPLE``), the
+snapshot's rows and the series' buckets (below), the CSV exports' columns (``history``), the
+OpenAPI schema (Litestar reads these types) and the dashboard's types and labels
+(``frontend/src/generated/figures.ts``, written by ``python -m wallboard.figures``; a test fails
+when it is stale). How to add a figure: docs/architecture.md.
+
+Imported by every layer; it imports nothing of ours.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import sys
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
-__all__ = ["Bucket", "ChannelRow", "Gauge", "GroupRow", "Report", "Series", "Snapshot",
-           "TotalRow", "Unserved"]
+__all__ = ["BY_NAME", "COUNTER", "COUNTERS", "FIGURES", "GAUGES", "GAUGE_SAMPLES", "PUBLISHED",
+           "SAMPLE", "Bucket",
+           "ChannelRow", "Figure", "Gauge", "GroupRow", "Report", "Series", "Snapshot",
+           "TotalRow", "Unserved", "typescript"]
 
 Report = Literal["total", "channel", "group"]  # the kinds of report row
 
 
-class Unserved(msgspec.Struct):
-    total: int
-    unassigned: int
-    canceled: int
-    missed: int
+class Figure(msgspec.Struct, frozen=True):
+    name: str  # its key in the snapshot and the series
+    kind: Literal["gauge", "counter", "total", "mean"]
+    en: str  # its label (METRICS.md section 7 where the contract names it)
+    ru: str
+    csv: str | None = None  # its column in the CSV exports; None: not exported
+    unit: Literal["count", "seconds", "percent"] = "count"
+    counter: int | None = None  # a counter's place in a row's counters: stored, never reused
+    sample: int | None = None  # a gauge's place in a bucket's samples: stored, never reused
+    parts: tuple[str, ...] = ()  # a total's counters
+    of: tuple[str, str] | None = None  # a mean's (sum, count) counters
+    factor: float = 1  # a mean: factor * sum / count / scale (100 for a percentage)
+    scale: float = 1  # a mean: its sum's units in one of the figure's (1000 ms in a second)
+    part_of: str | None = None  # a counter published inside a total
+    published: bool = True  # False: kept (for a mean, or a CSV column), not a snapshot key
+    in_series: bool = True  # False: not a column of the series CSV
+    decimals: int = 3  # rounding in the CSV exports
+    of_operators: bool = False  # a gauge of operators: null in the no-group row's series
 
 
-class _Figures(msgspec.Struct):
-    in_queue: int | None
-    in_work: int | None
-    longest_wait_s: float | None
-    arrived: int
-    served: int
-    unserved: Unserved
-    avg_wait_s: float | None
-    wait_samples: int
-    answered_within_sl: int
-    operators_available: int | None
-    slots_available: int | None
+FIGURES: tuple[Figure, ...] = (
+    Figure("in_queue", "gauge", "In queue", "В очереди", "In queue", sample=0),
+    Figure("in_work", "gauge", "In work", "В работе", "In work", sample=1),
+    Figure("longest_wait_s", "gauge", "Longest wait now", "Самое долгое ожидание",
+           "Longest wait", unit="seconds", sample=4),
+    Figure("arrived", "counter", "Arrived", "Поступило", "Arrived", counter=0),
+    Figure("served", "counter", "Served", "Обслуженные", "Served", counter=1),
+    Figure("unserved", "total", "Unserved", "Необслуженные", "Unserved",
+           parts=("unassigned", "canceled", "missed")),
+    Figure("unassigned", "counter", "Unassigned", "Неназначенные", "Unassigned", counter=2,
+           part_of="unserved"),
+    Figure("canceled", "counter", "Canceled", "Отмененные", "Canceled", counter=3,
+           part_of="unserved"),
+    Figure("missed", "counter", "Missed", "Пропущенные", "Missed", counter=4,
+           part_of="unserved"),
+    Figure("avg_wait_s", "mean", "Queue wait (average)", "Ожидание в очереди",
+           "Queue wait (average, s)", unit="seconds", of=("wait_sum_ms", "wait_samples"),
+           scale=1000),
+    Figure("wait_samples", "counter", "Wait samples", "Замеры ожидания", "Wait samples",
+           counter=5),
+    Figure("wait_sum_ms", "counter", "Wait sum", "Сумма ожидания", counter=6, published=False),
+    Figure("answered_within_sl", "counter", "Answered within service level",
+           "Отвечено в пределах уровня сервиса", "Answered within service level", counter=7),
+    Figure("service_level", "mean", "Service level", "Уровень сервиса", "Service level (%)",
+           unit="percent", of=("answered_within_sl", "wait_samples"), factor=100,
+           published=False, in_series=False, decimals=1),
+    Figure("operators_available", "gauge", "Operators available", "Доступно операторов",
+           "Operators available", sample=2, of_operators=True),
+    Figure("slots_available", "gauge", "Slots available", "Доступно слотов", "Free slots",
+           sample=3, of_operators=True),
+)
+BY_NAME = {f.name: f for f in FIGURES}
+COUNTER = {f.name: f.counter for f in FIGURES if f.counter is not None}  # name -> place
+COUNTERS = len(COUNTER)  # a row's counters per day and per bucket
+SAMPLE = {f.name: f.sample for f in FIGURES if f.sample is not None}
+# A bucket's gauge samples: how many, then (sum, peak) of each gauge at its place.
+GAUGE_SAMPLES = 1 + 2 * len(SAMPLE)
+GAUGES = tuple(sorted((f for f in FIGURES if f.kind == "gauge"), key=lambda f: f.sample or 0))
+# What a snapshot row publishes, in its order (a total's parts go inside the total).
+PUBLISHED = tuple(f for f in FIGURES if f.published and f.part_of is None)
 
 
-class TotalRow(_Figures):
-    topics: dict[str, int]
+def _check() -> None:
+    """The layout is stored: a place taken twice, or a hole, would misread what was kept."""
+    for places in (COUNTER.values(), SAMPLE.values()):
+        if sorted(places) != list(range(len(places))):
+            raise ValueError(f"figure places must be 0..n-1 once each: {sorted(places)}")
 
 
-class ChannelRow(msgspec.Struct):
-    id: str
-    kind: str
-    name: str | None
-    # The figures repeated rather than inherited: msgspec puts inherited fields first, and the
-    # contract wants id, kind and name ahead of them.
-    in_queue: int | None
-    in_work: int | None
-    longest_wait_s: float | None
-    arrived: int
-    served: int
-    unserved: Unserved
-    avg_wait_s: float | None
-    wait_samples: int
-    answered_within_sl: int
-    operators_available: int | None
-    slots_available: int | None
+_check()
 
 
-class GroupRow(msgspec.Struct):
-    id: str | None
-    name: str | None
-    in_queue: int | None
-    in_work: int | None
-    longest_wait_s: float | None
-    arrived: int
-    served: int
-    unserved: Unserved
-    avg_wait_s: float | None
-    wait_samples: int
-    answered_within_sl: int
-    operators_available: int | None
-    slots_available: int | None
-    topics: dict[str, int]
+# -- the published types ----------------------------------------------------------------------
+
+def _type(f: Figure) -> Any:
+    if f.kind == "counter":
+        return int
+    if f.kind == "total":
+        return Unserved
+    if f.kind == "mean" or f.unit == "seconds":
+        return float | None
+    return int | None  # a count now: null in a past day's snapshot
+
+
+class Gauge(msgspec.Struct):
+    """A gauge over a bucket: the highest and the mean of its samples."""
+
+    peak: float
+    mean: float
+
+
+if TYPE_CHECKING:  # the fields come from FIGURES at run time
+    class _Derived(msgspec.Struct):
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+        def __getattr__(self, name: str) -> Any: ...
+
+    class Unserved(_Derived): ...
+    class TotalRow(_Derived): ...
+    class ChannelRow(_Derived): ...
+    class GroupRow(_Derived): ...
+    class Bucket(_Derived): ...
+else:
+    def _struct(name: str, fields: list[tuple[str, Any]]) -> type[msgspec.Struct]:
+        return msgspec.defstruct(name, fields, module=__name__)
+
+    Unserved = _struct("Unserved", [("total", int)] + [
+        (part, int) for f in FIGURES if f.kind == "total" for part in f.parts])
+    _figure_fields = [(f.name, _type(f)) for f in PUBLISHED]
+    TotalRow = _struct("TotalRow", [*_figure_fields, ("topics", dict[str, int])])
+    # id, kind and name ahead of the figures, as the contract orders a row.
+    ChannelRow = _struct("ChannelRow", [("id", str), ("kind", str), ("name", str | None),
+                                        *_figure_fields])
+    GroupRow = _struct("GroupRow", [("id", str | None), ("name", str | None), *_figure_fields,
+                                    ("topics", dict[str, int])])
+    # A bucket: when it starts (local time with the offset: a 25-hour day has two buckets at
+    # 01:00), the counted figures, then how often the gauges were sampled and each gauge
+    # (null where not sampled: a moment the service did not see; operators are null in the
+    # no-group row, which has none).
+    Bucket = _struct("Bucket", [
+        ("start", str),
+        *[(f.name, _type(f)) for f in PUBLISHED if f.kind != "gauge" and f.in_series],
+        ("gauge_samples", int),
+        *[(f.name, Gauge | None) for f in GAUGES]])
 
 
 class Snapshot(msgspec.Struct):
@@ -88,29 +168,6 @@ class Snapshot(msgspec.Struct):
     groups: list[GroupRow]
 
 
-class Gauge(msgspec.Struct):
-    """A gauge over a bucket: the highest and the mean of its samples."""
-
-    peak: float
-    mean: float
-
-
-class Bucket(msgspec.Struct):
-    start: str  # local time with the offset: a 25-hour day has two buckets at 01:00
-    arrived: int
-    served: int
-    unserved: Unserved
-    avg_wait_s: float | None
-    wait_samples: int
-    answered_within_sl: int
-    gauge_samples: int  # how many times the gauges were sampled in the bucket
-    in_queue: Gauge | None  # null when not sampled (a past moment the service did not see)
-    in_work: Gauge | None
-    operators_available: Gauge | None  # null in the no-group row, which has no operators
-    slots_available: Gauge | None
-    longest_wait_s: Gauge | None
-
-
 class Series(msgspec.Struct):
     account: str
     timezone: str
@@ -121,3 +178,45 @@ class Series(msgspec.Struct):
     bucket_minutes: int
     sl_threshold_s: float
     buckets: list[Bucket]
+
+
+# -- the dashboard's copy -------------------------------------------------------------------
+
+_TS_TYPES = {"counter": "number", "mean": "number | null", "gauge": "number | null"}
+
+
+def typescript() -> str:
+    """``frontend/src/generated/figures.ts``: the figures' types and labels for the dashboard."""
+    lines = ["// Generated by `python -m wallboard.figures` from src/wallboard/figures.py: do not",
+             "// edit. A test fails when this file is not what that command writes.", ""]
+    parts = [p for f in FIGURES if f.kind == "total" for p in f.parts]
+    lines.append("export interface Unserved { total: number; "
+                 + "; ".join(f"{p}: number" for p in parts) + " }")
+    lines.append("")
+    lines.append("export interface Figures {")
+    for f in PUBLISHED:
+        lines.append(f"  {f.name}: {'Unserved' if f.kind == 'total' else _TS_TYPES[f.kind]};")
+    lines.append("}")
+    lines.append("")
+    lines.append("export type FigureName =")
+    names = [f.name for f in FIGURES]
+    lines += [f'  | "{n}"' for n in names[:-1]] + [f'  | "{names[-1]}";']
+    lines.append("")
+    lines.append("export interface FigureInfo {")
+    lines.append('  kind: "gauge" | "counter" | "total" | "mean";')
+    lines.append('  unit: "count" | "seconds" | "percent";')
+    lines.append("  en: string;")
+    lines.append("  ru: string;")
+    lines.append("}")
+    lines.append("")
+    lines.append("export const FIGURES: Record<FigureName, FigureInfo> = {")
+    for f in FIGURES:
+        lines.append(f'  {f.name}: {{ kind: "{f.kind}", unit: "{f.unit}", '
+                     f'en: {msgspec.json.encode(f.en).decode()}, '
+                     f'ru: {msgspec.json.encode(f.ru).decode()} }},')
+    lines.append("};")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(typescript())

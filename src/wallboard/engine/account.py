@@ -27,14 +27,14 @@ from ..events import (
     VISITOR_MSG,
     Event,
 )
-from ..figures import Report
+from ..figures import COUNTER, Report
 from .calendar import Calendar
 from .conversation import (
     ARRIVED,
+    COUNT,
     DONE,
     ENTRY,
     NEW,
-    OUTCOME,
     QUEUE,
     SAMPLE,
     TOPIC_COUNT,
@@ -45,11 +45,13 @@ from .conversation import (
     packed_ids,
 )
 from .ids import IdSet
-from .rows import ARRIVED as ARRIVED_COUNT
 from .rows import Row
 
 __all__ = ["EXCLUDED_KINDS", "FINAL_AFTER_MS", "Account", "Channel", "Group", "Operator", "Report",
            "Result"]
+
+_ARRIVED = COUNTER["arrived"]  # the counter that arrivals move (figures.py lays them out)
+
 
 Result = Literal["accepted", "duplicate", "conflict", "late"]
 
@@ -316,8 +318,8 @@ class Account:
                 continue  # appears in no figure; only the operator's load above counts
             crow = channel.row
             if tag == ARRIVED:
-                crow.count(effect[2], ARRIVED_COUNT, sign)
-                total.count(effect[2], ARRIVED_COUNT, sign)
+                crow.count(effect[2], _ARRIVED, sign)
+                total.count(effect[2], _ARRIVED, sign)
                 continue
             # Every group an effect names was registered when its event was accepted.
             grow = self.no_group.row if effect[2] is None else groups[effect[2]].row
@@ -335,15 +337,15 @@ class Account:
                 total.in_work += sign
                 grow.in_work += sign
             elif tag == ENTRY:
-                grow.count(effect[3], ARRIVED_COUNT, sign)
+                grow.count(effect[3], _ARRIVED, sign)
             elif tag == SAMPLE:
                 slot, length = effect[3], effect[4]
                 within = sign if effect[5] and length <= self._sl_ms else 0
                 crow.count_wait(slot, sign, length, within)
                 total.count_wait(slot, sign, length, within)
                 grow.count_wait(slot, sign, length, within)
-            elif tag == OUTCOME:
-                slot, index = effect[3], 1 + effect[4]  # SERVED... MISSED follow ARRIVED
+            elif tag == COUNT:
+                slot, index = effect[3], effect[4]
                 crow.count(slot, index, sign)
                 total.count(slot, index, sign)
                 grow.count(slot, index, sign)

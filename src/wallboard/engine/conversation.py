@@ -28,18 +28,19 @@ from ..events import (
     VISITOR_MSG,
     Event,
 )
+from ..figures import COUNTER
 from .calendar import SLOT_BITS
 
 __all__ = [
     "ARRIVED",
     "CANCELED",
     "CANCEL_WINDOW_MS",
+    "COUNT",
     "DONE",
     "ENTRY",
     "IN_WORK",
     "MISSED",
     "NEW",
-    "OUTCOME",
     "OUTCOME_NAMES",
     "QUEUE",
     "SAMPLE",
@@ -60,7 +61,7 @@ NEW, WAITING, IN_WORK, DONE = 0, 1, 2, 3
 ARRIVED = 0  # (ARRIVED, channel, slot): started then
 ENTRY = 1  # (ENTRY, channel, group, slot): entered that group's queue
 SAMPLE = 2  # (SAMPLE, channel, group, slot, length_ms, answered)
-OUTCOME = 3  # (OUTCOME, channel, group, slot, outcome)
+COUNT = 3  # (COUNT, channel, group, slot, counter): one of the row's counters (figures.py)
 TOPIC_COUNT = 4  # (TOPIC_COUNT, channel, group, day, topic): counted under today's topics
 QUEUE = 5  # (QUEUE, channel, group, stint_start): waiting now (gauge)
 WORK = 6  # (WORK, channel, group, operator): in work now (gauge)
@@ -68,6 +69,7 @@ WORK = 6  # (WORK, channel, group, operator): in work now (gauge)
 SERVED, UNASSIGNED, CANCELED, MISSED = 0, 1, 2, 3
 _MESSAGES = (VISITOR_MSG, OPERATOR_MSG)
 OUTCOME_NAMES = ("served", "unassigned", "canceled", "missed")
+_OUTCOME_COUNTER = tuple(COUNTER[name] for name in OUTCOME_NAMES)  # the counter of each
 CANCEL_WINDOW_MS = 20_000
 
 Effect: TypeAlias = tuple[Any, ...]
@@ -290,7 +292,7 @@ class Conversation:
         else:
             outcome = SERVED
         self.outcome = outcome
-        out.append(((OUTCOME, channel, group, slot, outcome), 1))
+        out.append(((COUNT, channel, group, slot, _OUTCOME_COUNTER[outcome]), 1))
 
 
 def _sign_key(item: tuple[Effect, int]) -> int:

@@ -10,28 +10,23 @@ from __future__ import annotations
 
 import heapq
 
+from ..figures import COUNTER, COUNTERS, GAUGE_SAMPLES, SAMPLE
 from .calendar import SLOT_BITS
 
 __all__ = [
-    "ARRIVED",
-    "CANCELED",
     "COUNTERS",
     "GAUGES",
-    "MISSED",
     "SAMPLES",
-    "SERVED",
-    "UNASSIGNED",
     "WAIT_SUM_MS",
     "WITHIN_SL",
     "Row",
 ]
 
-# Indexes of a day's counters.
-ARRIVED, SERVED, UNASSIGNED, CANCELED, MISSED, SAMPLES, WAIT_SUM_MS, WITHIN_SL = range(8)
-COUNTERS = 8
-# A slot's gauge samples: how many, then (sum, peak) of in queue, in work, operators available,
-# slots available and the longest wait (ms).
-GAUGES = 11
+# The places of the counters this module moves itself (figures.py lays them all out).
+SAMPLES = COUNTER["wait_samples"]
+WAIT_SUM_MS = COUNTER["wait_sum_ms"]
+WITHIN_SL = COUNTER["answered_within_sl"]
+GAUGES = GAUGE_SAMPLES
 
 
 class Row:
@@ -80,18 +75,27 @@ class Row:
         counters[WAIT_SUM_MS] += wait_ms
         counters[WITHIN_SL] += within
 
+    def gauges_now(self, now: int) -> dict[str, int | None]:
+        """Each gauge's value at ``now`` (the longest wait in ms, None when nobody waits)."""
+        oldest = self.oldest_wait()
+        # An event may be up to 5 minutes ahead of the receiver's clock; a wait is never
+        # negative.
+        return {"in_queue": len(self.waits), "in_work": self.in_work,
+                "longest_wait_s": None if oldest is None else max(0, now - oldest),
+                "operators_available": self.operators, "slots_available": self.slots}
+
     def sample_gauges(self, slot: int, now: int) -> None:
         """Record the gauges as they are at ``now`` in the slot's samples."""
         samples = self.gauges.get(slot)
         if samples is None:
             samples = self.gauges[slot] = [0] * GAUGES
-        oldest = self.oldest_wait()
         samples[0] += 1
-        for i, value in enumerate((len(self.waits), self.in_work, self.operators, self.slots,
-                                   0 if oldest is None else max(0, now - oldest)), 1):
-            samples[2 * i - 1] += value
-            if value > samples[2 * i]:
-                samples[2 * i] = value
+        for name, value in self.gauges_now(now).items():
+            value = value or 0
+            i = 1 + 2 * SAMPLE[name]
+            samples[i] += value
+            if value > samples[i + 1]:
+                samples[i + 1] = value
 
     def start_wait(self, conversation: str, start: int) -> None:
         self.waits[conversation] = start

@@ -8,21 +8,10 @@ the day, 92, 96 or 100 of them, empty ones included, so a chart never has to gue
 
 from __future__ import annotations
 
-from ..figures import Bucket, Gauge, Report, Series, Unserved
+from ..figures import COUNTER, COUNTERS, GAUGE_SAMPLES, SAMPLE, Bucket, Gauge, Report, Series
 from .calendar import BUCKET_MS, SLOT_BITS, Calendar, ordinal_iso
-from .rows import (
-    ARRIVED,
-    CANCELED,
-    COUNTERS,
-    GAUGES,
-    MISSED,
-    SAMPLES,
-    SERVED,
-    UNASSIGNED,
-    WAIT_SUM_MS,
-    WITHIN_SL,
-    Row,
-)
+from .readout import bucket_gauges, counted, seconds
+from .rows import Row
 
 __all__ = ["BUCKET_MINUTES", "Bucket", "Gauge", "Report", "RowDay", "Series", "build", "compact",
            "row_day"]
@@ -49,7 +38,8 @@ def row_day(row: Row, day: int) -> RowDay:
 
 
 _NO_COUNTS = [0] * COUNTERS
-_NO_GAUGES = [0] * GAUGES
+_NO_GAUGES = [0] * GAUGE_SAMPLES
+_IN_SERIES = [(name, read) for name, read in counted if name in Bucket.__struct_fields__]
 
 
 def build(account: str, calendar: Calendar, sl_threshold_s: float, report: Report,
@@ -63,25 +53,15 @@ def build(account: str, calendar: Calendar, sl_threshold_s: float, report: Repor
     for quarter in range(calendar.slot_count(day)):
         c = counters.get(quarter, _NO_COUNTS)
         g = gauges.get(quarter, _NO_GAUGES)
-        n, samples = g[0], c[SAMPLES]
-        buckets.append(Bucket(
-            start=calendar.iso(start + quarter * BUCKET_MS, "seconds"),
-            arrived=c[ARRIVED],
-            served=c[SERVED],
-            unserved=Unserved(c[UNASSIGNED] + c[CANCELED] + c[MISSED], c[UNASSIGNED],
-                              c[CANCELED], c[MISSED]),
-            avg_wait_s=c[WAIT_SUM_MS] / samples / 1000 if samples else None,
-            wait_samples=samples,
-            answered_within_sl=c[WITHIN_SL],
-            gauge_samples=n,
-            in_queue=Gauge(g[2], g[1] / n) if n else None,
-            in_work=Gauge(g[4], g[3] / n) if n else None,
-            operators_available=Gauge(g[6], g[5] / n) if n and has_operators else None,
-            slots_available=Gauge(g[8], g[7] / n) if n and has_operators else None,
-            longest_wait_s=Gauge(g[10] / 1000, g[9] / n / 1000) if n else None,
-        ))
+        buckets.append(Bucket(calendar.iso(start + quarter * BUCKET_MS, "seconds"),
+                              *[read(c) for _, read in _IN_SERIES], g[0],
+                              *bucket_gauges(g, has_operators)))
     return Series(account, calendar.name, ordinal_iso(day), report, row_id, name,
                   BUCKET_MINUTES, sl_threshold_s, buckets)
+
+
+_ARRIVED, _WAITS, _WAIT_SUM = COUNTER["arrived"], COUNTER["wait_samples"], COUNTER["wait_sum_ms"]
+_IN_QUEUE_PEAK = 2 + 2 * SAMPLE["in_queue"]
 
 
 def compact(data: RowDay, buckets: int
@@ -92,11 +72,11 @@ def compact(data: RowDay, buckets: int
     avg_wait: list[float | None] = [None] * buckets
     for q, *c in data[0]:
         if q < buckets:
-            arrived[q] = c[ARRIVED]
-            if c[SAMPLES]:
-                avg_wait[q] = c[WAIT_SUM_MS] / c[SAMPLES] / 1000
+            arrived[q] = c[_ARRIVED]
+            if c[_WAITS]:
+                avg_wait[q] = seconds(c[_WAIT_SUM] / c[_WAITS])
     in_queue: list[float | None] = [None] * buckets
     for q, *g in data[1]:
         if q < buckets and g[0]:
-            in_queue[q] = g[2]
+            in_queue[q] = g[_IN_QUEUE_PEAK]
     return arrived, in_queue, avg_wait

@@ -1,24 +1,17 @@
-"""The snapshot (METRICS.md section 6): its types and its assembly from an account's rows."""
+"""The snapshot (METRICS.md section 6) assembled from an account's rows (its types and the
+figures' order come from figures.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
-from ..figures import ChannelRow, GroupRow, Snapshot, TotalRow, Unserved
+from ..figures import COUNTERS, ChannelRow, GroupRow, Snapshot, TotalRow
 from .account import Account
 from .calendar import ordinal_iso
-from .rows import (
-    ARRIVED,
-    CANCELED,
-    COUNTERS,
-    MISSED,
-    SAMPLES,
-    SERVED,
-    UNASSIGNED,
-    WAIT_SUM_MS,
-    WITHIN_SL,
-    Row,
-)
+from .readout import published
+from .rows import Row
 
 __all__ = ["Snapshot", "build", "encode"]
 
@@ -26,26 +19,10 @@ __all__ = ["Snapshot", "build", "encode"]
 _ZERO = (0,) * COUNTERS
 _encoder = msgspec.json.Encoder()
 
-# The figures in snapshot order, from in_queue to slots_available.
-Figures = tuple[int | None, int | None, float | None, int, int, Unserved, float | None, int, int,
-                int | None, int | None]
 
-
-def _figures(row: Row, day: int, now: int | None) -> Figures:
+def _figures(row: Row, day: int, now: int | None) -> list[Any]:
     """A row's figures for ``day``; gauges as of ``now``, or all None for a past day."""
-    c = row.days.get(day, _ZERO)
-    samples = c[SAMPLES]
-    unserved = Unserved(c[UNASSIGNED] + c[CANCELED] + c[MISSED], c[UNASSIGNED], c[CANCELED],
-                        c[MISSED])
-    avg = c[WAIT_SUM_MS] / samples / 1000 if samples else None
-    if now is None:
-        return (None, None, None, c[ARRIVED], c[SERVED], unserved, avg, samples, c[WITHIN_SL],
-                None, None)
-    oldest = row.oldest_wait()
-    # An event may be up to 5 minutes ahead of the receiver's clock; a wait is never negative.
-    longest = None if oldest is None else max(0, now - oldest) / 1000
-    return (len(row.waits), row.in_work, longest, c[ARRIVED], c[SERVED], unserved, avg, samples,
-            c[WITHIN_SL], row.operators, row.slots)
+    return published(row.days.get(day, _ZERO), None if now is None else row.gauges_now(now))
 
 
 def _topics(row: Row, day: int) -> dict[str, int]:

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from ..engine import Account, build, encode
+from ..figures import FIGURES, Figure
 from ..store import Store
 from .cells import text_cell
 
@@ -35,23 +36,34 @@ def day_snapshots(account_id: str, first: date, last: date, store: Store,
     return out
 
 
-CSV_HEADER = ("Date", "Report", "Id", "Name", "Channel kind", "Arrived", "Served",
-              "Unserved", "Unassigned", "Canceled", "Missed", "Queue wait (average, s)",
-              "Wait samples", "Answered within service level", "Service level (%)")
+# The counted figures that have a column, in the registry's order (gauges are null in a past
+# day's snapshot, so they have none here).
+_COLUMNS = [f for f in FIGURES if f.csv is not None and f.kind != "gauge"]
+CSV_HEADER = ("Date", "Report", "Id", "Name", "Channel kind", *(str(f.csv) for f in _COLUMNS))
+
+
+def _cell(f: Figure, row: dict[str, Any]) -> Any:
+    """A figure's cell from a snapshot row (JSON): means rounded, empty when undefined."""
+    if f.part_of is not None:
+        return row[f.part_of][f.name]
+    if f.kind == "total":
+        return row[f.name]["total"]
+    if f.kind != "mean":
+        return row[f.name]
+    if f.published:
+        value = row[f.name]
+    else:  # computed here from its counters, as the snapshot would
+        assert f.of is not None
+        total, count = row[f.of[0]], row[f.of[1]]
+        value = f.factor * total / count / f.scale if count else None
+    return "" if value is None else round(value, f.decimals)
 
 
 def _row(day: str, report: str, row: dict[str, Any]) -> list[Any]:
-    unserved = row["unserved"]
-    samples = row["wait_samples"]
-    avg = row["avg_wait_s"]
-    level = 100 * row["answered_within_sl"] / samples if samples else None
     return [day, report, text_cell(row.get("id")) if report != "Total" else "",
             text_cell(row.get("name")) or ("No group" if report == "Group" and row.get("id")
                                            is None else ""),
-            row.get("kind", ""), row["arrived"], row["served"], unserved["total"],
-            unserved["unassigned"], unserved["canceled"], unserved["missed"],
-            "" if avg is None else round(avg, 3), samples, row["answered_within_sl"],
-            "" if level is None else round(level, 1)]
+            row.get("kind", ""), *(_cell(f, row) for f in _COLUMNS)]
 
 
 def csv_rows(snapshots: Iterable[bytes]) -> str:

@@ -18,7 +18,7 @@ import msgspec
 from ..engine import Account
 from ..engine.calendar import SLOT_BITS, Calendar, ordinal_iso
 from ..engine.series import RowDay, build, row_day
-from ..figures import Report, Series
+from ..figures import FIGURES, GAUGES, Figure, Report, Series
 from ..store import SavedSeries, Store
 from .cells import text_cell
 
@@ -146,14 +146,28 @@ def read_all_compact(account_id: str, day: int, store: Store, engine: Account, n
     return out
 
 
+# The counted figures of a bucket that have a column, then the gauges' peak and mean.
+_COLUMNS = [f for f in FIGURES if f.csv is not None and f.kind != "gauge" and f.in_series]
+
+
+def _gauge_header(f: Figure, which: str) -> str:
+    return f"{f.csv} ({which}, s)" if f.unit == "seconds" else f"{f.csv} ({which})"
+
+
 SERIES_CSV_HEADER = (
-    "Date", "Report", "Id", "Name", "Bucket start", "Arrived", "Served", "Unserved",
-    "Unassigned", "Canceled", "Missed", "Queue wait (average, s)", "Wait samples",
-    "Answered within service level", "Gauge samples", "In queue (peak)", "In queue (mean)",
-    "In work (peak)", "In work (mean)", "Operators available (peak)",
-    "Operators available (mean)", "Free slots (peak)", "Free slots (mean)",
-    "Longest wait (peak, s)", "Longest wait (mean, s)",
-)
+    "Date", "Report", "Id", "Name", "Bucket start", *(str(f.csv) for f in _COLUMNS),
+    "Gauge samples", *(_gauge_header(f, w) for f in GAUGES for w in ("peak", "mean")))
+
+
+def _cell(f: Figure, bucket: Any) -> Any:
+    if f.part_of is not None:
+        return getattr(getattr(bucket, f.part_of), f.name)
+    value = getattr(bucket, f.name)
+    if f.kind == "total":
+        return value.total
+    if f.kind == "mean":
+        return "" if value is None else round(value, f.decimals)
+    return value
 
 
 def _gauge(g: Any) -> list[Any]:
@@ -165,13 +179,9 @@ def _lines(series: Series) -> Iterator[list[Any]]:
     name = text_cell(series.name) or ("No group" if series.report == "group" and
                                       series.id is None else "")
     for b in series.buckets:
-        u = b.unserved
-        yield [series.date, report, text_cell(series.id), name, b.start, b.arrived, b.served,
-               u.total, u.unassigned, u.canceled, u.missed,
-               "" if b.avg_wait_s is None else round(b.avg_wait_s, 3), b.wait_samples,
-               b.answered_within_sl, b.gauge_samples, *_gauge(b.in_queue),
-               *_gauge(b.in_work), *_gauge(b.operators_available),
-               *_gauge(b.slots_available), *_gauge(b.longest_wait_s)]
+        yield [series.date, report, text_cell(series.id), name, b.start,
+               *(_cell(f, b) for f in _COLUMNS), b.gauge_samples,
+               *(cell for f in GAUGES for cell in _gauge(getattr(b, f.name)))]
 
 
 def series_csv(days: Iterable[Series]) -> str:

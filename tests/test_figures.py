@@ -1,0 +1,52 @@
+"""The registry of figures: consistent, and the dashboard's copy of it up to date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wallboard.figures import (
+    BY_NAME,
+    COUNTER,
+    FIGURES,
+    PUBLISHED,
+    SAMPLE,
+    Figure,
+    TotalRow,
+    typescript,
+)
+
+GENERATED = Path(__file__).resolve().parent.parent / "frontend" / "src" / "generated" / \
+    "figures.ts"
+
+
+def test_the_dashboards_copy_is_what_the_registry_writes() -> None:
+    assert GENERATED.read_text(encoding="utf-8") == typescript(), (
+        "frontend/src/generated/figures.ts is stale: run `make figures`")
+
+
+@pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.name)
+def test_every_figure_is_whole(figure: Figure) -> None:
+    assert figure.en and figure.ru
+    if figure.kind == "counter":
+        assert figure.counter is not None and figure.sample is None
+    if figure.kind == "gauge":
+        assert figure.sample is not None and figure.counter is None and figure.part_of is None
+    if figure.kind == "total":
+        assert all(BY_NAME[p].kind == "counter" and BY_NAME[p].part_of == figure.name
+                   for p in figure.parts)
+    if figure.kind == "mean":
+        assert figure.of is not None and all(BY_NAME[c].kind == "counter" for c in figure.of)
+    if figure.part_of is not None:
+        assert figure.name in BY_NAME[figure.part_of].parts
+
+
+def test_places_are_dense_and_the_published_order_is_the_contracts() -> None:
+    assert sorted(COUNTER.values()) == list(range(len(COUNTER)))
+    assert sorted(SAMPLE.values()) == list(range(len(SAMPLE)))
+    # METRICS.md section 6: a row's keys in this order.
+    assert [f.name for f in PUBLISHED] == [
+        "in_queue", "in_work", "longest_wait_s", "arrived", "served", "unserved", "avg_wait_s",
+        "wait_samples", "answered_within_sl", "operators_available", "slots_available"]
+    assert TotalRow.__struct_fields__[:-1] == tuple(f.name for f in PUBLISHED)
