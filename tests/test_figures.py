@@ -50,3 +50,25 @@ def test_places_are_dense_and_the_published_order_is_the_contracts() -> None:
         "in_queue", "in_work", "longest_wait_s", "arrived", "served", "unserved", "avg_wait_s",
         "wait_samples", "answered_within_sl", "operators_available", "slots_available"]
     assert TotalRow.__struct_fields__[:-1] == tuple(f.name for f in PUBLISHED)
+
+
+def test_what_was_kept_before_a_figure_was_added_reads_it_as_zero() -> None:
+    import msgspec
+
+    from wallboard.engine.rows import Row
+    from wallboard.figures import COUNTERS, GAUGE_SAMPLES
+    from wallboard.history.series import _unpack
+
+    # A row-day written when a row had fewer counters and gauges than now.
+    blob = b"\x01" + msgspec.msgpack.encode(("total", None, None, [[3, 1, 2]], [[3, 4, 5]]))
+    _, _, _, counters, gauges = _unpack(blob)
+    assert counters == [[3, 1, 2] + [0] * (COUNTERS - 2)]
+    assert gauges == [[3, 4, 5] + [0] * (GAUGE_SAMPLES - 2)]
+    # An engine checkpointed then: its rows' lists are widened when it is loaded.
+    row = Row()
+    row.days[1] = [7]
+    row.buckets[2] = [7, 8]
+    row.gauges[2] = [1]
+    row.widen()
+    assert row.days[1] == [7] + [0] * (COUNTERS - 1)
+    assert len(row.buckets[2]) == COUNTERS and len(row.gauges[2]) == GAUGE_SAMPLES

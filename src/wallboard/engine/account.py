@@ -177,6 +177,8 @@ class Account:
             raise ValueError("a checkpoint of another engine version")
         self.__dict__.update(state)
         self._slot_of = self.calendar.slot_of
+        for row in self.rows():  # saved before a figure was added: the new ones start at 0
+            row.widen()
         ids = self._ids = IdSet()
         for event_id in self._attributes:
             ids.add(event_id)

@@ -129,6 +129,15 @@ class Row:
         else:
             del counts[topic]
 
+    def widen(self) -> None:
+        """Give every kept list the current layout's length (figures added since they were
+        written count from 0)."""
+        for table, size in ((self.days, COUNTERS), (self.buckets, COUNTERS),
+                            (self.gauges, GAUGES)):
+            for values in table.values():
+                if len(values) < size:
+                    values.extend([0] * (size - len(values)))
+
     def keep_gauges(self, slot: int, samples: list[int]) -> None:
         """Take a slot's gauge samples from elsewhere (the store) when they are more."""
         mine = self.gauges.get(slot)

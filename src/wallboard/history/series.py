@@ -18,7 +18,7 @@ import msgspec
 from ..engine import Account
 from ..engine.calendar import SLOT_BITS, Calendar, ordinal_iso
 from ..engine.series import RowDay, build, row_day
-from ..figures import FIGURES, GAUGES, Figure, Report, Series
+from ..figures import COUNTERS, FIGURES, GAUGE_SAMPLES, GAUGES, Figure, Report, Series
 from ..store import SavedSeries, Store
 from .cells import text_cell
 
@@ -45,10 +45,17 @@ def _unpack(blob: bytes) -> tuple[Report, str | None, str | None, list[list[int]
                                   list[list[int]]]:
     head = blob[0]
     if head == SERIES_FORMAT:
-        return _decode(memoryview(blob)[1:])
-    if head == _LEGACY:
-        return _decode(blob)
-    raise ValueError(f"a stored series of format {head}, newer than this release")
+        report, row_id, name, counters, gauges = _decode(memoryview(blob)[1:])
+    elif head == _LEGACY:
+        report, row_id, name, counters, gauges = _decode(blob)
+    else:
+        raise ValueError(f"a stored series of format {head}, newer than this release")
+    # Written before a figure was added: its place reads 0 (each list leads with its quarter).
+    for values, size in ((counters, 1 + COUNTERS), (gauges, 1 + GAUGE_SAMPLES)):
+        for bucket in values:
+            if len(bucket) < size:
+                bucket.extend([0] * (size - len(bucket)))
+    return report, row_id, name, counters, gauges
 
 
 def row_of(channel: str | None, group: str | None) -> tuple[Report, str | None]:
