@@ -1,11 +1,11 @@
-"""The HTTP API against a real server process on 127.0.0.1 and a real SQLite file."""
+"""The HTTP API's routes, in this process on the in-memory backend (Litestar's test client
+against the application); the write queue's 429 against a real server process."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,25 +14,25 @@ from typing import Any
 import httpx
 import pytest
 
-from server import Server, cli, create_account, token
+from in_process import InProcess
 from wallboard.events import parse_timestamp
 
 SCRAPE = "scrape-secret-for-the-tests"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    data = tmp_path_factory.mktemp("api") / "data"
-    create_account(data, "acme")
-    create_account(data, "beta", "UTC")
-    create_account(data, "solo", "UTC")  # only test_snapshot_is_the_bytes_replay_prints posts here
-    tokens = {(a, r): token(data, a, r) for a in ("acme", "beta", "solo")
+def world() -> Iterator[dict[str, Any]]:
+    app = InProcess(metrics_token=SCRAPE)
+    app.create_account("acme")
+    app.create_account("beta", "UTC")
+    app.create_account("solo", "UTC")  # only test_snapshot_is_the_bytes_replay_prints posts here
+    tokens = {(a, r): app.token(a, r) for a in ("acme", "beta", "solo")
               for r in ("ingest", "view", "admin")}
-    server = Server(data, "--metrics-token", SCRAPE).start()
+    app.start()
     try:
-        yield {"server": server, "tokens": tokens, "data": data}
+        yield {"server": app, "tokens": tokens}
     finally:
-        server.stop()
+        app.stop()
 
 
 def now_iso(offset_s: float = 0) -> str:
@@ -120,9 +120,9 @@ def test_bad_events_never_fail_the_good_ones(world: dict[str, Any]) -> None:
 
 
 def test_an_account_created_while_the_server_runs_is_served(world: dict[str, Any]) -> None:
-    create_account(world["data"], "late-comer", "Asia/Kolkata")
-    ingest, view = token(world["data"], "late-comer", "ingest"), token(world["data"],
-                                                                        "late-comer", "view")
+    app = world["server"]
+    app.create_account("late-comer", "Asia/Kolkata")
+    ingest, view = app.token("late-comer", "ingest"), app.token("late-comer", "view")
     assert post(world, [event(account="late-comer")], ingest).json()["accepted"] == 1
     with world["server"].client(view) as client:
         snap = client.get("/api/v1/accounts/late-comer/snapshot").json()
@@ -212,9 +212,9 @@ def test_tokens_and_roles(world: dict[str, Any]) -> None:
 
 
 def test_a_revoked_token_stops_at_once(world: dict[str, Any]) -> None:
-    secret = token(world["data"], "acme", "ingest")
+    secret = world["server"].token("acme", "ingest")
     assert post(world, [event()], secret).status_code == 200
-    cli(world["data"], "token", "revoke", secret.split("_")[1])  # another process, meanwhile
+    assert world["server"].admin.revoke_token(secret.split("_")[1])  # another connection
     assert post(world, [event()], secret).status_code == 401
 
 
@@ -242,11 +242,12 @@ def test_health_metrics_and_openapi(world: dict[str, Any]) -> None:
     with world["server"].client() as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         assert client.get("/readyz").status_code == 200
+        post(world, [event()])
         # Anyone may read the process's figures; no tenant is named there.
         text = client.get("/metrics").text
         assert 'wallboard_events_total{result="accepted"}' in text
         for name in ("wallboard_ingest_seconds_bucket", "wallboard_write_queue_depth",
-                     "wallboard_sse_clients", "wallboard_connections_open"):
+                     "wallboard_sse_clients", "wallboard_accounts"):
             assert name in text
         assert "acme" not in text and "beta" not in text
         # The scrape token the service was started with adds the per-account series.
@@ -264,83 +265,6 @@ def test_health_metrics_and_openapi(world: dict[str, Any]) -> None:
                 "/metrics"} <= set(spec["paths"])
         body = spec["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]
         assert set(body) == {"application/json", "application/x-ndjson"}
-
-
-def snapshots(response: httpx.Response) -> Iterator[dict[str, Any]]:
-    """The snapshots of a server-sent event stream, as they come."""
-    kind = None
-    for line in response.iter_lines():
-        if line.startswith("event: "):
-            kind = line[7:]
-        elif line.startswith("data: ") and kind == "snapshot":
-            yield json.loads(line[6:])
-
-
-def test_stream_pushes_changes_and_heartbeats(world: dict[str, Any]) -> None:
-    server = world["server"]
-    with server.client(world["tokens"]["acme", "view"]) as client, \
-            client.stream("GET", "/api/v1/accounts/acme/stream") as response:
-        assert response.headers["content-type"].startswith("text/event-stream")
-        stream = snapshots(response)
-        first = next(stream)
-        assert first["account"] == "acme"
-        assert first["total"]["arrived"] == snapshot(world)["total"]["arrived"]
-        posted = time.monotonic()
-        post(world, [event()])
-        pushed = next(stream)
-        assert time.monotonic() - posted < 2
-        assert pushed["total"]["arrived"] == first["total"]["arrived"] + 1
-        # No traffic now: a snapshot still comes within 20 seconds.
-        quiet = time.monotonic()
-        beat = next(stream)
-        assert time.monotonic() - quiet <= 21
-        assert beat["total"]["arrived"] == pushed["total"]["arrived"]
-        assert parse_timestamp(beat["as_of"]) > parse_timestamp(pushed["as_of"])
-
-
-def test_a_reconnecting_client_gets_the_current_snapshot_first(world: dict[str, Any]) -> None:
-    server = world["server"]
-    with server.client(world["tokens"]["acme", "view"]) as client:
-        with client.stream("GET", "/api/v1/accounts/acme/stream") as response:
-            before = next(snapshots(response))
-        post(world, [event(), event()])
-        with client.stream("GET", "/api/v1/accounts/acme/stream") as response:
-            again = next(snapshots(response))
-    assert again["total"]["arrived"] == before["total"]["arrived"] + 2
-
-
-def test_a_full_write_queue_answers_429_and_loses_nothing(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    create_account(data, "acme")
-    secret = token(data, "acme", "ingest")
-    server = Server(data, "--write-queue", "1").start()
-    statuses: list[int] = []
-    retry_after: list[str | None] = []
-    accepted = 0
-
-    def send(k: int) -> None:
-        nonlocal accepted
-        batch = [event(id=f"q{k}-{i}", conversation=f"q{k}-{i}") for i in range(4000)]
-        with server.client(secret) as client:
-            reply = client.post("/api/v1/events", json=batch)
-        statuses.append(reply.status_code)
-        retry_after.append(reply.headers.get("retry-after"))
-        if reply.status_code == 200:
-            accepted += reply.json()["accepted"]
-
-    try:
-        threads = [threading.Thread(target=send, args=(k,)) for k in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        with server.client(token(data, "acme", "view")) as client:
-            arrived = client.get("/api/v1/accounts/acme/snapshot").json()["total"]["arrived"]
-    finally:
-        server.stop()
-    assert 429 in statuses and 200 in statuses, statuses
-    assert all(r == "1" for s, r in zip(statuses, retry_after, strict=True) if s == 429)
-    assert arrived == accepted == 4000 * statuses.count(200)
 
 
 def test_admin_api_manages_the_accounts_tokens(world: dict[str, Any]) -> None:

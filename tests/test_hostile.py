@@ -245,6 +245,11 @@ def test_connections_are_capped_and_the_cap_is_logged(tmp_path: Path) -> None:
             sock.close()
         with server.client() as client:
             assert client.get("/healthz").status_code == 200
+            metrics = client.get("/metrics").text
+        assert 'wallboard_connections_refused_total{reason="connections"} 1.0' in metrics
+        assert 'wallboard_connections_refused_total{reason="client_connections"} 1.0' in metrics
+        assert 'wallboard_connections_refused_total{reason="timeout"} 20.0' in metrics
+        assert "wallboard_connections_open 1.0" in metrics
     finally:
         server.stop()
     log = server.log.read_text()

@@ -1,0 +1,147 @@
+"""What needs a real ``wallboard serve`` process: live streams, the command line acting on the
+data directory while the service runs, and the write queue filling up under load."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server import Server, cli, create_account, token
+from wallboard.events import parse_timestamp
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    data = tmp_path_factory.mktemp("live") / "data"
+    create_account(data, "acme")
+    tokens = {("acme", r): token(data, "acme", r) for r in ("ingest", "view", "admin")}
+    server = Server(data).start()
+    try:
+        yield {"server": server, "tokens": tokens, "data": data}
+    finally:
+        server.stop()
+
+
+def now_iso(offset_s: float = 0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + offset_s)) + "Z"
+
+
+_n = iter(range(10**9))
+
+
+def event(account: str = "acme", **fields: Any) -> dict[str, Any]:
+    base = {"id": f"l{next(_n)}", "type": "conversation.started", "account": account,
+            "at": now_iso(-30), "conversation": f"c{next(_n)}", "channel": "web"}
+    return {**base, **fields}
+
+
+def post(world: dict[str, Any], body: Any, secret: str | None = None) -> httpx.Response:
+    secret = secret or world["tokens"]["acme", "ingest"]
+    with world["server"].client(secret) as client:
+        return client.post("/api/v1/events", json=body)
+
+
+def snapshot(world: dict[str, Any], account: str = "acme") -> dict[str, Any]:
+    with world["server"].client(world["tokens"][account, "view"]) as client:
+        reply = client.get(f"/api/v1/accounts/{account}/snapshot")
+    assert reply.status_code == 200, reply.text
+    result: dict[str, Any] = reply.json()
+    return result
+
+
+def test_the_command_line_acts_while_the_service_runs(world: dict[str, Any]) -> None:
+    create_account(world["data"], "late-comer", "Asia/Kolkata")  # another process
+    ingest = token(world["data"], "late-comer", "ingest")
+    view = token(world["data"], "late-comer", "view")
+    assert post(world, [event(account="late-comer")], ingest).json()["accepted"] == 1
+    with world["server"].client(view) as client:
+        snap = client.get("/api/v1/accounts/late-comer/snapshot").json()
+    assert snap["timezone"] == "Asia/Kolkata" and snap["total"]["arrived"] == 1
+    cli(world["data"], "token", "revoke", ingest.split("_")[1])
+    assert post(world, [event(account="late-comer")], ingest).status_code == 401
+
+
+def snapshots(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    """The snapshots of a server-sent event stream, as they come."""
+    kind = None
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: ") and kind == "snapshot":
+            yield json.loads(line[6:])
+
+
+def test_stream_pushes_changes_and_heartbeats(world: dict[str, Any]) -> None:
+    server = world["server"]
+    with server.client(world["tokens"]["acme", "view"]) as client, \
+            client.stream("GET", "/api/v1/accounts/acme/stream") as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        stream = snapshots(response)
+        first = next(stream)
+        assert first["account"] == "acme"
+        assert first["total"]["arrived"] == snapshot(world)["total"]["arrived"]
+        posted = time.monotonic()
+        post(world, [event()])
+        pushed = next(stream)
+        assert time.monotonic() - posted < 2
+        assert pushed["total"]["arrived"] == first["total"]["arrived"] + 1
+        # No traffic now: a snapshot still comes within 20 seconds.
+        quiet = time.monotonic()
+        beat = next(stream)
+        assert time.monotonic() - quiet <= 21
+        assert beat["total"]["arrived"] == pushed["total"]["arrived"]
+        assert parse_timestamp(beat["as_of"]) > parse_timestamp(pushed["as_of"])
+
+
+def test_a_reconnecting_client_gets_the_current_snapshot_first(world: dict[str, Any]) -> None:
+    server = world["server"]
+    with server.client(world["tokens"]["acme", "view"]) as client:
+        with client.stream("GET", "/api/v1/accounts/acme/stream") as response:
+            before = next(snapshots(response))
+        post(world, [event(), event()])
+        with client.stream("GET", "/api/v1/accounts/acme/stream") as response:
+            again = next(snapshots(response))
+    assert again["total"]["arrived"] == before["total"]["arrived"] + 2
+
+
+def test_a_full_write_queue_answers_429_and_loses_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    create_account(data, "acme")
+    secret = token(data, "acme", "ingest")
+    server = Server(data, "--write-queue", "1").start()
+    statuses: list[int] = []
+    retry_after: list[str | None] = []
+    accepted = 0
+
+    def send(k: int) -> None:
+        nonlocal accepted
+        batch = [event(id=f"q{k}-{i}", conversation=f"q{k}-{i}") for i in range(4000)]
+        with server.client(secret) as client:
+            reply = client.post("/api/v1/events", json=batch)
+        statuses.append(reply.status_code)
+        retry_after.append(reply.headers.get("retry-after"))
+        if reply.status_code == 200:
+            accepted += reply.json()["accepted"]
+
+    try:
+        threads = [threading.Thread(target=send, args=(k,)) for k in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        with server.client(token(data, "acme", "view")) as client:
+            arrived = client.get("/api/v1/accounts/acme/snapshot").json()["total"]["arrived"]
+    finally:
+        server.stop()
+    assert 429 in statuses and 200 in statuses, statuses
+    assert all(r == "1" for s, r in zip(statuses, retry_after, strict=True) if s == 429)
+    assert arrived == accepted == 4000 * statuses.count(200)
+
+
