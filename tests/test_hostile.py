@@ -363,28 +363,31 @@ def test_sigterm_with_hundreds_of_open_streams_exits_cleanly(tmp_path: Path) -> 
     create_account(data, "acme")
     view = token(data, "acme", "view")
     server = Server(data).start()
-    streams = []
-    for i in range(300):
-        sock = connect(server, f"127.0.0.{1 + i // 200}")  # 256 at most from one address
-        sock.sendall(f"GET /api/v1/accounts/acme/stream HTTP/1.1\r\nHost: x\r\nAuthorization: "
-                     f"Bearer {view}\r\n\r\n".encode())
-        streams.append(sock)
-    for sock in streams:  # each has its first snapshot
-        sock.settimeout(10)
-        seen = b""
-        while b"event: snapshot" not in seen:
-            chunk = sock.recv(65536)
-            assert chunk, seen
-            seen += chunk
-    assert server.process is not None
-    started = time.monotonic()
-    server.process.send_signal(signal.SIGTERM)
-    # uvicorn ends by raising the signal again once it has shut down: "killed by SIGTERM".
-    assert server.process.wait(20) in (0, -signal.SIGTERM)
-    took = time.monotonic() - started
-    ends = [read_all(sock, 5) for sock in streams]
-    for sock in streams:
-        sock.close()
+    streams: list[socket.socket] = []
+    try:
+        for i in range(300):
+            sock = connect(server, f"127.0.0.{1 + i // 200}")  # 256 at most from one address
+            streams.append(sock)
+            sock.sendall(f"GET /api/v1/accounts/acme/stream HTTP/1.1\r\nHost: x\r\n"
+                         f"Authorization: Bearer {view}\r\n\r\n".encode())
+        for sock in streams:  # each has its first snapshot
+            sock.settimeout(10)
+            seen = b""
+            while b"event: snapshot" not in seen:
+                chunk = sock.recv(65536)
+                assert chunk, seen
+                seen += chunk
+        assert server.process is not None
+        started = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        # uvicorn ends by raising the signal again once it has shut down: "killed by SIGTERM".
+        assert server.process.wait(20) in (0, -signal.SIGTERM)
+        took = time.monotonic() - started
+        ends = [read_all(sock, 5) for sock in streams]
+    finally:
+        for sock in streams:
+            sock.close()
+        server.stop()  # whatever failed above, no process is left behind
     assert took < 4  # the graceful wait used to run out (5 s) and cancel every stream
     assert all(end.endswith(b"0\r\n\r\n") for end in ends)  # each stream ended properly
     log = server.log.read_text()
