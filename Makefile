@@ -41,7 +41,7 @@ check: $(STAMP)
 test: check $(STATIC)
 	cd frontend && npm test --silent
 	$(PY) -m pytest -q
-	$(PY) bench/engine.py --events 20000
+	$(PY) bench/engine.py --events 20000 --whole-process 20000
 	$(PY) bench/service.py --small
 	$(PY) bench/sim.py --small
 
@@ -52,7 +52,7 @@ demo: $(STAMP) $(STATIC)
 
 ## bench: the full-size benchmarks (figures in docs/performance.md)
 bench: $(STAMP)
-	$(PY) bench/engine.py --repeat 5
+	$(PY) bench/engine.py --repeat 5 --whole-process 2700000
 	$(PY) bench/service.py
 	$(PY) bench/sim.py
 
