@@ -57,7 +57,7 @@ def test_the_walk_finds_the_same_elements_as_a_json_parser(values: list[Any],
 def test_ndjson_lines_are_the_lines(values: list[Any]) -> None:
     lines = [json.dumps(v, ensure_ascii=False).encode() for v in values]
     body = b"\n\n".join(lines) + b"\r\n  \n"
-    assert [line.rstrip() for line in split_ndjson(body, 100).events] == lines
+    assert [line.rstrip() for line in split_ndjson(body, 100)] == lines
 
 
 def test_the_count_is_checked_before_the_rest_is_read() -> None:
@@ -136,3 +136,14 @@ def test_a_malformed_event_between_good_ones_is_rejected_alone() -> None:
     results = decode_array(b"[" + GOOD + b', {"id": tru}, ' + GOOD + b"]", RECEIVED, 10)
     assert [isinstance(r, EventError) for r in results] == [False, True, False]
     assert str(results[1]).startswith('"event": malformed JSON (')
+
+
+def test_an_ndjson_line_ends_at_a_line_feed_only() -> None:
+    # A lone "\r" does not end a line: 20,000 events joined by it are one (bad) line, not
+    # twenty thousand events past a limit of ten thousand.
+    results = decode_ndjson_body(b"\r".join([GOOD] * 20_000), RECEIVED, 10_000)
+    assert len(results) == 1 and isinstance(results[0], EventError)
+    assert len(decode_ndjson_body(b"{}\r" * 1_000_000, RECEIVED, 10_000)) == 1
+    # "\r\n" ends a line as "\n" does (the "\r" is whitespace).
+    assert [r[0] for r in decode_ndjson_body(GOOD + b"\r\n" + GOOD + b"\r\n", RECEIVED, 2)] \
+        == ["acme", "acme"]

@@ -42,7 +42,7 @@ def test_a_data_directory_of_release_0_1_is_served(tmp_path: Path) -> None:
         [sys.executable, "-m", "wallboard.cli", "replay", str(RELEASE_0_1 / "day.ndjson"),
          "--account", "acme", "--timezone", "Europe/Moscow", "--now",
          f"{DAY}T23:59:59+03:00"], capture_output=True, check=True).stdout)
-    server = Server(data).start()  # its checkpoint is refused as too old: the log is replayed
+    server = Server(data).start()  # from its checkpoint and the log after it
     try:
         with server.client(view) as client:
             day = client.get("/api/v1/accounts/acme/snapshot", params={"date": DAY}).json()

@@ -205,6 +205,54 @@ def test_a_body_that_trickles_is_dropped(site: dict[str, Any]) -> None:
     assert status_and_error(reply)[0] == 408
 
 
+def test_blank_lines_after_a_response_do_not_hold_a_connection(site: dict[str, Any]) -> None:
+    with connect(site["server"]) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200")
+        started = time.monotonic()
+        sock.sendall(b"\r\n")  # skipped by the parser: no request begins
+        reply = read_all(sock)
+    assert time.monotonic() - started < 5  # --head-timeout 1; it used to be held for ever
+    assert status_and_error(reply)[0] == 408
+
+
+def test_a_get_whose_declared_body_trickles_is_dropped(site: dict[str, Any]) -> None:
+    with connect(site["server"]) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200")
+        started, closed = time.monotonic(), False
+        sock.settimeout(0.2)
+        while time.monotonic() - started < 10 and not closed:
+            try:
+                sock.sendall(b"x")  # a byte at a time, each once resetting the idle timer
+                closed = sock.recv(65536) == b""
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+    assert closed and time.monotonic() - started < 8
+
+
+def test_one_endless_header_is_cut_off(site: dict[str, Any]) -> None:
+    with connect(site["server"]) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Endless: ")
+        reply = b""
+        try:
+            for _ in range(64):  # 4 MiB in pieces, never ending the header
+                sock.sendall(b"a" * 65536)
+        except OSError:
+            pass  # closed on us: what we wanted
+        reply = read_all(sock, 5)
+    assert status_and_error(reply)[0] == 431
+
+
+def test_an_upgrade_request_is_served_as_plain_http(site: dict[str, Any]) -> None:
+    with connect(site["server"]) as sock:  # what `curl --http2 http://...` sends
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings"
+                     b"\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200")
+
+
 @pytest.mark.parametrize(("head", "status"), [
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(101))
      + b"\r\n", 431),
@@ -278,10 +326,15 @@ def test_deeply_nested_json_is_a_400_on_every_json_route(site: dict[str, Any]) -
         assert client.put("/api/v1/accounts/acme/thresholds", content=DEEP[:60_000],
                           headers={"Content-Type": "application/json"}).status_code == 401
         for path in ("/static/%00", "/static/..%2f..%2fpyproject.toml", "/static/%2e%2e/x",
-                     "/static/assets/../../../../etc/passwd"):
+                     "/static/%2e%2e/%2e%2e/index.html"):
             reply = client.get(path)
             assert reply.status_code == 404 and reply.json()["error"]["code"] == "not_found"
             assert str(Path(__file__).parent.parent) not in reply.text
+    # Sent as it is (an HTTP client would have resolved the dots before sending).
+    with connect(server) as sock:
+        sock.sendall(b"GET /static/assets/../../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, error = status_and_error(read_response(sock))
+    assert (status, error["code"]) == (404, "not_found") and "root:" not in error["message"]
     with server.client(tokens["acme", "ingest"]) as client:
         good = [event(), event()]
         deep = json.dumps(event()).encode()[:-1] + b', "extra": ' + DEEP + b"}"
@@ -354,6 +407,15 @@ def test_pages_and_replies_carry_protective_headers(site: dict[str, Any]) -> Non
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
         assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
+
+
+def test_an_older_database_readable_by_others_is_made_the_owners(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    create_account(data, "acme")
+    (data / DB_NAME).chmod(0o644)  # as release 0.1 left it
+    server = Server(data).start()
+    server.stop()
+    assert stat.S_IMODE((data / DB_NAME).stat().st_mode) == 0o600
 
 
 # -- shutdown and sessions ------------------------------------------------------------------

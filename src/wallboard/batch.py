@@ -164,32 +164,32 @@ def split_array(data: bytes, max_events: int) -> Split:
     return Split(events, frozenset(deep))
 
 
-def split_ndjson(data: bytes, max_events: int) -> Split:
-    """The non-blank lines of an NDJSON body; ``BodyError`` beyond ``max_events`` of them."""
+def split_ndjson(data: bytes, max_events: int) -> list[bytes]:
+    """The non-blank lines of an NDJSON body (a line ends at "\\n"; a "\\r" before it is
+    whitespace); ``BodyError`` beyond ``max_events`` of them."""
     lines: list[bytes] = []
-    deep = []
     pos, size = 0, len(data)
     while (pos := _skip(_BLANK, data, pos)) < size:
         end = data.find(b"\n", pos)
         if end < 0:
             end = size
-        # A line cannot nest deeper than it has opening brackets: only a rare one is walked.
-        if data.count(b"[", pos, end) + data.count(b"{", pos, end) > MAX_DEPTH and \
-                _line_depth(data, pos, end) > MAX_DEPTH:
-            deep.append(len(lines))
         lines.append(data[pos:end])
         if len(lines) > max_events:
             raise _too_many(max_events)
         pos = end + 1
-    return Split(lines, frozenset(deep))
+    return lines
 
 
 def too_deep(data: bytes) -> bool:
     """Whether a JSON text nests deeper than ``MAX_DEPTH`` (what else is wrong with it is the
     decoder's to say)."""
-    # It cannot nest deeper than it has opening brackets: most texts need no walk.
-    return data.count(b"[") + data.count(b"{") > MAX_DEPTH and \
-        _line_depth(data, 0, len(data)) > MAX_DEPTH
+    return _deeper_than_allowed(data, 0, len(data))
+
+
+def _deeper_than_allowed(data: bytes, pos: int, end: int) -> bool:
+    # Text cannot nest deeper than it has opening brackets: most need no walk.
+    return data.count(b"[", pos, end) + data.count(b"{", pos, end) > MAX_DEPTH and \
+        _line_depth(data, pos, end) > MAX_DEPTH
 
 
 def _line_depth(data: bytes, pos: int, end: int) -> int:
@@ -236,14 +236,19 @@ def decode_array(data: bytes, received_ms: int, max_events: int
 
 def decode_ndjson_body(data: bytes, received_ms: int, max_events: int
                        ) -> list[Decoded | EventError]:
-    """An NDJSON body: each non-blank line's result, in order. ``BodyError`` refuses it all."""
-    if data.count(b"\n") < max_events:  # no more lines than the limit, blank ones included
-        results = [item for part in decode_ndjson_chunks(data.splitlines(), received_ms)
-                   for _, item in part]
-        if _shallow(data, sum(not isinstance(r, EventError) for r in results), 0):
-            return results
-    split = split_ndjson(data, max_events)
-    if split.too_deep:
-        return _each(split, received_ms)
-    return [item for results in decode_ndjson_chunks(split.events, received_ms)
-            for _, item in results]
+    """An NDJSON body: each non-blank line's result, in order. ``BodyError`` refuses it all.
+
+    Each line is decoded on its own, so no line can make the decoder recurse into another; a
+    line the decoder took is then refused if it nests deeper than ``MAX_DEPTH`` (a line that
+    failed is refused already, however deep).
+    """
+    # No more lines than the limit, blank ones included: split at once (at "\n": splitlines
+    # would also cut at a lone "\r", past the count); else count them first.
+    lines = (data.split(b"\n") if data.count(b"\n") < max_events
+             else split_ndjson(data, max_events))
+    out: list[Decoded | EventError] = []
+    for part in decode_ndjson_chunks(lines, received_ms):
+        for number, item in part:
+            out.append(_TOO_DEEP if not isinstance(item, EventError) and
+                       too_deep(lines[number - 1]) else item)
+    return out

@@ -8,6 +8,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -82,7 +83,8 @@ def _account_create(args: argparse.Namespace) -> int:
     config = AccountConfig(args.id, args.timezone, args.name, args.sl_threshold,
                            args.default_max_chats)
     try:
-        _admin(args).create_account(config)
+        with _admin(args) as admin:
+            admin.create_account(config)
     except AccountExists:
         sys.stderr.write(f"wallboard: account {args.id!r} already exists\n")
         return 1
@@ -92,14 +94,17 @@ def _account_create(args: argparse.Namespace) -> int:
 
 def _account_list(args: argparse.Namespace) -> int:
     print("id\ttimezone\tsl_threshold_s\tdefault_max_chats\tname")
-    for a in _admin(args).accounts():
+    with _admin(args) as admin:
+        accounts = admin.accounts()
+    for a in accounts:
         print(f"{a.id}\t{a.timezone}\t{a.sl_threshold_s}\t{a.default_max_chats}\t{a.name or ''}")
     return 0
 
 
 def _token_create(args: argparse.Namespace) -> int:
     try:
-        info, secret = _admin(args).create_token(args.account, args.role)
+        with _admin(args) as admin:
+            info, secret = admin.create_token(args.account, args.role)
     except UnknownAccount:
         sys.stderr.write(f"wallboard: no account {args.account!r}\n")
         return 1
@@ -110,7 +115,9 @@ def _token_create(args: argparse.Namespace) -> int:
 
 
 def _token_revoke(args: argparse.Namespace) -> int:
-    if not _admin(args).revoke_token(args.token_id):
+    with _admin(args) as admin:
+        revoked = admin.revoke_token(args.token_id)
+    if not revoked:
         sys.stderr.write(f"wallboard: no live token {args.token_id!r}\n")
         return 1
     print(f"revoked token {args.token_id}")
@@ -119,7 +126,9 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
 def _token_list(args: argparse.Namespace) -> int:
     print("id\trole\tcreated\trevoked")
-    for t in _admin(args).tokens(args.account):
+    with _admin(args) as admin:
+        tokens = admin.tokens(args.account)
+    for t in tokens:
         print(f"{t.id}\t{t.role}\t{t.created_at}\t{t.revoked_at or ''}")
     return 0
 
@@ -129,7 +138,8 @@ SIGNIN_LINK_MS = 10 * 60 * 1000
 
 def _signin_link(args: argparse.Namespace) -> int:
     try:
-        code, made = _admin(args).create_signin_code(args.account, args.role, SIGNIN_LINK_MS)
+        with _admin(args) as admin:
+            code, made = admin.create_signin_code(args.account, args.role, SIGNIN_LINK_MS)
     except UnknownAccount:
         sys.stderr.write(f"wallboard: no account {args.account!r}\n")
         return 1
@@ -183,10 +193,6 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
-
-
 def _at_least(low: float, kind: type[float] | type[int]) -> Any:
     def parse(value: str) -> float:
         try:
@@ -211,7 +217,7 @@ def _add_connection_flags(serve: argparse.ArgumentParser) -> None:
                                                           else 1)
         parse = _at_least(low, type(default))
         serve.add_argument(f"--{flag}", dest=name, type=parse,
-                           default=parse(os.environ.get(variable, str(default))),
+                           default=os.environ.get(variable, str(default)),
                            help=f"{meaning} (default {default}; ${variable})")
 
 
@@ -222,25 +228,26 @@ def _add_serve_command(commands: Any) -> None:
                     "variables, then defaults.")
     serve.add_argument("--host", default=os.environ.get("WALLBOARD_HOST", "127.0.0.1"),
                        help="address to listen on (default $WALLBOARD_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=_env_int("WALLBOARD_PORT", 8000),
+    serve.add_argument("--port", type=int, default=os.environ.get("WALLBOARD_PORT", "8000"),
                        help="port (default $WALLBOARD_PORT or 8000)")
     serve.add_argument("--max-events", type=_at_least(1, int),
-                       default=_env_int("WALLBOARD_MAX_EVENTS", 10_000),
+                       default=os.environ.get("WALLBOARD_MAX_EVENTS", "10000"),
                        help="events per request, more is 413 (default 10000)")
     serve.add_argument("--max-body-mib", type=_at_least(1, int),
-                       default=_env_int("WALLBOARD_MAX_BODY_MIB", 10),
+                       default=os.environ.get("WALLBOARD_MAX_BODY_MIB", "10"),
                        help="request body size in MiB, more is 413 (default 10)")
-    serve.add_argument("--write-queue", type=int, default=_env_int("WALLBOARD_WRITE_QUEUE", 64),
+    serve.add_argument("--write-queue", type=_at_least(1, int),
+                       default=os.environ.get("WALLBOARD_WRITE_QUEUE", "64"),
                        help="batches waiting to be written; when full, 429 (default 64)")
-    serve.add_argument("--history-days", type=int,
-                       default=_env_int("WALLBOARD_HISTORY_DAYS", 400),
+    serve.add_argument("--history-days", type=_at_least(1, int),
+                       default=os.environ.get("WALLBOARD_HISTORY_DAYS", "400"),
                        help="days of daily history and intraday series kept (default 400)")
     serve.add_argument("--session-hours", type=float,
-                       default=float(os.environ.get("WALLBOARD_SESSION_HOURS", "12")),
+                       default=os.environ.get("WALLBOARD_SESSION_HOURS", "12"),
                        help="a dashboard session unused this long expires (default 12; any "
                        "session ends 30 days after sign-in)")
     serve.add_argument("--sample-every", type=float,
-                       default=float(os.environ.get("WALLBOARD_SAMPLE_EVERY", "10")),
+                       default=os.environ.get("WALLBOARD_SAMPLE_EVERY", "10"),
                        metavar="S", help="seconds between samples of the gauges for the "
                        "intraday series, 0.5 to 19 (default 10), so that with the 1-second "
                        "tick samples are never more than 20 s apart")
@@ -358,18 +365,20 @@ def _add_sim_commands(commands: Any) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from datetime import date
-
-    import msgspec
-
-    from .service import csv_rows, row_of, series_csv
-
     try:
         first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
     except ValueError:
         sys.stderr.write("wallboard export: --from and --to are dates as YYYY-MM-DD\n")
         return 2
-    admin = _admin(args)
+    with _admin(args) as admin:
+        return _export_from(args, admin, first, last)
+
+
+def _export_from(args: argparse.Namespace, admin: Admin, first: date, last: date) -> int:
+    import msgspec
+
+    from .service import csv_rows, row_of, series_csv
+
     if admin.account(args.account) is None:
         sys.stderr.write(f"wallboard export: no account {args.account!r}\n")
         return 1

@@ -27,7 +27,7 @@ import msgspec
 __all__ = ["BY_NAME", "COUNTER", "COUNTERS", "FIGURES", "GAUGES", "GAUGE_SAMPLES", "PUBLISHED",
            "SAMPLE", "Bucket",
            "ChannelRow", "Figure", "Gauge", "GroupRow", "Report", "Series", "Snapshot",
-           "TotalRow", "Unserved", "typescript"]
+           "TotalRow", "Unserved", "mean_of", "typescript"]
 
 Report = Literal["total", "channel", "group"]  # the kinds of report row
 
@@ -92,6 +92,12 @@ GAUGE_SAMPLES = 1 + 2 * len(SAMPLE)
 GAUGES = tuple(sorted((f for f in FIGURES if f.kind == "gauge"), key=lambda f: f.sample or 0))
 # What a snapshot row publishes, in its order (a total's parts go inside the total).
 PUBLISHED = tuple(f for f in FIGURES if f.published and f.part_of is None)
+
+
+def mean_of(f: Figure, total: float, count: float) -> float | None:
+    """A mean figure from its counters, in the order of operations that gives the published
+    digits (``engine/readout.py`` writes the same expression into the snapshot's reader)."""
+    return f.factor * total / count / f.scale if count else None
 
 
 def _check() -> None:

@@ -72,6 +72,5 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException
     extra = exc.extra
     if isinstance(extra, list) and extra and isinstance(extra[0], dict):
         field = extra[0].get("key")
-    message = exc.detail if status < 500 else "internal error"
-    return _response(status, ErrorDetail(_CODES.get(status, "error"), message, field),
+    return _response(status, ErrorDetail(_CODES.get(status, "error"), exc.detail, field),
                      dict(exc.headers or {}))

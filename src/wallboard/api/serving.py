@@ -55,9 +55,12 @@ class ConnectionStats:
 
 
 def _raw_response(status: int, code: str, message: str, extra: str = "") -> bytes:
+    """A reply written before the application sees the request, with the headers every reply
+    carries (``headers.security_headers``)."""
     body = msgspec.json.encode(ErrorBody(ErrorDetail(code, message, None)))
     head = (f"HTTP/1.1 {status} {_REASONS[status]}\r\ncontent-type: application/json\r\n"
-            f"content-length: {len(body)}\r\nconnection: close\r\n{extra}\r\n")
+            f"content-length: {len(body)}\r\nconnection: close\r\ncache-control: no-store\r\n"
+            f"x-content-type-options: nosniff\r\nx-frame-options: DENY\r\n{extra}\r\n")
     return head.encode() + body
 
 
@@ -81,6 +84,8 @@ class _Guarded(HttpToolsProtocol):
         self._head_bytes = 0
         self._header_count = 0
         self._requests = 0
+        self._in_head = True  # between a response (or the connection) and the next head's end
+        self._raw_head = 0  # bytes received while in the head, whatever the parser keeps
         self._body_at = 0.0  # when the current body's clock started (pauses push it on)
         self._body_bytes = 0
 
@@ -173,7 +178,8 @@ class _Guarded(HttpToolsProtocol):
         self.stats.refused[refusal.code if refusal.status != 408 else "timeout"] += 1
         if self.transport.is_closing():
             return
-        if self.cycle is None or not self.cycle.response_started:
+        if self._in_head or self.cycle is None or not self.cycle.response_started:
+            # between requests the last cycle's response is complete: the refusal is new
             self.transport.write(_raw_response(refusal.status, refusal.code, refusal.message))
         if self.cycle is not None:
             self.cycle.disconnected = True  # the application's later sends go nowhere
@@ -185,20 +191,29 @@ class _Guarded(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
+        in_head = self._in_head
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._refuse(_Refusal(400, "bad_request", "protocol upgrades are not supported"))
+            # As uvicorn without WebSockets: the request was already handed on as plain HTTP.
+            log.debug("ignored a protocol upgrade from %s", self._address)
+            return
         except httptools.HttpParserError as err:
             cause = err.__context__
             self._refuse(cause if isinstance(cause, _Refusal) else
                          _Refusal(400, "bad_request", "malformed HTTP request"))
+            return
+        if in_head and self._in_head:
+            # The parser keeps a field that has not ended yet without telling us: count what
+            # came while the head was still open, so one endless header cannot grow.
+            self._raw_head += len(data)
+            if self._raw_head > self.limits.max_header_bytes:
+                self._refuse(_Refusal(431, "too_large", "request line and headers over "
+                                      f"{self.limits.max_header_bytes} bytes"))
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._head_bytes = self._header_count = 0
-        if self._timer is None:  # a keep-alive connection's next request: its head has begun
-            self._start_timer(self.limits.head_timeout_s, self._head_late)
 
     def on_url(self, url: bytes) -> None:
         self._head_bytes += len(url)
@@ -218,11 +233,12 @@ class _Guarded(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._stop_timer()
+        self._in_head, self._raw_head = False, 0
         super().on_headers_complete()
         self._requests += 1
         if self._requests >= self.limits.keepalive_requests and self.cycle is not None:
             self.cycle.keep_alive = False
-        if self.parser.get_method() not in (b"GET", b"HEAD") and self._has_body():
+        if self._has_body():  # whatever the method: a GET may declare a body too
             self._body_at, self._body_bytes = time.monotonic(), 0
             self._start_timer(1.0, self._check_body)
 
@@ -241,6 +257,21 @@ class _Guarded(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._stop_timer()
         super().on_message_complete()
+        if self.cycle is not None and self.cycle.response_complete:  # answered before its end
+            self._await_next_head()
+
+    def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)
+        super().on_response_complete()
+        if not pipelined and not self.cycle.more_body:  # else: when the body has ended
+            self._await_next_head()
+
+    def _await_next_head(self) -> None:
+        """The next request's head is due from now: blank lines sent meanwhile (which the
+        parser skips without starting a request) do not hold the connection open."""
+        if not self.transport.is_closing():
+            self._in_head, self._raw_head = True, 0
+            self._start_timer(self.limits.head_timeout_s, self._head_late)
 
 
 def guarded_protocol(limits: Limits, stats: ConnectionStats) -> type[HttpToolsProtocol]:

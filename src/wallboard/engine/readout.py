@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..figures import COUNTER, GAUGES, PUBLISHED, SAMPLE, Figure, Gauge, Unserved
+from ..figures import COUNTER, GAUGES, PUBLISHED, SAMPLE, Figure, Gauge, Unserved, mean_of
 
 __all__ = ["bucket_gauges", "counted", "published", "seconds"]
 
@@ -21,7 +21,7 @@ def seconds(ms: float) -> float:
 
 
 def _ratio(f: Figure, total: str, count: str) -> str:
-    """A mean's arithmetic, in the order that gives the published digits."""
+    """``figures.mean_of`` as Python source, in its order of operations."""
     value = f"{total} / {count}" if f.factor == 1 else f"{f.factor!r} * {total} / {count}"
     return value if f.scale == 1 else f"{value} / {f.scale!r}"
 
@@ -38,8 +38,8 @@ def _counted(f: Figure) -> Callable[[Counters], Any]:
             return Unserved(sum(parts), *parts)
         return total
     assert f.of is not None and f.kind == "mean"
-    s, n, factor, scale = COUNTER[f.of[0]], COUNTER[f.of[1]], f.factor, f.scale
-    return lambda c: factor * c[s] / c[n] / scale if c[n] else None
+    s, n = COUNTER[f.of[0]], COUNTER[f.of[1]]
+    return lambda c: mean_of(f, c[s], c[n])
 
 
 # Counted figures (everything but gauges) in snapshot order: (name, reader).

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from ..engine import Account, build, encode
-from ..figures import FIGURES, Figure
+from ..figures import FIGURES, Figure, mean_of
 from ..store import Store
 from .cells import text_cell
 
@@ -43,19 +43,19 @@ CSV_HEADER = ("Date", "Report", "Id", "Name", "Channel kind", *(str(f.csv) for f
 
 
 def _cell(f: Figure, row: dict[str, Any]) -> Any:
-    """A figure's cell from a snapshot row (JSON): means rounded, empty when undefined."""
+    """A figure's cell from a snapshot row (JSON): means rounded, empty when undefined. A day
+    saved before a figure was added has no key for it: a count reads 0."""
     if f.part_of is not None:
-        return row[f.part_of][f.name]
+        return row[f.part_of].get(f.name, 0)
     if f.kind == "total":
         return row[f.name]["total"]
     if f.kind != "mean":
-        return row[f.name]
+        return row.get(f.name, 0)
     if f.published:
-        value = row[f.name]
+        value = row.get(f.name)
     else:  # computed here from its counters, as the snapshot would
         assert f.of is not None
-        total, count = row[f.of[0]], row[f.of[1]]
-        value = f.factor * total / count / f.scale if count else None
+        value = mean_of(f, row.get(f.of[0], 0), row.get(f.of[1], 0))
     return "" if value is None else round(value, f.decimals)
 
 

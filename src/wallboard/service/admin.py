@@ -28,6 +28,12 @@ class Admin:
     def close(self) -> None:
         self._store.close()
 
+    def __enter__(self) -> Admin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def create_account(self, config: AccountConfig) -> None:
         """Raises ``AccountExists``."""
         self._store.create_account(config, _now_ms())

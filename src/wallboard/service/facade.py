@@ -81,7 +81,8 @@ class Service:
         """Stop writing, checkpoint every engine, close."""
         if self._schedule is not None:
             self._schedule.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # Whatever ended the schedule, the engines are still checkpointed below.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._schedule
         await self._hub.stop()
 
@@ -92,9 +93,8 @@ class Service:
     # -- accounts, tokens, sessions, settings ---------------------------------------------------
 
     def account(self, account_id: str) -> AccountConfig | None:
-        """The account (one created since the start is loaded now), or None."""
-        live = self._hub.account(account_id)
-        return None if live is None else live.config
+        """The account's settings, or None (from the store: its engine is not loaded here)."""
+        return self._store.account(account_id)
 
     def authenticate(self, secret: str) -> TokenInfo | None:
         """The live token of a bearer secret."""

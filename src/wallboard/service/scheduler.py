@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from .hub import Hub
 
 __all__ = ["run_schedule"]
+
+log = logging.getLogger("wallboard.schedule")
 
 
 async def run_schedule(hub: Hub) -> None:
@@ -17,9 +20,12 @@ async def run_schedule(hub: Hub) -> None:
     next_sample = time.monotonic()
     while True:
         await asyncio.sleep(min(1.0, every))
-        if hub.ready and time.monotonic() >= next_sample:
-            hub.sample_gauges()
-            next_sample = max(next_sample + every, time.monotonic())
-        for live in list(hub.accounts.values()):
-            if hub.checkpoint_due(live):
-                hub.checkpoint(live)
+        try:
+            if hub.ready and time.monotonic() >= next_sample:
+                hub.sample_gauges()
+                next_sample = max(next_sample + every, time.monotonic())
+            for live in list(hub.accounts.values()):
+                if hub.checkpoint_due(live):
+                    hub.checkpoint(live)
+        except Exception:  # a bug: said, and the schedule goes on (the log keeps the events)
+            log.exception("the schedule failed; trying again in a second")

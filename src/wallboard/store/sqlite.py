@@ -139,6 +139,13 @@ class SqliteStore:
         # would drop that connection's locks (POSIX locks belong to the process).
         with contextlib.suppress(FileExistsError):
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        # Files an older release left readable by others are made the owner's alone (a
+        # directory that existed before is the operator's to set).
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+            with contextlib.suppress(FileNotFoundError, PermissionError):
+                path = directory / name
+                if path.stat().st_mode & 0o077:
+                    path.chmod(0o600)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=30)
         # WAL: readers never block the writer. synchronous=NORMAL: a commit survives the
