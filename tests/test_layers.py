@@ -20,6 +20,7 @@ RULES: dict[str, set[str]] = {
     "wallboard.figures": set(),
     "wallboard.zones": set(),
     "wallboard.process": set(),
+    "wallboard.staffing": set(),
     "wallboard.batch": {"wallboard.events"},
     "wallboard.engine": SHARED,
     "wallboard.store": {"wallboard.events"},
