@@ -12,7 +12,10 @@ from wallboard.figures import (
     FIGURES,
     PUBLISHED,
     SAMPLE,
+    STATUSES,
+    ChannelRow,
     Figure,
+    GroupRow,
     TotalRow,
     typescript,
 )
@@ -32,7 +35,12 @@ def test_every_figure_is_whole(figure: Figure) -> None:
     if figure.kind == "counter":
         assert figure.counter is not None and figure.sample is None
     if figure.kind == "gauge":
-        assert figure.sample is not None and figure.counter is None and figure.part_of is None
+        assert figure.counter is None and figure.part_of is None
+        # A gauge of v1 is sampled into the series; one of its own parts or a ratio is not.
+        assert (figure.sample is not None) == (figure.since == "1")
+        if figure.of is not None:
+            assert all(BY_NAME[g].kind == "gauge" for g in figure.of)
+        assert not figure.parts or figure.parts == STATUSES
     if figure.kind == "total":
         assert all(BY_NAME[p].kind == "counter" and BY_NAME[p].part_of == figure.name
                    for p in figure.parts)
@@ -45,11 +53,16 @@ def test_every_figure_is_whole(figure: Figure) -> None:
 def test_places_are_dense_and_the_published_order_is_the_contracts() -> None:
     assert sorted(COUNTER.values()) == list(range(len(COUNTER)))
     assert sorted(SAMPLE.values()) == list(range(len(SAMPLE)))
-    # METRICS.md section 6: a row's keys in this order.
-    assert [f.name for f in PUBLISHED] == [
-        "in_queue", "in_work", "longest_wait_s", "arrived", "served", "unserved", "avg_wait_s",
-        "wait_samples", "answered_within_sl", "operators_available", "slots_available"]
-    assert TotalRow.__struct_fields__[:-1] == tuple(f.name for f in PUBLISHED)
+    # METRICS.md sections 6 and 9: a row's keys in this order, the topics between the two
+    # versions' keys in the total and group rows.
+    v1 = ["in_queue", "in_work", "longest_wait_s", "arrived", "served", "unserved",
+          "avg_wait_s", "wait_samples", "answered_within_sl", "operators_available",
+          "slots_available"]
+    v1_1 = ["operators", "held", "capacity", "occupancy"]
+    assert [f.name for f in PUBLISHED] == v1 + v1_1
+    assert list(TotalRow.__struct_fields__) == [*v1, "topics", *v1_1]
+    assert list(GroupRow.__struct_fields__) == ["id", "name", *v1, "topics", *v1_1]
+    assert list(ChannelRow.__struct_fields__) == ["id", "kind", "name", *v1, *v1_1]
 
 
 def test_what_was_kept_before_a_figure_was_added_reads_it_as_zero() -> None:

@@ -7,7 +7,8 @@ function row(id: string | null, name: string | null, figures: Partial<Row> = {})
     id, name, in_queue: 0, in_work: 0, longest_wait_s: null, arrived: 0, served: 0,
     unserved: { total: 0, unassigned: 0, canceled: 0, missed: 0 }, avg_wait_s: null,
     wait_samples: 0, answered_within_sl: 0, operators_available: 0, slots_available: 0,
-    ...figures,
+    operators: { available: 0, busy: 0, away: 0, offline: 0 }, held: 0, capacity: 0,
+    occupancy: null, ...figures,
   };
 }
 

@@ -2,8 +2,9 @@
 
 A figure is one of:
 
-- a **gauge**: a value now (null in a past day's snapshot), sampled into the 15-minute buckets
-  of the intraday series as the peak and the mean of its samples;
+- a **gauge**: a value now (null in a past day's snapshot); those with a ``sample`` place are
+  sampled into the 15-minute buckets of the intraday series as the peak and the mean of their
+  samples. A gauge may be a ratio of two others (``of``) or a set of counts (``parts``);
 - a **counter**: counted per local day and per bucket, at its place in a row's counters;
 - a **total** of counters (``unserved``, published with its parts);
 - a **mean** of two counters (``avg_wait_s``: the wait sum over the samples).
@@ -25,11 +26,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 
 __all__ = ["BY_NAME", "COUNTER", "COUNTERS", "FIGURES", "GAUGES", "GAUGE_SAMPLES", "PUBLISHED",
-           "SAMPLE", "Bucket",
-           "ChannelRow", "Figure", "Gauge", "GroupRow", "Report", "Series", "Snapshot",
+           "PUBLISHED_V1", "PUBLISHED_V1_1", "SAMPLE", "STATUSES", "Bucket", "ChannelRow",
+           "Figure", "Gauge", "GroupRow", "Operators", "Report", "Series", "Snapshot",
            "TotalRow", "Unserved", "mean_of", "typescript"]
 
 Report = Literal["total", "channel", "group"]  # the kinds of report row
+STATUSES = ("available", "busy", "away", "offline")  # an operator's, in the snapshot's order
 
 
 class Figure(msgspec.Struct, frozen=True):
@@ -38,7 +40,7 @@ class Figure(msgspec.Struct, frozen=True):
     en: str  # its label (METRICS.md section 7 where the contract names it)
     ru: str
     csv: str | None = None  # its column in the CSV exports; None: not exported
-    unit: Literal["count", "seconds", "percent"] = "count"
+    unit: Literal["count", "seconds", "percent", "share"] = "count"
     counter: int | None = None  # a counter's place in a row's counters: stored, never reused
     sample: int | None = None  # a gauge's place in a bucket's samples: stored, never reused
     parts: tuple[str, ...] = ()  # a total's counters
@@ -50,6 +52,9 @@ class Figure(msgspec.Struct, frozen=True):
     in_series: bool = True  # False: not a column of the series CSV
     decimals: int = 3  # rounding in the CSV exports
     of_operators: bool = False  # a gauge of operators: null in the no-group row's series
+    # The contract's version that added it: a row's keys of v1.1 follow those of v1 (and the
+    # topics of group and total rows), METRICS.md section 9.
+    since: Literal["1", "1.1"] = "1"
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -82,6 +87,21 @@ FIGURES: tuple[Figure, ...] = (
            "Operators available", sample=2, of_operators=True),
     Figure("slots_available", "gauge", "Slots available", "Доступно слотов", "Free slots",
            sample=3, of_operators=True),
+    Figure("operators", "gauge", "Operators", "Операторы", parts=STATUSES, of_operators=True,
+           since="1.1"),
+    Figure("held", "gauge", "Conversations held", "Диалогов у операторов", of_operators=True,
+           since="1.1"),
+    Figure("capacity", "gauge", "Capacity", "Ёмкость", of_operators=True, since="1.1"),
+    Figure("occupancy", "gauge", "Occupancy", "Загрузка", unit="share",
+           of=("held", "capacity"), of_operators=True, since="1.1"),
+    # Kept for staffing (service/advice.py), not published: stints answered (the others gave
+    # up waiting), and the time conversations spent in work, one sample per stint in work.
+    # A closed day is kept as its snapshot, so these have no column in the day's CSV either.
+    Figure("answered", "counter", "Answered", "Отвечено", counter=8, published=False),
+    Figure("handle_samples", "counter", "Handle samples", "Замеры обработки", counter=9,
+           published=False),
+    Figure("handle_sum_ms", "counter", "Handle sum", "Сумма обработки", counter=10,
+           published=False),
 )
 BY_NAME = {f.name: f for f in FIGURES}
 COUNTER = {f.name: f.counter for f in FIGURES if f.counter is not None}  # name -> place
@@ -89,9 +109,13 @@ COUNTERS = len(COUNTER)  # a row's counters per day and per bucket
 SAMPLE = {f.name: f.sample for f in FIGURES if f.sample is not None}
 # A bucket's gauge samples: how many, then (sum, peak) of each gauge at its place.
 GAUGE_SAMPLES = 1 + 2 * len(SAMPLE)
-GAUGES = tuple(sorted((f for f in FIGURES if f.kind == "gauge"), key=lambda f: f.sample or 0))
-# What a snapshot row publishes, in its order (a total's parts go inside the total).
+# The gauges sampled into the series' buckets, in their places' order.
+GAUGES = tuple(sorted((f for f in FIGURES if f.sample is not None), key=lambda f: f.sample or 0))
+# What a snapshot row publishes, in its order (a total's parts go inside the total); the
+# group and total rows have their topics between the two versions' keys.
 PUBLISHED = tuple(f for f in FIGURES if f.published and f.part_of is None)
+PUBLISHED_V1 = tuple(f for f in PUBLISHED if f.since == "1")
+PUBLISHED_V1_1 = tuple(f for f in PUBLISHED if f.since == "1.1")
 
 
 def mean_of(f: Figure, total: float, count: float) -> float | None:
@@ -117,7 +141,9 @@ def _type(f: Figure) -> Any:
         return int
     if f.kind == "total":
         return Unserved
-    if f.kind == "mean" or f.unit == "seconds":
+    if f.parts:
+        return Operators | None
+    if f.kind == "mean" or f.unit != "count":
         return float | None
     return int | None  # a count now: null in a past day's snapshot
 
@@ -135,6 +161,7 @@ if TYPE_CHECKING:  # the fields come from FIGURES at run time
         def __getattr__(self, name: str) -> Any: ...
 
     class Unserved(_Derived): ...
+    class Operators(_Derived): ...
     class TotalRow(_Derived): ...
     class ChannelRow(_Derived): ...
     class GroupRow(_Derived): ...
@@ -145,13 +172,16 @@ else:
 
     Unserved = _struct("Unserved", [("total", int)] + [
         (part, int) for f in FIGURES if f.kind == "total" for part in f.parts])
-    _figure_fields = [(f.name, _type(f)) for f in PUBLISHED]
-    TotalRow = _struct("TotalRow", [*_figure_fields, ("topics", dict[str, int])])
+    Operators = _struct("Operators", [(status, int) for status in STATUSES])
+    _v1 = [(f.name, _type(f)) for f in PUBLISHED_V1]
+    _v1_1 = [(f.name, _type(f)) for f in PUBLISHED_V1_1]
+    _topics = ("topics", dict[str, int])
+    TotalRow = _struct("TotalRow", [*_v1, _topics, *_v1_1])
     # id, kind and name ahead of the figures, as the contract orders a row.
     ChannelRow = _struct("ChannelRow", [("id", str), ("kind", str), ("name", str | None),
-                                        *_figure_fields])
-    GroupRow = _struct("GroupRow", [("id", str | None), ("name", str | None), *_figure_fields,
-                                    ("topics", dict[str, int])])
+                                        *_v1, *_v1_1])
+    GroupRow = _struct("GroupRow", [("id", str | None), ("name", str | None), *_v1, _topics,
+                                    *_v1_1])
     # A bucket: when it starts (local time with the offset: a 25-hour day has two buckets at
     # 01:00), the counted figures, then how often the gauges were sampled and each gauge
     # (null where not sampled: a moment the service did not see; operators are null in the
@@ -199,9 +229,14 @@ def typescript() -> str:
     lines.append("export interface Unserved { total: number; "
                  + "; ".join(f"{p}: number" for p in parts) + " }")
     lines.append("")
+    lines.append("export interface Operators { "
+                 + "; ".join(f"{status}: number" for status in STATUSES) + " }")
+    lines.append("")
     lines.append("export interface Figures {")
     for f in PUBLISHED:
-        lines.append(f"  {f.name}: {'Unserved' if f.kind == 'total' else _TS_TYPES[f.kind]};")
+        kind = ("Unserved" if f.kind == "total" else "Operators | null" if f.parts
+                else _TS_TYPES[f.kind])
+        lines.append(f"  {f.name}: {kind};")
     lines.append("}")
     lines.append("")
     lines.append("export type FigureName =")
@@ -210,7 +245,7 @@ def typescript() -> str:
     lines.append("")
     lines.append("export interface FigureInfo {")
     lines.append('  kind: "gauge" | "counter" | "total" | "mean";')
-    lines.append('  unit: "count" | "seconds" | "percent";')
+    lines.append('  unit: "count" | "seconds" | "percent" | "share";')
     lines.append("  en: string;")
     lines.append("  ru: string;")
     lines.append("}")

@@ -1,41 +1,54 @@
 """How many operators a queue needs: Erlang A (M/M/n+M, a queue whose visitors give up), with
-Erlang C (no one gives up) as its limit.
+Erlang C (no one gives up) and Erlang B (no one waits) as its limits.
 
-The model: visitors arrive as a Poisson stream at rate ``arrivals`` (per second); each
-conversation holds one of ``n`` servers for an exponential time of mean ``handle_s``; a visitor
-waits in one first-come queue and gives up after an exponential patience of mean
-``patience_s`` (``None``: never, Erlang C). In a text channel an operator works several chats
-at once, so an operator is ``chat_limit`` servers (see docs/staffing.md for when that is right).
+The model: visitors arrive as a Poisson stream at rate λ (``arrivals_per_s``); each
+conversation holds one of n servers for an exponential time of mean 1/μ (``handle_s``); a
+visitor waits in one first-come queue and gives up after an exponential patience of mean 1/θ
+(``patience_s``; None: never, Erlang C; 0: at once, Erlang B). In a text channel an operator
+works several chats at once, so an operator is ``chat_limit`` servers (docs/staffing.md says
+when that is right). Service level: the share of all arrivals answered within the threshold t
+(those who give up count as not answered); ``asa_s``: the mean wait of those answered.
 
-Exact, and cheap enough to run for every row every few seconds. With λ the arrival rate, μ the
-service rate, θ the abandonment rate and n servers, the steady state (birth and death) is
+The steady state is a birth and death chain, with a = λ/μ:
 
-    π(k) ∝ (λ/μ)^k / k!                              for k <= n (nobody waits)
-    π(n + q) = π(n) ∏_{j=1..q} λ / (nμ + jθ)        for q waiting,
+    π(k) ∝ a^k / k!                              for k <= n (nobody waits)
+    π(n + q) = π(n) ∏_{j=1..q} λ / (nμ + jθ)    for q waiting,
 
-and by PASTA an arrival sees it. One who finds q waiting is served after q + 1 moves of the
-queue, each at rate nμ + mθ for m = q..0 ahead, unless it gives up first: it is served with
-probability ∏ (nμ + mθ) / (nμ + (m+1)θ) = nμ / (nμ + (q+1)θ), and, given that, it waited a sum
-of exponentials of rates nμ + θ, nμ + 2θ, ..., nμ + (q+1)θ. Scaled by θ, that sum T has the
-Laplace transform ∏ (c+j)/(c+j+s) = B(c+1+s, q+1) / B(c+1, q+1) with c = nμ/θ, which is E[U^s]
-for U ~ Beta(c+1, q+1): T = -ln U. So P(wait <= t) = P(U >= e^{-θt}), a regularized incomplete
-beta with an integer second parameter, i.e. the tail of a negative binomial:
+and by PASTA an arrival sees it. One who finds q waiting is served with probability
+nμ/(nμ + (q+1)θ), after a sum of exponentials of rates nμ + θ, ..., nμ + (q+1)θ; scaled by θ
+that sum is -ln U with U ~ Beta(c+1, q+1), c = nμ/θ. Summed over q against π, with y = λ/θ and
+s = -ln u, every figure becomes one integral over s >= 0 (relative to π(n)):
 
-    P(served within t | q waiting ahead) = nμ/(nμ+(q+1)θ) · P(NB(c+1, e^{-θt}) > q).
+    waiting          W   = c ∫ e^{h(s)} ds            h(s) = -c s + y (1 - e^{-s})
+    served from it   S   = c ∫ e^{h(s) - s} ds
+    ... within t     S_t = c ∫_0^{θt} e^{h(s) - s} ds
+    gave up          Ab  = c ∫ (1 - e^{-s}) e^{h(s)} ds   (= W - S, without the cancellation)
+    their wait       Tw  = (c/θ) ∫ s e^{h(s) - s} ds
+    nobody waits     B   = Σ_{k<n} a^k/k! / (a^n/n!) = n ∫_0^∞ e^{n v - a (e^v - 1)} dv
 
-Sums over q converge fast (each term shrinks by λ/(nμ+qθ)), and the negative binomial's terms
-follow from one another, so one evaluation is O(length of the queue that matters).
+so P(wait) = W/(B+W), service level = (B + S_t)/(B+W), abandonment = Ab/(B+W) and
+ASA = Tw/(B+S). The sums they replace run over every queue length that matters, about λ/θ of
+them in an overload; the integrals cost the same at any size. Each exponent is concave with
+its peak known in closed form, so a dozen Gauss-Legendre panels around the peak, out to
+where the integrand has fallen by e^-40, give shares right to about 1e-8 (tests/test_staffing.py
+checks them against the sums). Everything is kept in logarithms: with a light load and many
+servers π(0)/π(n) overflows a float.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from itertools import pairwise
 
 import msgspec
 
 __all__ = ["Prediction", "Queue", "needed", "predict"]
 
-_LOG_TINY = math.log(1e-16)  # terms below this share of the largest are the tail
+_DROP = 40.0  # integrate until the integrand is e^-40 of its peak; the rest is below 1e-17
+_NODES = 8  # Gauss-Legendre points per panel
+_MAX_PANELS = 64  # per side; the march below needs about a dozen
+_FIRST_FALL = 4.0  # e-folds the integrand may fall across the panel at the peak
 
 
 class Queue(msgspec.Struct, frozen=True):
@@ -60,106 +73,277 @@ class Prediction(msgspec.Struct, frozen=True):
     stable: bool  # False: with no one giving up, the queue grows without end
 
 
-def _states(n: int, a: float, lam: float, mu: float, theta: float
-            ) -> tuple[float, list[float]]:
-    """The steady state as (the probability that nobody waits, [π(n), π(n+1), ...]), the
-    waiting states until their terms stop mattering. In logarithms first: with a light load
-    and many slots, π(0) / π(n) overflows a float."""
-    log_a = math.log(a)
-    below = [k * log_a - math.lgamma(k + 1) for k in range(n)]  # log π(k), k < n
-    log_pn = n * log_a - math.lgamma(n + 1)
-    waiting = [log_pn]
-    top = max(max(below, default=log_pn), log_pn)
-    q = 0
-    while True:
-        q += 1
-        waiting.append(waiting[-1] + math.log(lam / (n * mu + q * theta)))
-        top = max(top, waiting[-1])
-        # Each later term is smaller still (the rate of leaving grows with q): stop once
-        # they cannot matter.
-        if waiting[-1] < top + _LOG_TINY and lam < n * mu + q * theta:
-            break
-    scaled_below = [math.exp(v - top) for v in below]
-    scaled_waiting = [math.exp(v - top) for v in waiting]
-    total = sum(scaled_below) + sum(scaled_waiting)
-    return sum(scaled_below) / total, [w / total for w in scaled_waiting]
-
-
 def predict(queue: Queue, operators: int) -> Prediction:
     """The long-run figures of ``queue`` with ``operators`` operators available."""
     lam = queue.arrivals_per_s
-    mu = 1.0 / queue.handle_s
-    n = operators * queue.chat_limit
-    t = queue.sl_threshold_s
+    handle = queue.handle_s
+    n = max(0, operators) * max(0, queue.chat_limit)
+    # A negative or NaN threshold answers nobody in time but those answered at once.
+    t = queue.sl_threshold_s if queue.sl_threshold_s > 0 else 0.0
     patience = queue.patience_s
-    theta = 0.0 if patience is None else (math.inf if patience <= 0 else 1.0 / patience)
-    if lam <= 0:
+    # NaN inputs fail these comparisons and land on the harmless side of each.
+    forever = patience is None or not patience < math.inf
+    at_once = not forever and not (patience is not None and patience > 0)
+    if not lam > 0:
         return Prediction(operators, n, 0.0, 1.0, 0.0, 0.0, True)
     if n == 0:  # nobody to answer: everyone waits until they give up
-        return Prediction(operators, 0, 1.0, 0.0, None, 0.0 if theta == 0 else 1.0,
-                          theta > 0)
-    a = lam / mu
-    if math.isinf(theta):  # no patience at all: a loss system (Erlang B)
-        blocked = _erlang_b(n, a)
+        return Prediction(operators, 0, 1.0, 0.0, None, 0.0 if forever else 1.0, not forever)
+    if not handle > 0:  # work that takes no time never waits
+        return Prediction(operators, n, 0.0, 1.0, 0.0, 0.0, True)
+    a = lam * handle
+    if not a < math.inf:  # more work than any staff: everyone waits, or gives up
+        return Prediction(operators, n, 1.0, 0.0, None if forever else 0.0,
+                          0.0 if forever else 1.0, not forever)
+    if at_once:  # no patience at all: a loss system (Erlang B)
+        blocked = math.exp(-_log_add(0.0, _log_below(n, a)))
         return Prediction(operators, n, blocked, 1.0 - blocked, 0.0, blocked, True)
-    if theta == 0:
-        return _erlang_c(queue, operators, n, a, lam, mu, t)
-    at_once, waiting = _states(n, a, lam, mu, theta)
-    n_mu = n * mu
-    x = math.exp(-theta * t)
-    c1 = n_mu / theta + 1.0  # the negative binomial's shape
-    # The negative binomial's cumulative terms, one more for each q.
-    nb_term = math.exp(c1 * math.log(x)) if x > 0 else 0.0
-    nb_cdf = nb_term
-    served = within = wait_of_served = 0.0
-    mean_phases = 0.0  # Σ_{m<=q} 1/(nμ + (m+1)θ)
-    for q, pi in enumerate(waiting):
-        p_served = n_mu / (n_mu + (q + 1) * theta)
-        mean_phases += 1.0 / (n_mu + (q + 1) * theta)
-        served += pi * p_served
-        within += pi * p_served * (1.0 - min(1.0, nb_cdf))
-        wait_of_served += pi * p_served * mean_phases
-        nb_term *= (c1 + q) / (q + 1) * (1.0 - x)
-        nb_cdf += nb_term
-    p_wait = sum(waiting)
-    answered = at_once + served
-    return Prediction(operators, n, p_wait, at_once + within,
-                      wait_of_served / answered if answered > 0 else None,
-                      max(0.0, 1.0 - answered), True)
+    if forever:
+        return _erlang_c(operators, n, a, lam, handle, t)
+    assert patience is not None
+    c = n * patience / handle  # nμ/θ
+    y = lam * patience  # λ/θ
+    if not (c < math.inf and y < math.inf):  # patience past float range: as good as forever
+        return _erlang_c(operators, n, a, lam, handle, t)
+    return _erlang_a(operators, n, a, lam, handle, patience, t)
 
 
-def _erlang_b(n: int, a: float) -> float:
-    b = 1.0
-    for k in range(1, n + 1):
-        b = a * b / (k + a * b)
-    return b
-
-
-def _erlang_c(queue: Queue, operators: int, n: int, a: float, lam: float, mu: float,
+def _erlang_c(operators: int, n: int, a: float, lam: float, handle: float,
               t: float) -> Prediction:
     if a >= n:  # more work than slots, and nobody leaves: the queue never empties
         return Prediction(operators, n, 1.0, 0.0, None, 0.0, False)
-    b = _erlang_b(n, a)
-    c = n * b / (n - a * (1.0 - b))
-    drain = n * mu - lam
-    return Prediction(operators, n, c, 1.0 - c * math.exp(-drain * t), c / drain, 0.0, True)
+    log_w = math.log(n) - math.log(n - a)  # Σ_q (a/n)^q
+    p_wait = math.exp(log_w - _log_add(_log_below(n, a), log_w))
+    drain = n / handle - lam
+    service_level = 1.0 - p_wait * math.exp(-drain * t)
+    return Prediction(operators, n, _unit(p_wait), _unit(service_level), p_wait / drain, 0.0,
+                      True)
+
+
+def _erlang_a(operators: int, n: int, a: float, lam: float, handle: float, patience: float,
+              t: float) -> Prediction:
+    c = n * patience / handle
+    # The queue's drift over θ, from the inputs: y - c would cancel when they are close.
+    excess = (lam - n / handle) * patience
+    log_c = math.log(c)
+    log_b = _log_below(n, a)
+    waiting = _Peak.of_queue(c, excess, 0)
+    served = _Peak.of_queue(c, excess, 1)
+    s_waiting = waiting.start
+    s_served = served.start
+    # The integrands are in u, the distance from each peak: s = start + u.
+    log_w = log_c + waiting.log_top + math.log(waiting.integral(lambda u: 1.0))
+    log_ab = log_c + waiting.log_top + _log(
+        waiting.integral(lambda u: -math.expm1(-(s_waiting + u))))
+    log_s = log_c + served.log_top + math.log(served.integral(lambda u: 1.0))
+    log_st = log_c + served.log_top + _log(served.integral(lambda u: 1.0, t / patience))
+    log_tw = (log_c + math.log(patience) + served.log_top
+              + _log(served.integral(lambda u: s_served + u)))
+    log_total = _log_add(log_b, log_w)
+    p_wait = math.exp(log_w - log_total)
+    p_abandon = _unit(math.exp(log_ab - log_total))
+    service_level = math.exp(_log_add(log_b, log_st) - log_total)
+    log_answered = _log_add(log_b, log_s)
+    return Prediction(operators, n, _unit(p_wait), min(_unit(service_level), 1.0 - p_abandon),
+                      math.exp(log_tw - log_answered), p_abandon, True)
+
+
+def _log_below(n: int, a: float) -> float:
+    """ln B: the states with nobody waiting, relative to π(n) (n >= 1)."""
+    if a < n:  # the peak of n v - a (e^v - 1) is inside, at v = ln(n/a)
+        gap = n - a
+        peak = _Peak(n * math.log1p(gap / a) - gap, 0.0, float(n), math.log(n / a), True)
+    else:
+        peak = _Peak(0.0, a - n, a, 0.0, True)
+    return math.log(n) + peak.log_top + math.log(peak.integral(lambda u: 1.0))
+
+
+class _Peak:
+    """∫ e^{r(u)} g(u) du over u >= -start for one of the two concave exponents above, moved
+    so that its top, r(0) = 0, is at u = 0 (at the edge, start = 0, when slope > 0):
+
+        rising (nobody waits):  r(u) = -slope·u - size·(e^u - 1 - u)
+        falling (the queue):    r(u) = -slope·u - size·(u + e^{-u} - 1)
+
+    ``log_top`` is the exponent the caller took out at the top."""
+
+    __slots__ = ("log_top", "panels", "rising", "size", "slope", "start")
+
+    def __init__(self, log_top: float, slope: float, size: float, start: float,
+                 rising: bool) -> None:
+        self.log_top = log_top
+        self.slope = slope
+        self.size = size
+        self.start = start
+        self.rising = rising
+        self.panels: list[_Panel] | None = None
+
+    @staticmethod
+    def of_queue(c: float, excess: float, k: int) -> _Peak:
+        """The queue's exponent -(c+k) s + y (1 - e^{-s}); ``excess`` is y - c."""
+        above = excess - k  # y - (c + k)
+        if above > 0:  # peak inside, at s = ln(y/(c+k))
+            ck = c + k
+            rise = math.log1p(above / ck)
+            return _Peak(above - ck * rise, 0.0, ck, rise, False)
+        return _Peak(0.0, -above, c + excess, 0.0, False)
+
+    def r(self, u: float) -> float:
+        bend = math.expm1(u) - u if self.rising else u + math.expm1(-u)
+        return -self.slope * u - self.size * bend
+
+    def _march(self, direction: float, limit: float) -> list[float]:
+        """Panel ends from the peak outwards until the integrand has fallen by e^-_DROP or
+        the edge ``limit`` (a distance) is reached. Each panel may fall by a few e-folds more
+        than the last: far from the peak a panel's share is small, so its error is too."""
+        ends = [0.0]
+        u = 0.0
+        fallen = 0.0
+        rising = self.rising
+        while fallen < _DROP and abs(u) < limit and len(ends) <= _MAX_PANELS:
+            allowed = _FIRST_FALL + fallen / 2
+            # The exponent's slope and curvature here; a quadratic model sizes the panel.
+            if rising:
+                slope = abs(self.slope + self.size * math.expm1(u))
+                curve = self.size * math.exp(u)
+            else:
+                slope = abs(self.slope - self.size * math.expm1(-u))
+                curve = self.size * math.exp(-u)
+            step = 2 * allowed / (slope + math.sqrt(slope * slope + 2 * curve * allowed))
+            if not rising:
+                # The integrands also carry e^{-s}, which turns over within s of about 1:
+                # near s = 0 a panel must be no wider than that, further out it may grow.
+                step = min(step, 1.0 + max(0.0, self.start + u) / 3)
+            step = min(step, limit - abs(u))
+            nxt = u + direction * step
+            # The model falls short where the exponent bends ever faster: shrink.
+            for _ in range(60):
+                if -self.r(nxt) - fallen <= 2 * allowed:
+                    break
+                step /= 2
+                nxt = u + direction * step
+            u = nxt
+            fallen = -self.r(u)
+            ends.append(u)
+        return ends
+
+    def _build(self) -> list[_Panel]:
+        right = self._march(1.0, math.inf)
+        left = self._march(-1.0, self.start) if self.start > 0 else [0.0]
+        ends = [*reversed(left[1:]), *right]
+        return [_Panel(lo, hi, self._nodes(lo, hi)) for lo, hi in pairwise(ends)]
+
+    def _nodes(self, lo: float, hi: float) -> list[tuple[float, float]]:
+        half = (hi - lo) / 2
+        mid = lo + half
+        slope, size, exp, expm1 = self.slope, self.size, math.exp, math.expm1
+        # r(u) written out: this loop is most of the cost of a prediction.
+        if self.rising:
+            return [(u, w * half * exp(-slope * u - size * (expm1(u) - u)))
+                    for u, w in ((mid + half * x, w) for x, w in _GAUSS)]
+        return [(u, w * half * exp(-slope * u - size * (u + expm1(-u))))
+                for u, w in ((mid + half * x, w) for x, w in _GAUSS)]
+
+    def integral(self, g: Callable[[float], float], upto: float = math.inf) -> float:
+        """∫ g(u) e^{r(u)} du over u >= -start and start + u <= upto (upto is an s)."""
+        if self.panels is None:
+            self.panels = self._build()
+        cut = upto - self.start
+        total = 0.0
+        for panel in self.panels:
+            if panel.hi <= cut:
+                total += sum(w * g(u) for u, w in panel.nodes)
+            elif panel.lo < cut:  # the panel the cut falls in: its part below, afresh
+                total += sum(w * g(u) for u, w in self._nodes(panel.lo, cut))
+        return total
+
+
+class _Panel(msgspec.Struct, frozen=True):
+    lo: float
+    hi: float
+    nodes: list[tuple[float, float]]  # (u, weight · e^{r(u)})
+
+
+def _gauss_legendre(points: int) -> list[tuple[float, float]]:
+    """Nodes and weights on [-1, 1]: the roots of the Legendre polynomial, by Newton."""
+    out: list[tuple[float, float]] = []
+    for i in range(points):
+        x = math.cos(math.pi * (i + 0.75) / (points + 0.5))
+        for _ in range(100):
+            p0, p1 = 1.0, x
+            for k in range(2, points + 1):
+                p0, p1 = p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k
+            slope = points * (x * p1 - p0) / (x * x - 1)
+            step = p1 / slope
+            x -= step
+            if abs(step) < 1e-16:
+                break
+        out.append((x, 2 / ((1 - x * x) * slope * slope)))
+    return sorted(out)
+
+
+_GAUSS = _gauss_legendre(_NODES)
+
+
+def _log(x: float) -> float:
+    return math.log(x) if x > 0 else -math.inf
+
+
+def _log_add(x: float, y: float) -> float:
+    """ln(e^x + e^y) without overflow."""
+    if x < y:
+        x, y = y, x
+    if y == -math.inf:
+        return x
+    return x + math.log1p(math.exp(y - x))
+
+
+def _unit(p: float) -> float:
+    """Rounding can leave a share a hair outside [0, 1]."""
+    return min(1.0, max(0.0, p))
 
 
 def needed(queue: Queue, target: float, most: int = 10_000) -> Prediction | None:
     """The fewest operators whose service level reaches ``target`` (a share, 0.8 for 80 %),
-    and what they give; None when even ``most`` do not."""
-    if queue.arrivals_per_s <= 0:
+    and what they give; None when even ``most`` do not.
+
+    The service level grows with the staff (tests/test_staffing.py checks it), so a search
+    that gallops from the load and then halves costs a dozen predictions at any size."""
+    if not queue.arrivals_per_s > 0:
         return predict(queue, 0)
-    # Start near the load: fewer slots than the offered load can rarely reach a target.
-    low = max(0, math.floor(queue.arrivals_per_s * queue.handle_s / queue.chat_limit) - 1)
-    for operators in range(low, most + 1):
-        prediction = predict(queue, operators)
-        if prediction.stable and prediction.service_level >= target:
-            # Fewer might do when patience makes up for staff: look back down.
-            while operators > 0:
-                fewer = predict(queue, operators - 1)
-                if not (fewer.stable and fewer.service_level >= target):
-                    break
-                operators, prediction = operators - 1, fewer
-            return prediction
-    return None
+
+    def good(operators: int) -> Prediction | None:
+        got = predict(queue, operators)
+        return got if got.stable and got.service_level >= target else None
+
+    load = queue.arrivals_per_s * queue.handle_s / max(1, queue.chat_limit)
+    guess = min(most, max(0, math.ceil(load))) if load < math.inf else most
+    found = good(guess)
+    if found is not None:
+        high = guess
+        low, step = guess, 1
+        while True:  # down until one falls short
+            low = max(0, high - step)
+            if low == high:
+                return found
+            below = good(low)
+            if below is None:
+                break
+            high, found, step = low, below, step * 2
+    else:
+        low, step = guess, 1
+        while True:  # up until one is enough
+            high = min(most, low + step)
+            if high == low:
+                return None
+            found = good(high)
+            if found is not None:
+                break
+            low, step = high, step * 2
+    while high - low > 1:  # low falls short, high is enough
+        mid = (low + high) // 2
+        middle = good(mid)
+        if middle is None:
+            low = mid
+        else:
+            high, found = mid, middle
+    return found

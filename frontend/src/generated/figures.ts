@@ -3,6 +3,8 @@
 
 export interface Unserved { total: number; unassigned: number; canceled: number; missed: number }
 
+export interface Operators { available: number; busy: number; away: number; offline: number }
+
 export interface Figures {
   in_queue: number | null;
   in_work: number | null;
@@ -15,6 +17,10 @@ export interface Figures {
   answered_within_sl: number;
   operators_available: number | null;
   slots_available: number | null;
+  operators: Operators | null;
+  held: number | null;
+  capacity: number | null;
+  occupancy: number | null;
 }
 
 export type FigureName =
@@ -33,11 +39,18 @@ export type FigureName =
   | "answered_within_sl"
   | "service_level"
   | "operators_available"
-  | "slots_available";
+  | "slots_available"
+  | "operators"
+  | "held"
+  | "capacity"
+  | "occupancy"
+  | "answered"
+  | "handle_samples"
+  | "handle_sum_ms";
 
 export interface FigureInfo {
   kind: "gauge" | "counter" | "total" | "mean";
-  unit: "count" | "seconds" | "percent";
+  unit: "count" | "seconds" | "percent" | "share";
   en: string;
   ru: string;
 }
@@ -59,4 +72,11 @@ export const FIGURES: Record<FigureName, FigureInfo> = {
   service_level: { kind: "mean", unit: "percent", en: "Service level", ru: "Уровень сервиса" },
   operators_available: { kind: "gauge", unit: "count", en: "Operators available", ru: "Доступно операторов" },
   slots_available: { kind: "gauge", unit: "count", en: "Slots available", ru: "Доступно слотов" },
+  operators: { kind: "gauge", unit: "count", en: "Operators", ru: "Операторы" },
+  held: { kind: "gauge", unit: "count", en: "Conversations held", ru: "Диалогов у операторов" },
+  capacity: { kind: "gauge", unit: "count", en: "Capacity", ru: "Ёмкость" },
+  occupancy: { kind: "gauge", unit: "share", en: "Occupancy", ru: "Загрузка" },
+  answered: { kind: "counter", unit: "count", en: "Answered", ru: "Отвечено" },
+  handle_samples: { kind: "counter", unit: "count", en: "Handle samples", ru: "Замеры обработки" },
+  handle_sum_ms: { kind: "counter", unit: "count", en: "Handle sum", ru: "Сумма обработки" },
 };

@@ -27,13 +27,14 @@ from ..events import (
     VISITOR_MSG,
     Event,
 )
-from ..figures import COUNTER, Report
+from ..figures import COUNTER, STATUSES, Report
 from .calendar import Calendar
 from .conversation import (
     ARRIVED,
     COUNT,
     DONE,
     ENTRY,
+    HANDLE,
     NEW,
     QUEUE,
     SAMPLE,
@@ -45,7 +46,7 @@ from .conversation import (
     packed_ids,
 )
 from .ids import IdSet
-from .rows import Row
+from .rows import AVAILABLE, Row
 
 __all__ = ["EXCLUDED_KINDS", "FINAL_AFTER_MS", "Account", "Channel", "Group", "Operator", "Report",
            "Result"]
@@ -63,8 +64,12 @@ TOMBSTONE_MS = 7 * 24 * 3600 * 1000
 # Day counters kept in memory; older days belong to history.
 DAYS_KEPT = 8
 # Bumped whenever the pickled state changes meaning: an older checkpoint is then refused and
-# the service rebuilds the state from its event log instead.
-CHECKPOINT_FORMAT = 2
+# the service rebuilds the state from its event log instead, unless ``__setstate__`` can bring
+# it up to date (format 2: operators counted by status, stints in work timed).
+CHECKPOINT_FORMAT = 3
+_MIGRATED_FORMATS = frozenset({2})
+_STATUS = {status: i for i, status in enumerate(STATUSES)}
+_UNCOUNTED = -1
 
 _HOUR_MS = 3_600_000
 _NAMING = frozenset({STARTED, QUEUED, ASSIGNED})  # conversation events that name entities
@@ -101,8 +106,10 @@ class Group:
 
 class Operator:
     __slots__ = (
+        "capacity",
         "counted",
         "groups",
+        "held",
         "id",
         "in_work",
         "max_chats",
@@ -122,8 +129,21 @@ class Operator:
         self.stamps: dict[str, _Stamp] = {}
         self.in_work = 0  # conversations in work now, all channels (excluded kinds too)
         self.rows: list[Row] = []  # rows this operator counts in
-        self.counted = 0  # 1 when counted as available in self.rows
-        self.slots = 0  # free slots counted in self.rows
+        # What self.rows count of this operator: the status (its place in STATUSES, or
+        # _UNCOUNTED), and while available its free slots, conversations and chat limit.
+        self.counted = _UNCOUNTED
+        self.slots = 0
+        self.held = 0
+        self.capacity = 0
+
+
+def _count(row: Row, op: Operator, sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) what ``row`` counts of ``op``."""
+    if op.counted != _UNCOUNTED:
+        row.statuses[op.counted] += sign
+        row.slots += sign * op.slots
+        row.held += sign * op.held
+        row.capacity += sign * op.capacity
 
 
 def _newer(stamps: dict[str, _Stamp], field: str, stamp: _Stamp) -> bool:
@@ -173,12 +193,15 @@ class Account:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.pop("format", None) != CHECKPOINT_FORMAT:
+        version = state.pop("format", None)
+        if version != CHECKPOINT_FORMAT and version not in _MIGRATED_FORMATS:
             raise ValueError("a checkpoint of another engine version")
         self.__dict__.update(state)
         self._slot_of = self.calendar.slot_of
         for row in self.rows():  # saved before a figure was added: the new ones start at 0
             row.widen()
+        if version != CHECKPOINT_FORMAT:
+            self._migrate()
         ids = self._ids = IdSet()
         for event_id in self._attributes:
             ids.add(event_id)
@@ -188,6 +211,18 @@ class Account:
         for packed in self.closed.values():
             for event_id in packed_ids(packed):
                 ids.add(event_id)
+
+    def _migrate(self) -> None:
+        """Bring a state of an older format up to date: fold each open conversation again
+        (for the fields it keeps now) and count every operator in its rows afresh."""
+        for conv in self.open.values():
+            conv.contribution(self._slot_of)
+        for row in self.rows():
+            row.statuses[:] = [0] * len(STATUSES)
+            row.slots = row.held = row.capacity = 0
+        for op in self.operators.values():
+            op.counted, op.slots, op.held, op.capacity = _UNCOUNTED, 0, 0, 0
+            self._operator_recount(op)
 
     def dumps(self) -> bytes:
         """The whole state as bytes (a checkpoint); ``Account.loads`` gives it back."""
@@ -220,6 +255,7 @@ class Account:
                 conv.visitor_msg = True
             else:
                 conv.operator_msg = True
+                conv.operator_msg_at = at
             return "accepted"
         slot_of = self._slot_of
         packed = before = None
@@ -313,7 +349,7 @@ class Account:
             if tag == WORK:
                 op = self.operator(effect[3])
                 op.in_work += sign
-                if op.counted:
+                if op.counted == AVAILABLE:
                     self._operator_recount(op)
             channel = channels[effect[1]]
             if channel.kind in EXCLUDED_KINDS:
@@ -342,10 +378,16 @@ class Account:
                 grow.count(effect[3], _ARRIVED, sign)
             elif tag == SAMPLE:
                 slot, length = effect[3], effect[4]
-                within = sign if effect[5] and length <= self._sl_ms else 0
-                crow.count_wait(slot, sign, length, within)
-                total.count_wait(slot, sign, length, within)
-                grow.count_wait(slot, sign, length, within)
+                answered = sign if effect[5] else 0
+                within = answered if length <= self._sl_ms else 0
+                crow.count_wait(slot, sign, length, answered, within)
+                total.count_wait(slot, sign, length, answered, within)
+                grow.count_wait(slot, sign, length, answered, within)
+            elif tag == HANDLE:
+                slot, length = effect[3], effect[4]
+                crow.count_handle(slot, sign, length)
+                total.count_handle(slot, sign, length)
+                grow.count_handle(slot, sign, length)
             elif tag == COUNT:
                 slot, index = effect[3], effect[4]
                 crow.count(slot, index, sign)
@@ -392,6 +434,7 @@ class Account:
         if op is None:
             op = self.operators[operator_id] = Operator(operator_id, self.default_max_chats)
             op.rows = self._operator_rows(op)
+            self._operator_recount(op)  # offline, until a status event says otherwise
         return op
 
     # -- attributes: field by field, the latest (at, id) wins ---------------------------------
@@ -467,32 +510,37 @@ class Account:
             now = self._serves(op, channel.groups)
             if was and not now:
                 op.rows.remove(row)
-                row.operators -= op.counted
-                row.slots -= op.slots
+                _count(row, op, -1)
             elif now and not was:
                 op.rows.append(row)
-                row.operators += op.counted
-                row.slots += op.slots
+                _count(row, op, 1)
 
     def _operator_uncount(self, op: Operator) -> None:
         for row in op.rows:
-            row.operators -= op.counted
-            row.slots -= op.slots
-        op.counted = op.slots = 0
+            _count(row, op, -1)
+        op.counted, op.slots, op.held, op.capacity = _UNCOUNTED, 0, 0, 0
 
     def _operator_recount(self, op: Operator) -> None:
-        counted = 1 if op.status == "available" else 0
-        slots = max(0, op.max_chats - op.in_work) if counted else 0
-        d_counted, d_slots = counted - op.counted, slots - op.slots
-        if d_counted:
-            for row in op.rows:
-                row.operators += d_counted
-                row.slots += d_slots
-            op.counted, op.slots = counted, slots
-        elif d_slots:  # a change of load, the usual case: only the slots move
-            for row in op.rows:
-                row.slots += d_slots
-            op.slots = slots
+        """Count the operator in its rows as it is now (it was counted as ``op.counted``)."""
+        status = _STATUS[op.status]
+        if status == AVAILABLE:
+            slots, held, capacity = max(0, op.max_chats - op.in_work), op.in_work, op.max_chats
+        else:
+            slots = held = capacity = 0
+        if status == op.counted:
+            # A change of load, the usual case: only the slots and the conversations held move.
+            d_slots, d_held, d_capacity = slots - op.slots, held - op.held, capacity - op.capacity
+            if d_slots or d_held or d_capacity:
+                for row in op.rows:
+                    row.slots += d_slots
+                    row.held += d_held
+                    row.capacity += d_capacity
+                op.slots, op.held, op.capacity = slots, held, capacity
+            return
+        self._operator_uncount(op)
+        op.counted, op.slots, op.held, op.capacity = status, slots, held, capacity
+        for row in op.rows:
+            _count(row, op, 1)
 
     # -- finality -----------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ __all__ = [
     "COUNT",
     "DONE",
     "ENTRY",
+    "HANDLE",
     "IN_WORK",
     "MISSED",
     "NEW",
@@ -65,6 +66,7 @@ COUNT = 3  # (COUNT, channel, group, slot, counter): one of the row's counters (
 TOPIC_COUNT = 4  # (TOPIC_COUNT, channel, group, day, topic): counted under today's topics
 QUEUE = 5  # (QUEUE, channel, group, stint_start): waiting now (gauge)
 WORK = 6  # (WORK, channel, group, operator): in work now (gauge)
+HANDLE = 7  # (HANDLE, channel, group, slot, length_ms): a stint in work ended then
 
 SERVED, UNASSIGNED, CANCELED, MISSED = 0, 1, 2, 3
 _MESSAGES = (VISITOR_MSG, OPERATOR_MSG)
@@ -82,6 +84,7 @@ class Conversation:
 
     __slots__ = (
         "assigned",
+        "assigned_at",
         "channel",
         "close_at",
         "events",
@@ -89,6 +92,7 @@ class Conversation:
         "id",
         "operator",
         "operator_msg",
+        "operator_msg_at",
         "outcome",
         "start_at",
         "start_day",
@@ -96,6 +100,7 @@ class Conversation:
         "stint_start",
         "topic",
         "visitor_msg",
+        "work_start",
     )
 
     def __init__(self, conversation_id: str) -> None:
@@ -111,8 +116,11 @@ class Conversation:
         self.group: str | None = None
         self.operator: str | None = None
         self.stint_start = 0
+        self.work_start = 0  # when its stint in work began
+        self.assigned_at = 0  # when its operator took it (a reassignment too)
         self.visitor_msg = False
         self.operator_msg = False
+        self.operator_msg_at: int | None = None  # the latest operator message
         self.assigned = False
         self.topic: str | None = None
         self.close_at = 0
@@ -223,6 +231,7 @@ class Conversation:
             self.visitor_msg = True
         elif rank == OPERATOR_MSG:
             self.operator_msg = True
+            self.operator_msg_at = at
         elif rank == QUEUED:
             group = a
             if state == WAITING:
@@ -233,6 +242,7 @@ class Conversation:
                 out.append(((QUEUE, channel, group, self.stint_start), 1))
             else:  # back from work: a new stint
                 out.append(((WORK, channel, self.group, self.operator), -1))
+                out.append(((HANDLE, channel, self.group, slot_of(at), at - self.work_start), 1))
                 self._move_topic(group, out)
                 self.state = WAITING
                 self.operator = None
@@ -247,12 +257,14 @@ class Conversation:
                 out.append(((SAMPLE, channel, group, slot_of(at), at - self.stint_start, True), 1))
                 self.state = IN_WORK
                 self.assigned = True
+                self.work_start = at
             else:
                 out.append(((WORK, channel, self.group, self.operator), -1))
             if group != self.group:
                 self._move_topic(group, out)
                 self.group = group
             self.operator = a
+            self.assigned_at = at
             out.append(((WORK, channel, group, self.operator), 1))
         elif rank == TOPIC:
             if self.topic is not None:
@@ -280,6 +292,7 @@ class Conversation:
             out.append(((SAMPLE, channel, group, slot, at - self.stint_start, False), 1))
         else:
             out.append(((WORK, channel, group, self.operator), -1))
+            out.append(((HANDLE, channel, group, slot, at - self.work_start), 1))
             self.operator = None
         self.state = DONE
         self.close_at = at

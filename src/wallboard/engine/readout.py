@@ -9,9 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..figures import COUNTER, GAUGES, PUBLISHED, SAMPLE, Figure, Gauge, Unserved, mean_of
+from ..figures import (
+    COUNTER,
+    GAUGES,
+    PUBLISHED,
+    PUBLISHED_V1,
+    PUBLISHED_V1_1,
+    SAMPLE,
+    Figure,
+    Gauge,
+    Operators,
+    Unserved,
+    mean_of,
+)
 
-__all__ = ["bucket_gauges", "counted", "published", "seconds"]
+__all__ = ["bucket_gauges", "channel_figures", "counted", "row_figures", "seconds"]
 
 Counters = Sequence[int]
 
@@ -58,23 +70,38 @@ def _expression(f: Figure) -> str:
         assert f.of is not None
         s, n = COUNTER[f.of[0]], COUNTER[f.of[1]]
         return f"({_ratio(f, f'c[{s}]', f'c[{n}]')} if c[{n}] else None)"
+    if f.of is not None:  # a ratio of two gauges: null when the second is 0
+        top, bottom = f"g[{f.of[0]!r}]", f"g[{f.of[1]!r}]"
+        return f"(None if g is None or not {bottom} else {top} / {bottom})"
     value = f"g[{f.name!r}]"
-    if f.unit == "seconds":
+    if f.parts:
+        value = f"Operators(*{value})"
+    elif f.unit == "seconds":
         value = f"(None if {value} is None else {value} / 1000)"
     return f"(None if g is None else {value})"
 
 
-# One function written from the registry, as ``collections.namedtuple`` writes its classes: a
+# Two functions written from the registry, as ``collections.namedtuple`` writes its classes: a
 # snapshot reads a hundred rows in well under a millisecond, which a loop over per-figure
-# readers would double.
-_SOURCE = ("def published(c, g):\n    return [" +
-           ",\n            ".join(_expression(f) for f in PUBLISHED) + "]\n")
-_namespace: dict[str, Any] = {"Unserved": Unserved}
+# readers would double. Group and total rows have their topics (``t``) between the keys of v1
+# and those of v1.1.
+def _function(name: str, parameters: str, values: list[str]) -> str:
+    return f"def {name}({parameters}):\n    return [" + ",\n            ".join(values) + "]\n"
+
+
+_SOURCE = (
+    _function("channel_figures", "c, g", [_expression(f) for f in PUBLISHED])
+    + _function("row_figures", "c, g, t", [*(_expression(f) for f in PUBLISHED_V1), "t",
+                                           *(_expression(f) for f in PUBLISHED_V1_1)]))
+_namespace: dict[str, Any] = {"Unserved": Unserved, "Operators": Operators}
 exec(compile(_SOURCE, "<wallboard.engine.readout>", "exec"), _namespace)
-published: Callable[[Counters, dict[str, int | None] | None], list[Any]] = \
-    _namespace["published"]
-published.__doc__ = """A snapshot row's figures in order, from a day's counters and the gauges
-now (None for a past day: its gauges are null). Its source is ``_SOURCE``."""
+Gauges = dict[str, Any]
+channel_figures: Callable[[Counters, Gauges | None], list[Any]] = _namespace["channel_figures"]
+channel_figures.__doc__ = """A channel row's figures in order, from a day's counters and the
+gauges now (None for a past day: its gauges are null). Its source is ``_SOURCE``."""
+row_figures: Callable[[Counters, Gauges | None, dict[str, int]], list[Any]] = \
+    _namespace["row_figures"]
+row_figures.__doc__ = """A group or total row's figures in order, its topics among them."""
 
 
 def bucket_gauges(g: Counters, operators: bool) -> list[Gauge | None]:

@@ -9,11 +9,13 @@ their peak and sum per slot each time the caller samples them.
 from __future__ import annotations
 
 import heapq
+from typing import Any
 
-from ..figures import COUNTER, COUNTERS, GAUGE_SAMPLES, SAMPLE
+from ..figures import COUNTER, COUNTERS, GAUGE_SAMPLES, SAMPLE, STATUSES
 from .calendar import SLOT_BITS
 
 __all__ = [
+    "AVAILABLE",
     "COUNTERS",
     "GAUGES",
     "SAMPLES",
@@ -25,15 +27,19 @@ __all__ = [
 # The places of the counters this module moves itself (figures.py lays them all out).
 SAMPLES = COUNTER["wait_samples"]
 WAIT_SUM_MS = COUNTER["wait_sum_ms"]
+ANSWERED = COUNTER["answered"]
 WITHIN_SL = COUNTER["answered_within_sl"]
+HANDLE_SAMPLES = COUNTER["handle_samples"]
+HANDLE_SUM_MS = COUNTER["handle_sum_ms"]
 GAUGES = GAUGE_SAMPLES
+AVAILABLE = STATUSES.index("available")
 
 
 class Row:
     """Gauges now, counters per local day, and the operators that count for this row."""
 
-    __slots__ = ("_heap", "buckets", "days", "gauges", "in_work", "operators", "slots", "topics",
-                 "waits")
+    __slots__ = ("_heap", "buckets", "capacity", "days", "gauges", "held", "in_work", "slots",
+                 "statuses", "topics", "waits")
 
     def __init__(self) -> None:
         self.waits: dict[str, int] = {}  # conversation id -> start of its running stint
@@ -43,8 +49,13 @@ class Row:
         self.buckets: dict[int, list[int]] = {}  # slot -> counters
         self.gauges: dict[int, list[int]] = {}  # slot -> gauge samples
         self.topics: dict[int, dict[str, int]] = {}
-        self.operators = 0
+        # The row's operators (account.py keeps them): how many in each status (STATUSES'
+        # order), and over the available ones their free slots, their conversations in work
+        # and the sum of their chat limits.
+        self.statuses = [0] * len(STATUSES)
         self.slots = 0
+        self.held = 0
+        self.capacity = 0
 
     def count(self, slot: int, index: int, n: int) -> None:
         """Add ``n`` to one counter of the slot and of its day."""
@@ -58,8 +69,10 @@ class Row:
             counters = self.buckets[slot] = [0] * COUNTERS
         counters[index] += n
 
-    def count_wait(self, slot: int, n: int, length_ms: int, within: int) -> None:
-        """Add ``n`` wait samples of ``length_ms`` (``within`` of them within the SL)."""
+    def count_wait(self, slot: int, n: int, length_ms: int, answered: int, within: int
+                   ) -> None:
+        """Add ``n`` wait samples of ``length_ms`` (``answered`` of them ended by an
+        assignment, ``within`` of those within the SL)."""
         day = slot >> SLOT_BITS
         wait_ms = n * length_ms
         counters = self.days.get(day)
@@ -67,32 +80,51 @@ class Row:
             counters = self.days[day] = [0] * COUNTERS
         counters[SAMPLES] += n
         counters[WAIT_SUM_MS] += wait_ms
+        counters[ANSWERED] += answered
         counters[WITHIN_SL] += within
         counters = self.buckets.get(slot)
         if counters is None:
             counters = self.buckets[slot] = [0] * COUNTERS
         counters[SAMPLES] += n
         counters[WAIT_SUM_MS] += wait_ms
+        counters[ANSWERED] += answered
         counters[WITHIN_SL] += within
 
-    def gauges_now(self, now: int) -> dict[str, int | None]:
+    def count_handle(self, slot: int, n: int, length_ms: int) -> None:
+        """Add ``n`` samples of a stint in work of ``length_ms``."""
+        day = slot >> SLOT_BITS
+        handle_ms = n * length_ms
+        counters = self.days.get(day)
+        if counters is None:
+            counters = self.days[day] = [0] * COUNTERS
+        counters[HANDLE_SAMPLES] += n
+        counters[HANDLE_SUM_MS] += handle_ms
+        counters = self.buckets.get(slot)
+        if counters is None:
+            counters = self.buckets[slot] = [0] * COUNTERS
+        counters[HANDLE_SAMPLES] += n
+        counters[HANDLE_SUM_MS] += handle_ms
+
+    def gauges_now(self, now: int) -> dict[str, Any]:
         """Each gauge's value at ``now`` (the longest wait in ms, None when nobody waits)."""
         oldest = self.oldest_wait()
         # An event may be up to 5 minutes ahead of the receiver's clock; a wait is never
         # negative.
         return {"in_queue": len(self.waits), "in_work": self.in_work,
                 "longest_wait_s": None if oldest is None else max(0, now - oldest),
-                "operators_available": self.operators, "slots_available": self.slots}
+                "operators_available": self.statuses[AVAILABLE], "slots_available": self.slots,
+                "operators": self.statuses, "held": self.held, "capacity": self.capacity}
 
     def sample_gauges(self, slot: int, now: int) -> None:
-        """Record the gauges as they are at ``now`` in the slot's samples."""
+        """Record the sampled gauges as they are at ``now`` in the slot's samples."""
         samples = self.gauges.get(slot)
         if samples is None:
             samples = self.gauges[slot] = [0] * GAUGES
         samples[0] += 1
-        for name, value in self.gauges_now(now).items():
-            value = value or 0
-            i = 1 + 2 * SAMPLE[name]
+        values = self.gauges_now(now)
+        for name, place in SAMPLE.items():
+            value = values[name] or 0
+            i = 1 + 2 * place
             samples[i] += value
             if value > samples[i + 1]:
                 samples[i + 1] = value
@@ -129,9 +161,20 @@ class Row:
         else:
             del counts[topic]
 
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        # A checkpoint may hold fields of an earlier layout (a count of available operators
+        # that ``statuses`` now keeps): only the current ones are taken.
+        for name, value in state[1].items():
+            if name in _FIELDS:
+                setattr(self, name, value)
+
     def widen(self) -> None:
         """Give every kept list the current layout's length (figures added since they were
-        written count from 0)."""
+        written count from 0), and a row saved before its operators' statuses were kept its
+        fields for them (account.py counts the operators again)."""
+        if not hasattr(self, "statuses"):
+            self.statuses = [0] * len(STATUSES)
+            self.held = self.capacity = 0
         for table, size in ((self.days, COUNTERS), (self.buckets, COUNTERS),
                             (self.gauges, GAUGES)):
             for values in table.values():
@@ -150,3 +193,6 @@ class Row:
                              (self.gauges, ordinal << SLOT_BITS)):
             for key in [k for k in table if k < first]:
                 del table[key]
+
+
+_FIELDS = frozenset(Row.__slots__)

@@ -10,7 +10,7 @@ import msgspec
 from ..figures import COUNTERS, ChannelRow, GroupRow, Snapshot, TotalRow
 from .account import Account
 from .calendar import ordinal_iso
-from .readout import published
+from .readout import channel_figures, row_figures
 from .rows import Row
 
 __all__ = ["Snapshot", "build", "encode"]
@@ -20,9 +20,8 @@ _ZERO = (0,) * COUNTERS
 _encoder = msgspec.json.Encoder()
 
 
-def _figures(row: Row, day: int, now: int | None) -> list[Any]:
-    """A row's figures for ``day``; gauges as of ``now``, or all None for a past day."""
-    return published(row.days.get(day, _ZERO), None if now is None else row.gauges_now(now))
+def _gauges(row: Row, now: int | None) -> dict[str, Any] | None:
+    return None if now is None else row.gauges_now(now)
 
 
 def _topics(row: Row, day: int) -> dict[str, int]:
@@ -30,6 +29,12 @@ def _topics(row: Row, day: int) -> dict[str, int]:
     if not counts:
         return {}
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _row(row: Row, day: int, now: int | None) -> list[Any]:
+    """A group or total row's figures for ``day``; gauges as of ``now``, or all None for a past
+    day."""
+    return row_figures(row.days.get(day, _ZERO), _gauges(row, now), _topics(row, day))
 
 
 def _is_empty(row: Row, day: int) -> bool:
@@ -49,13 +54,14 @@ def build(account: Account, now: int, day: int | None = None, gauges: bool = Tru
     if day is None:
         day = today
     live: int | None = now if gauges and day == today else None
-    channels = [ChannelRow(c.id, c.kind, c.name, *_figures(c.row, day, live))
+    channels = [ChannelRow(c.id, c.kind, c.name,
+                           *channel_figures(c.row.days.get(day, _ZERO), _gauges(c.row, live)))
                 for _, c in sorted(account.channels.items()) if not c.excluded]
-    groups = [GroupRow(g.id, g.name, *_figures(g.row, day, live), _topics(g.row, day))
+    groups = [GroupRow(g.id, g.name, *_row(g.row, day, live))
               for _, g in sorted(account.groups.items())]
     nobody = account.no_group.row
     if not _is_empty(nobody, day):
-        groups.append(GroupRow(None, None, *_figures(nobody, day, live), _topics(nobody, day)))
+        groups.append(GroupRow(None, None, *_row(nobody, day, live)))
     total = account.total
     return Snapshot(
         account=account.id,
@@ -63,7 +69,7 @@ def build(account: Account, now: int, day: int | None = None, gauges: bool = Tru
         date=ordinal_iso(day),
         as_of=cal.iso(now),
         sl_threshold_s=account.sl_threshold_s,
-        total=TotalRow(*_figures(total, day, live), _topics(total, day)),
+        total=TotalRow(*_row(total, day, live)),
         channels=channels,
         groups=groups,
     )

@@ -59,6 +59,7 @@ class Conversation:
         "transferred",
         "truth_row",
         "visitor_msg",
+        "work_start",
     )
 
     def __init__(self, conversation_id: str, channel: str, pace: str, excluded: bool,
@@ -69,6 +70,7 @@ class Conversation:
         self.excluded = excluded
         self.group = group
         self.start = self.stint_start = start
+        self.work_start = 0  # when its latest stint in work began
         self.state = WAITING
         # Bumped at every stint start and assignment: a timer for an older epoch is stale.
         self.epoch = 0

@@ -103,6 +103,8 @@ class Recorder:
             self.total.in_work -= 1
             ch.in_queue += 1
             self.total.in_queue += 1
+            if self.lo <= t < self.hi:
+                _handled((ch, old, self.total), t - conv.work_start)
         new.in_queue += 1
         if self.lo <= t < self.hi:
             new.arrived += 1
@@ -112,6 +114,7 @@ class Recorder:
         if ch is None or conv.state != WAITING:
             return
         g, total = self.groups[conv.group], self.total
+        conv.work_start = t
         for row in (ch, g, total):
             row.in_queue -= 1
             row.in_work += 1
@@ -121,6 +124,7 @@ class Recorder:
             for row in (ch, g, total):
                 row.wait_samples += 1
                 row.wait_sum_ms += length
+                row.answered += 1
                 row.within_sl += within
 
     def closed(self, conv: Conversation, t: int, by_visitor: bool) -> None:
@@ -139,6 +143,8 @@ class Recorder:
         else:
             for row in rows:
                 row.in_work -= 1
+            if today:
+                _handled(rows, t - conv.work_start)
         if not today:
             return
         if not conv.visitor_msg or (by_visitor and t - conv.start < CANCEL_WINDOW_MS):
@@ -159,18 +165,29 @@ class Recorder:
         """Add the operators' availability as of now and freeze the rows."""
         specs = [(spec, row) for spec in channels if (row := self.channel_row(spec)) is not None]
         for op in operators:
-            if op.status != "available":
-                continue
-            slots = max(0, op.max_chats - op.in_work)
             mine = {g.id for g in op.groups}
             rows = [self.total, *(self.groups[g] for g in sorted(mine))]
             rows.extend(row for spec, row in specs if not spec.groups or mine & set(spec.groups))
             for row in rows:
+                row.operators[op.status] += 1
+            if op.status != "available":
+                continue
+            slots = max(0, op.max_chats - op.in_work)
+            for row in rows:
                 row.operators_available += 1
                 row.slots_available += slots
+                row.held += op.in_work
+                row.capacity += op.max_chats
         out: dict[RowKey, dict[str, Any]] = {("total", None): self.total.figures()}
         for spec, row in specs:
             out[("channel", spec.id)] = row.figures()
         for group_id, row in self.groups.items():
             out[("group", group_id)] = row.figures()
         return GroundTruth(account, timezone, day, as_of_ms, out)
+
+
+def _handled(rows: Iterable[TruthRow], length_ms: int) -> None:
+    """A stint in work of ``length_ms`` ended today."""
+    for row in rows:
+        row.handle_samples += 1
+        row.handle_sum_ms += length_ms
