@@ -292,3 +292,60 @@ def test_admin_api_manages_the_accounts_tokens(world: dict[str, Any]) -> None:
     for role in ("ingest", "view"):
         with server.client(tokens["acme", role]) as client:
             assert client.get("/api/v1/accounts/acme/tokens").status_code == 403
+
+
+# -- people: operators, staffing and its settings ---------------------------------------------
+
+def test_the_operator_list_and_its_group_filter(world: dict[str, Any]) -> None:
+    post(world, [
+        {"id": f"t{next(_n)}", "type": "operator.updated", "account": "acme",
+         "at": now_iso(-60), "operator": "lena", "name": "Lena", "groups": ["care"],
+         "max_chats": 2},
+        {"id": f"t{next(_n)}", "type": "operator.status", "account": "acme",
+         "at": now_iso(-60), "operator": "lena", "status": "available"},
+        event(conversation="held1", group="care"),
+        {"id": f"t{next(_n)}", "type": "conversation.assigned", "account": "acme",
+         "at": now_iso(-20), "conversation": "held1", "operator": "lena"}])
+    with world["server"].client(world["tokens"]["acme", "view"]) as client:
+        care = client.get("/api/v1/accounts/acme/operators", params={"group": "care"}).json()
+        everyone = client.get("/api/v1/accounts/acme/operators").json()
+        unknown = client.get("/api/v1/accounts/acme/operators", params={"group": "nope"})
+    [lena] = care["operators"]
+    assert care["group"] == "care" and everyone["group"] is None
+    assert (lena["name"], lena["status"], lena["groups"], lena["in_work"],
+            lena["free_slots"]) == ("Lena", "available", ["care"], 1, 1)
+    [held] = lena["conversations"]
+    assert (held["conversation"], held["channel"], held["silent_s"]) == ("held1", "web", None)
+    assert "lena" in [o["id"] for o in everyone["operators"]]
+    assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "group"
+
+
+def test_staffing_answers_for_every_group_and_the_total(world: dict[str, Any]) -> None:
+    with world["server"].client(world["tokens"]["acme", "view"]) as client:
+        reply = client.get("/api/v1/accounts/acme/staffing").json()
+        groups = [g["id"] for g in snapshot(world)["groups"] if g["id"] is not None]
+    assert reply["target"] == 0.8 and reply["sl_threshold_s"] == 60
+    assert [r["id"] for r in reply["rows"]] == [None, *groups]
+    # A few test events are no ground to staff on.
+    assert all(r["status"] == "not_enough_data" for r in reply["rows"])
+
+
+def test_staffing_settings_are_the_admins_and_checked(world: dict[str, Any]) -> None:
+    url = "/api/v1/accounts/acme/staffing/settings"
+    tokens = world["tokens"]
+    with world["server"].client(tokens["acme", "view"]) as client:
+        assert client.get(url).json() == {"target": 0.8, "may_help": {}}
+        assert client.put(url, json={"target": 0.9}).status_code == 403
+    with world["server"].client(tokens["acme", "admin"]) as client:
+        for body, field in [({"target": 1.5}, "target"),
+                            ({"may_help": {"care": ["care"]}}, "may_help.care"),
+                            ({"may_help": {"care": ["x"] * 1001}}, "may_help.care"),
+                            ({"mood": "good"}, "mood")]:
+            reply = client.put(url, json=body)
+            assert reply.status_code == 400, body
+            assert reply.json()["error"]["field"] == field, reply.json()
+        settings = {"target": 0.9, "may_help": {"sales": ["care"]}}
+        assert client.put(url, json=settings).json() == settings
+        assert client.get(url).json() == settings
+        assert client.get("/api/v1/accounts/acme/staffing").json()["target"] == 0.9
+        client.put(url, json={})  # back to the defaults for the other tests

@@ -104,3 +104,33 @@ def test_data_dir_from_the_environment(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "env-data" / "wallboard.sqlite3").exists()
+
+
+STAFFING = ("staffing", "--arrivals-per-hour", "360", "--handle-time-s", "100",
+            "--sl-threshold-s", "20")
+
+
+def test_staffing_finds_the_fewest_operators_for_the_target() -> None:
+    # Erlang C, 10 Erlangs: SL = 1 - P(wait) exp(-(N - 10) 20 / 100): 11 operators answer
+    # 44.2 % within 20 s, 12 answer 69.9 %, 13 answer 84.3 % (P(wait) 0.6821, 0.4494, 0.2853).
+    found = json.loads(run(*STAFFING, "--json").stdout)
+    assert set(found) == {"operators", "slots", "p_wait", "service_level", "asa_s", "p_abandon"}
+    assert (found["operators"], found["slots"], found["p_abandon"]) == (13, 13, 0.0)
+    assert round(found["service_level"], 3) == 0.843
+    eleven = json.loads(run(*STAFFING, "--json", "--operators", "11").stdout)
+    assert round(eleven["p_wait"], 4) == 0.6821 and round(eleven["asa_s"], 1) == 68.2
+    # Three chats each, and visitors who give up after two minutes on average.
+    shared = json.loads(run(*STAFFING, "--json", "--chat-limit", "3", "--patience-s", "120")
+                        .stdout)
+    assert shared["slots"] == 3 * shared["operators"] and shared["p_abandon"] > 0
+
+
+def test_staffing_speaks_plainly_and_refuses_nonsense() -> None:
+    text = run(*STAFFING).stdout
+    assert "operators      13 (13 chat slots)" in text and "answered within 20 s" in text
+    for bad, word in [(("--target", "80"), "--target"), (("--chat-limit", "0"), "--chat-limit"),
+                      (("--operators", "-1"), "--operators")]:
+        refused = run(*STAFFING, *bad)
+        assert refused.returncode == 2 and word in refused.stderr
+    overloaded = run(*STAFFING, "--operators", "5")
+    assert "grows without end" in overloaded.stdout

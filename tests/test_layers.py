@@ -25,14 +25,16 @@ RULES: dict[str, set[str]] = {
     "wallboard.engine": SHARED,
     "wallboard.store": {"wallboard.events"},
     "wallboard.history": SHARED | {"wallboard.engine", "wallboard.store"},
-    "wallboard.service": SHARED | {"wallboard.engine", "wallboard.store", "wallboard.history"},
+    "wallboard.service": SHARED | {"wallboard.engine", "wallboard.store", "wallboard.history",
+                                   "wallboard.staffing"},
     "wallboard.api": SHARED | {"wallboard.batch", "wallboard.service"},
     "wallboard.sim": SHARED,
     "wallboard.sim_driver": SHARED | {"wallboard.sim"},
     "wallboard.demo": SHARED | {"wallboard.service", "wallboard.process", "wallboard.sim",
                                 "wallboard.sim_driver"},
     "wallboard.cli": SHARED | {"wallboard.service", "wallboard.api", "wallboard.process",
-                               "wallboard.sim", "wallboard.sim_driver", "wallboard.demo"},
+                               "wallboard.sim", "wallboard.sim_driver", "wallboard.demo",
+                               "wallboard.staffing"},
 }
 
 

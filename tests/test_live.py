@@ -100,6 +100,46 @@ def test_stream_pushes_changes_and_heartbeats(world: dict[str, Any]) -> None:
         assert parse_timestamp(beat["as_of"]) > parse_timestamp(pushed["as_of"])
 
 
+def feeds(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every event of a server-sent event stream: (its name, its data)."""
+    kind = ""
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: "):
+            yield kind, json.loads(line[6:])
+
+
+def test_the_stream_carries_operators_and_staffing_when_asked(world: dict[str, Any]) -> None:
+    server = world["server"]
+    op = f"op{next(_n)}"
+    with server.client(world["tokens"]["acme", "view"]) as client:
+        bad = client.get("/api/v1/accounts/acme/stream", params={"include": "operators,gossip"})
+        assert bad.status_code == 400 and bad.json()["error"]["field"] == "include"
+        with client.stream("GET", "/api/v1/accounts/acme/stream",
+                           params={"include": "staffing,operators"}) as response:
+            stream = feeds(response)
+            # At once: the snapshot, then each feed asked for, in that order.
+            assert [next(stream)[0] for _ in range(3)] == ["snapshot", "operators", "staffing"]
+            posted = time.monotonic()
+            post(world, [{"id": f"l{next(_n)}", "type": "operator.status", "account": "acme",
+                          "at": now_iso(-1), "operator": op, "status": "away"}])
+            data = next(d for k, d in stream
+                        if k == "operators" and any(o["id"] == op for o in d["operators"]))
+            assert time.monotonic() - posted < 3  # at most one list a second
+            mine = next(o for o in data["operators"] if o["id"] == op)
+            assert mine["status"] == "away" and mine["status_since"] is not None
+            data = next(d for k, d in stream if k == "staffing")
+            assert time.monotonic() - posted < 8  # at most one every 5 seconds
+            assert data["account"] == "acme" and data["rows"][0]["report"] == "total"
+    with server.client(world["tokens"]["acme", "view"]) as client, \
+            client.stream("GET", "/api/v1/accounts/acme/stream") as response:
+        plain = feeds(response)
+        assert next(plain)[0] == "snapshot"
+        post(world, [event()])
+        assert next(plain)[0] == "snapshot"  # nothing else unless asked
+
+
 def test_a_reconnecting_client_gets_the_current_snapshot_first(world: dict[str, Any]) -> None:
     server = world["server"]
     with server.client(world["tokens"]["acme", "view"]) as client:

@@ -54,6 +54,14 @@ def test_any_order_any_duplicates_same_snapshot(
     assert snap(other) == snap(reference)
     yesterday = reference.calendar.day_of(NOW) - 1
     assert snap(other, day=yesterday) == snap(reference, day=yesterday)
+    # The counters no snapshot publishes (staffing's) too, per day and per bucket.
+    assert counters(other) == counters(reference)
+
+
+def counters(account: Account) -> dict[tuple[str, str | None], Any]:
+    return {(report, row_id): ({d: c for d, c in row.days.items() if any(c)},
+                               {s: c for s, c in row.buckets.items() if any(c)})
+            for report, row_id, row in account.report_rows()}
 
 
 @SETTINGS

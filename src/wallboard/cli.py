@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -470,6 +471,71 @@ def _add_admin_commands(commands: Any) -> None:
     link.set_defaults(run=_signin_link)
 
 
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 < share < 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1 (0.8 for 80 %)")
+    return share
+
+
+def _staffing(args: argparse.Namespace) -> int:
+    from .staffing import Queue, needed, predict
+
+    queue = Queue(args.arrivals_per_hour / 3600, args.handle_time_s, args.chat_limit,
+                  args.patience_s, args.sl_threshold_s)
+    found = (predict(queue, args.operators) if args.operators is not None
+             else needed(queue, args.target))
+    if found is None:
+        print("wallboard staffing: no number of operators up to 10000 reaches the target",
+              file=sys.stderr)
+        return 1
+    figures = {"operators": found.operators, "slots": found.slots, "p_wait": found.p_wait,
+               "service_level": found.service_level, "asa_s": found.asa_s,
+               "p_abandon": found.p_abandon}
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    asa = "-" if found.asa_s is None else f"{found.asa_s:.1f} s"
+    print(f"operators      {found.operators} ({found.slots} chat slots)\n"
+          f"wait at all    {found.p_wait:.1%} of arrivals\n"
+          f"service level  {found.service_level:.1%} answered within "
+          f"{args.sl_threshold_s:g} s\n"
+          f"mean wait      {asa} (of those answered)\n"
+          f"abandoned      {found.p_abandon:.1%}")
+    if not found.stable:
+        print("the queue grows without end: more work arrives than the slots can do")
+    return 0
+
+
+def _add_staffing_command(commands: Any) -> None:
+    what = commands.add_parser(
+        "staffing", help="how many operators a queue needs (Erlang A), for planning",
+        description="The fewest operators whose service level reaches --target (or, with "
+                    "--operators, what N operators give): Erlang A, a queue whose visitors "
+                    "give up after an exponential patience, each operator working "
+                    "--chat-limit conversations at once. Without --patience-s nobody gives "
+                    "up (Erlang C). docs/staffing.md has the model and its limits.")
+    what.add_argument("--arrivals-per-hour", type=_at_least(0, float), required=True,
+                      metavar="X")
+    what.add_argument("--handle-time-s", type=_at_least(0.001, float), required=True,
+                      metavar="H", help="mean time a conversation holds a slot, seconds")
+    what.add_argument("--chat-limit", type=_at_least(1, int), default=1, metavar="C",
+                      help="conversations an operator works at once (default 1)")
+    what.add_argument("--patience-s", type=_at_least(0, float), metavar="P",
+                      help="mean time a visitor waits before giving up (default: never)")
+    what.add_argument("--sl-threshold-s", type=_at_least(0, float), required=True, metavar="T",
+                      help="answered within T seconds counts for the service level")
+    what.add_argument("--target", type=_share, default=0.8,
+                      help="service level to reach, a share (default 0.8)")
+    what.add_argument("--operators", type=_at_least(0, int), metavar="N",
+                      help="predict for N operators instead of finding how many are needed")
+    what.add_argument("--json", action="store_true", help="print one JSON object")
+    what.set_defaults(run=_staffing)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wallboard", description="Real-time monitoring for text-channel contact centers.")
@@ -494,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_admin_commands(commands)
     _add_sim_commands(commands)
     _add_export_command(commands)
+    _add_staffing_command(commands)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

@@ -32,6 +32,7 @@ from .ingest import post_events
 from .metrics import Metrics
 from .reads import read_routes
 from .serving import ConnectionStats
+from .staffing import staffing_routes
 from .tokens import token_routes
 
 __all__ = ["create_app"]
@@ -91,8 +92,8 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
             await service.stop()
 
     return Litestar(
-        route_handlers=[post_events, *read_routes, *token_routes, healthz, readyz, metrics,
-                        *session_routes, *dashboard_routes()],
+        route_handlers=[post_events, *read_routes, *staffing_routes, *token_routes, healthz,
+                        readyz, metrics, *session_routes, *dashboard_routes()],
         lifespan=[lifespan],
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": metrics_token}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -68,9 +69,20 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException
                                           "body ended"))
     if status >= 500:
         return handle_unexpected(request, exc)
-    field = None
+    field, message = None, exc.detail
     extra = exc.extra
     if isinstance(extra, list) and extra and isinstance(extra[0], dict):
         field = extra[0].get("key")
-    return _response(status, ErrorDetail(_CODES.get(status, "error"), exc.detail, field),
+        problem = extra[0].get("message")
+        if isinstance(problem, str) and problem:
+            # The decoder's own words name the problem ("Expected `float` <= 1, got 1.5");
+            # an unknown field is named in them rather than in the key.
+            message = problem.split(" - at `", 1)[0]
+            unknown = _UNKNOWN.search(message)
+            if unknown:
+                field = unknown[1] if field in (None, "data") else f"{field}.{unknown[1]}"
+    return _response(status, ErrorDetail(_CODES.get(status, "error"), message, field),
                      dict(exc.headers or {}))
+
+
+_UNKNOWN = re.compile(r"unknown field `([^`]*)`")

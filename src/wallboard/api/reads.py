@@ -15,6 +15,7 @@ from litestar.response import Stream
 
 from ..figures import Series, Snapshot
 from ..service import (
+    EXTRA_FEEDS,
     ConversationQuery,
     Explanation,
     HistoryQuery,
@@ -138,11 +139,25 @@ async def get_series(
 
 @get("/api/v1/accounts/{account_id:str}/stream", summary="Live snapshots (SSE)",
      description="Server-sent events: `event: snapshot` with the snapshot as data, at once, "
-     "then on every change (at most 5 a second) and at least every 20 seconds.",
-     media_type="text/event-stream", responses=AUTH_ERRORS)
-async def get_stream(request: Request[Any, Any, Any], account_id: str) -> Stream:
+     "then on every change (at most 5 a second) and at least every 20 seconds. "
+     "`include=operators` adds `event: operators` (the operator list, at most once a "
+     "second), `include=staffing` adds `event: staffing` (at most every 5 seconds); both "
+     "may be given, comma-separated.",
+     media_type="text/event-stream",
+     responses={400: ResponseSpec(ErrorBody, description="Unknown feed"), **AUTH_ERRORS})
+async def get_stream(
+    request: Request[Any, Any, Any], account_id: str,
+    include: Annotated[str | None, Parameter(query="include", max_length=64,
+                                             description="operators, staffing")] = None,
+) -> Stream:
     account = account_of(request, account_id, ("view",))
-    return Stream(service_of(request).stream(account, still_valid(request)),
+    extras = [] if not include else include.split(",")
+    for feed in extras:
+        if feed not in EXTRA_FEEDS:
+            raise ApiError(400, "bad_feed", f"expected {' or '.join(EXTRA_FEEDS)}, got "
+                           f"{feed!r}", "include")
+    return Stream(service_of(request).stream(account, still_valid(request),
+                                             [f for f in EXTRA_FEEDS if f in extras]),
                   media_type="text/event-stream",
                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -12,9 +12,11 @@ from ..store import (
     UnknownAccount,
 )
 from .admin import Admin
+from .advice import Move, Outlook, RowStaffing, Staffing, StaffingSettings, Suggestion
 from .config import JSON_BODY_BYTES, Limits
 from .facade import SESSION_MAX_MS, AccountStats, Service, ServiceStats
 from .hub import Busy, NotReady
+from .publisher import EXTRA_FEEDS, Feed
 from .queries import (
     ConversationQuery,
     ConversationState,
@@ -24,14 +26,18 @@ from .queries import (
     HistoryQuery,
     LoggedEvent,
     OldestAcceptedQuery,
+    OperatorsQuery,
     Query,
     RowChart,
     SeriesQuery,
     SnapshotQuery,
+    StaffingQuery,
 )
 from .replay import replay
+from .roster import HeldConversation, OperatorInfo, OperatorList
 
 __all__ = [
+    "EXTRA_FEEDS",
     "JSON_BODY_BYTES",
     "ROLES",
     "SESSION_MAX_MS",
@@ -45,20 +51,32 @@ __all__ = [
     "DayCharts",
     "DayChartsQuery",
     "Explanation",
+    "Feed",
+    "HeldConversation",
     "HistoryQuery",
     "Limits",
     "LoggedEvent",
+    "Move",
     "NotReady",
     "OldestAcceptedQuery",
+    "OperatorInfo",
+    "OperatorList",
+    "OperatorsQuery",
+    "Outlook",
     "Query",
     "Result",
     "Role",
     "RowChart",
+    "RowStaffing",
     "SeriesQuery",
     "Service",
     "ServiceStats",
     "SessionInfo",
     "SnapshotQuery",
+    "Staffing",
+    "StaffingQuery",
+    "StaffingSettings",
+    "Suggestion",
     "TokenInfo",
     "UnknownAccount",
     "csv_rows",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from pathlib import Path
 from typing import overload
 
@@ -21,8 +21,10 @@ import msgspec
 from ..events import Event
 from ..figures import Series
 from ..store import AccountConfig, Result, Role, SessionInfo, TokenInfo, UnknownAccount
+from .advice import Staffing, StaffingSettings
 from .config import Limits
 from .hub import Hub
+from .publisher import Feed
 from .queries import (
     ConversationQuery,
     DayCharts,
@@ -30,11 +32,15 @@ from .queries import (
     Explanation,
     HistoryQuery,
     OldestAcceptedQuery,
+    OperatorsQuery,
     Query,
     SeriesQuery,
     SnapshotQuery,
+    StaffingQuery,
     answer,
+    staffing_settings,
 )
+from .roster import OperatorList
 from .scheduler import run_schedule
 
 __all__ = ["SESSION_MAX_MS", "AccountStats", "Service", "ServiceStats"]
@@ -144,6 +150,9 @@ class Service:
     def save_setting(self, account_id: str, name: str, value: bytes) -> None:
         self._store.save_setting(account_id, name, value)
 
+    def staffing_settings(self, account_id: str) -> StaffingSettings:
+        return staffing_settings(self._store, account_id)
+
     # -- events in, figures out -----------------------------------------------------------------
 
     async def ingest(self, account_id: str, events: list[Event]) -> list[Result]:
@@ -164,6 +173,10 @@ class Service:
     def ask(self, account_id: str, query: ConversationQuery) -> Explanation: ...
     @overload
     def ask(self, account_id: str, query: OldestAcceptedQuery) -> int: ...
+    @overload
+    def ask(self, account_id: str, query: OperatorsQuery) -> OperatorList | None: ...
+    @overload
+    def ask(self, account_id: str, query: StaffingQuery) -> Staffing: ...
 
     def ask(self, account_id: str, query: Query) -> object:
         """Ask this account's engine ``query``; plain data back. Raises ``UnknownAccount``."""
@@ -172,12 +185,14 @@ class Service:
             raise UnknownAccount(account_id)
         return answer(query, live.config, live.engine, self._store, self.clock())
 
-    def stream(self, account_id: str, allowed: Callable[[], bool]) -> AsyncIterator[bytes]:
-        """Server-sent events of the account's snapshots, while ``allowed()`` holds."""
+    def stream(self, account_id: str, allowed: Callable[[], bool],
+               extras: Collection[Feed] = ()) -> AsyncIterator[bytes]:
+        """Server-sent events of the account's snapshots (and of ``extras``: the operators,
+        staffing), while ``allowed()`` holds."""
         live = self._hub.account(account_id)
         if live is None:
             raise UnknownAccount(account_id)
-        return live.publisher.stream(allowed)
+        return live.publisher.stream(allowed, extras)
 
     def stats(self) -> ServiceStats:
         """The service's own figures, for /metrics."""

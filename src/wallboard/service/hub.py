@@ -21,14 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ..engine import Account, build, encode
 from ..engine.calendar import ordinal_iso
 from ..events import Event
 from ..figures import Snapshot
 from ..history import changed_row_days, restore_gauges
 from ..store import AccountConfig, Result, SavedDay, SavedSeries, Store, open_store
+from .advice import advise
 from .config import Limits
-from .publisher import Publisher
+from .publisher import Feed, Publisher
+from .queries import staffing_settings
+from .roster import roster
 
 __all__ = ["Busy", "Hub", "IngestResult", "LiveAccount"]
 
@@ -177,8 +182,18 @@ class Hub:
             engine = Account(config.id, config.timezone, config.sl_threshold_s,
                              config.default_max_chats)
         clock = self.clock
-        live = LiveAccount(config, engine, Publisher(lambda: encode(build(engine, clock())),
-                                                     self.limits), seq, checkpoint_seq=seq)
+        store = self.store
+
+        def staffing() -> bytes:
+            return msgspec.json.encode(advise(engine, staffing_settings(store, config.id),
+                                              clock()))
+
+        feeds: dict[Feed, Callable[[], bytes]] = {
+            "snapshot": lambda: encode(build(engine, clock())),
+            "operators": lambda: msgspec.json.encode(roster(engine, None, clock())),
+            "staffing": staffing}
+        live = LiveAccount(config, engine, Publisher(feeds, self.limits), seq,
+                           checkpoint_seq=seq)
         self.accounts[config.id] = live
         return live
 

@@ -1,9 +1,12 @@
-"""Live snapshots for the streams of one account.
+"""Live feeds for the streams of one account: the snapshot, and on request the operators and
+the staffing advice.
 
 Changes are coalesced: however many events arrive, a stream gets at most one snapshot per
-``push_interval_s``, and one at least every ``heartbeat_s`` so that the figures that move with
-time alone (``longest_wait_s``, the day rollover at local midnight) refresh with no traffic.
-Each snapshot is built once per push and shared by every client of the account.
+``push_interval_s`` (the operators at most one a ``operators_interval_s``, staffing one a
+``staffing_interval_s``), and each feed at least every ``heartbeat_s``, so that what moves with
+time alone (``longest_wait_s``, the day rollover at local midnight, the arrival rates)
+refreshes with no traffic. Each feed is built once per push and shared by every client that
+asked for it; a slow client only ever gets the newest of each.
 """
 
 from __future__ import annotations
@@ -11,21 +14,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from typing import Literal
 
 from .config import Limits
 
-__all__ = ["Publisher"]
+__all__ = ["EXTRA_FEEDS", "Feed", "Publisher"]
+
+Feed = Literal["snapshot", "operators", "staffing"]
+EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing")  # sent only to streams asking
+_ORDER: tuple[Feed, ...] = ("snapshot", *EXTRA_FEEDS)
+
+
+class _Client:
+    __slots__ = ("ended", "pending", "ready", "wants")
+
+    def __init__(self, wants: frozenset[Feed]) -> None:
+        self.wants = wants
+        self.pending: dict[Feed, bytes] = {}  # the newest of each feed not yet sent
+        self.ready = asyncio.Event()
+        self.ended = False
 
 
 class Publisher:
-    """The streams of one account; ``current`` builds its snapshot (JSON) now."""
+    """The streams of one account; ``builders`` make each feed's JSON now (``snapshot`` and
+    each of ``EXTRA_FEEDS``)."""
 
-    def __init__(self, current: Callable[[], bytes], limits: Limits) -> None:
-        self._current = current
-        self._limits = limits
-        self._clients: set[asyncio.Queue[bytes]] = set()
+    def __init__(self, builders: Mapping[Feed, Callable[[], bytes]], limits: Limits) -> None:
+        self._builders = builders
+        self._intervals: dict[Feed, float] = {
+            "snapshot": limits.push_interval_s, "operators": limits.operators_interval_s,
+            "staffing": limits.staffing_interval_s}
+        self._heartbeat = limits.heartbeat_s
+        self._clients: set[_Client] = set()
         self._changed = asyncio.Event()
+        self._dirty: set[Feed] = set()  # changed since that feed was last sent
+        self._sent: dict[Feed, float] = dict.fromkeys(_ORDER, 0.0)
         self._task: asyncio.Task[None] | None = None
         self._ended = False
 
@@ -45,64 +69,95 @@ class Publisher:
             self._task = None
 
     def changed(self) -> None:
+        self._dirty.update(_ORDER)
         self._changed.set()
 
     def end_streams(self) -> None:
         """End every stream now and refuse new ones: the service is stopping."""
         self._ended = True
-        self._send(_END)
+        for client in self._clients:
+            client.ended = True
+            client.ready.set()
+
+    def _due(self, feed: Feed, now: float) -> float:
+        """Seconds until ``feed`` should be sent (0: now), or infinity."""
+        since = now - self._sent[feed]
+        if since >= self._heartbeat:
+            return 0.0
+        if feed in self._dirty:
+            return max(0.0, self._intervals[feed] - since)
+        return self._heartbeat - since
 
     async def _run(self) -> None:
-        limits = self._limits
-        last = 0.0
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), limits.heartbeat_s)
-            wait = last + limits.push_interval_s - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._changed.clear()
-            last = time.monotonic()
-            if self._clients and not self._ended:
-                self._send(self._current())
+            now = time.monotonic()
+            wanted = self._wanted()
+            due = min(self._due(feed, now) for feed in wanted)
+            if due > 0:
+                with contextlib.suppress(TimeoutError):
+                    # A change wakes the loop; the snapshot then waits out its interval.
+                    await asyncio.wait_for(self._changed.wait(), due)
+                self._changed.clear()
+                now = time.monotonic()
+                wait = min(self._due(feed, now) for feed in self._wanted())
+                if wait > 0:
+                    await asyncio.sleep(min(wait, self._intervals["snapshot"]))
+                continue
+            if self._ended:
+                return
+            for feed in wanted:
+                if self._due(feed, now) == 0:
+                    self._dirty.discard(feed)
+                    self._sent[feed] = now
+                    if any(feed in c.wants for c in self._clients):
+                        self._send(feed, self._builders[feed]())
 
-    def _send(self, snapshot: bytes) -> None:
+    def _wanted(self) -> list[Feed]:
+        asked = {feed for c in self._clients for feed in c.wants}
+        return [feed for feed in _ORDER if feed == "snapshot" or feed in asked]
+
+    def _send(self, feed: Feed, body: bytes) -> None:
         for client in self._clients:
-            if client.full():  # a slow client only ever needs the newest snapshot
-                client.get_nowait()
-            client.put_nowait(snapshot)
+            if feed in client.wants:
+                client.pending[feed] = body
+                client.ready.set()
 
-    async def stream(self, allowed: Callable[[], bool] = lambda: True
-                     ) -> AsyncIterator[bytes]:
-        """Server-sent events: the current snapshot at once, then every push.
+    async def stream(self, allowed: Callable[[], bool] = lambda: True,
+                     extras: Collection[Feed] = ()) -> AsyncIterator[bytes]:
+        """Server-sent events: the snapshot (and each of ``extras``) at once, then every push.
 
         ``allowed`` is asked again every ``_RECHECK_S`` (pushes come at least every heartbeat):
         the stream ends once the token or session behind it is revoked or expired.
         """
         if self._ended:
             return
-        client: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1)
+        client = _Client(frozenset(("snapshot", *extras)))
         self._clients.add(client)
         checked = time.monotonic()
         try:
-            yield _message(self._current())
+            for feed in _ORDER:
+                if feed in client.wants:
+                    yield _message(feed, self._builders[feed]())
             while True:
-                snapshot = await client.get()
-                if not snapshot:  # _END
+                await client.ready.wait()
+                client.ready.clear()
+                if client.ended:
                     return
                 if time.monotonic() - checked >= _RECHECK_S:
                     if not allowed():
                         return
                     checked = time.monotonic()
-                yield _message(snapshot)
+                pending, client.pending = client.pending, {}
+                for feed in _ORDER:
+                    if feed in pending:
+                        yield _message(feed, pending[feed])
         finally:
             self._clients.discard(client)
 
 
 _RECHECK_S = 5.0
-_END = b""  # put in a client's queue: its stream ends
 
 
-def _message(snapshot: bytes) -> bytes:
-    # A snapshot is one line of JSON (no newlines), so it is one data field.
-    return b"event: snapshot\ndata: " + snapshot + b"\n\n"
+def _message(feed: Feed, body: bytes) -> bytes:
+    # Each feed is one line of JSON (no newlines), so it is one data field.
+    return b"event: " + feed.encode() + b"\ndata: " + body + b"\n\n"

@@ -22,10 +22,13 @@ from ..events import to_wire
 from ..figures import Report, Series
 from ..history import day_snapshots, read_all_compact, read_series
 from ..store import AccountConfig, Store
+from .advice import StaffingSettings, advise
+from .roster import roster
 
-__all__ = ["ConversationQuery", "ConversationState", "DayCharts", "DayChartsQuery",
-           "Explanation", "HistoryQuery", "LoggedEvent", "OldestAcceptedQuery", "Query",
-           "RowChart", "SeriesQuery", "SnapshotQuery", "answer"]
+__all__ = ["STAFFING_SETTING", "ConversationQuery", "ConversationState", "DayCharts",
+           "DayChartsQuery", "Explanation", "HistoryQuery", "LoggedEvent", "OldestAcceptedQuery",
+           "OperatorsQuery", "Query", "RowChart", "SeriesQuery", "SnapshotQuery",
+           "StaffingQuery", "answer", "staffing_settings"]
 
 
 class SnapshotQuery(msgspec.Struct, tag="snapshot", frozen=True):
@@ -65,8 +68,20 @@ class OldestAcceptedQuery(msgspec.Struct, tag="oldest_accepted", frozen=True):
     """The earliest ``at`` an event of the account may have now."""
 
 
+class OperatorsQuery(msgspec.Struct, tag="operators", frozen=True):
+    """The operators (of one group, or all) and the conversations they hold now."""
+
+    group: str | None = None
+
+
+class StaffingQuery(msgspec.Struct, tag="staffing", frozen=True):
+    """How many operators each group needs now, and the moves that would help."""
+
+
 Query = (SnapshotQuery | HistoryQuery | SeriesQuery | DayChartsQuery | ConversationQuery
-         | OldestAcceptedQuery)
+         | OldestAcceptedQuery | OperatorsQuery | StaffingQuery)
+
+STAFFING_SETTING = "staffing"  # the account's StaffingSettings, as JSON
 
 
 # -- answers that are not bytes or figures ---------------------------------------------------
@@ -109,6 +124,12 @@ class Explanation(msgspec.Struct):
 
 # -- answering -------------------------------------------------------------------------------
 
+def staffing_settings(store: Store, account_id: str) -> StaffingSettings:
+    saved = store.setting(account_id, STAFFING_SETTING)
+    return StaffingSettings() if saved is None else \
+        msgspec.json.decode(saved, type=StaffingSettings)
+
+
 def _ordinal(engine: Account, day: str | None, now: int) -> int:
     return engine.calendar.day_of(now) if day is None else date.fromisoformat(day).toordinal()
 
@@ -127,6 +148,12 @@ def answer(query: Query, config: AccountConfig, engine: Account, store: Store, n
         return _day_charts(query, config, engine, store, now)
     if isinstance(query, ConversationQuery):
         return _conversation(query, config, engine, store)
+    if isinstance(query, OperatorsQuery):
+        if query.group is not None and query.group not in engine.groups:
+            return None
+        return roster(engine, query.group, now)
+    if isinstance(query, StaffingQuery):
+        return advise(engine, staffing_settings(store, config.id), now)
     return engine.calendar.day_start(engine.first_day_held(now))  # OldestAcceptedQuery
 
 
