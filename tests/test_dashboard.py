@@ -128,7 +128,7 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
             "avg_wait_s": row["avg_wait_s"],
             "sl": row["answered_within_sl"] / samples if samples else None,
             "operators_available": row["operators_available"],
-            "slots_available": row["slots_available"]}
+            "slots_available": row["slots_available"], "occupancy": row["occupancy"]}
 
 
 def shown(cell: dict[str, Any]) -> float | None:
@@ -299,6 +299,8 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     page.click("button[type=submit]")
     page.wait_for_selector("tr[data-row]")
     page.wait_for_selector("canvas")
+    page.wait_for_selector("section.operators tr[data-operator]")
+    page.wait_for_selector("section.moves")
     problems["channels"] = axe_violations(page)
     page.click("role=tab >> nth=1")
     page.wait_for_selector("table.report[data-report=group]")
@@ -309,6 +311,7 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     page.keyboard.press("Escape")
     page.goto(f"{url}/?view=tv&lang={lang}")
     page.wait_for_selector("tr[data-row]")
+    page.wait_for_selector("section.moves")
     problems["wall screen"] = axe_violations(page)
     page.goto(f"{url}/?lang={lang}")
     page.wait_for_selector("tr[data-row]")
@@ -355,6 +358,59 @@ def test_the_figures_on_screen_equal_the_api(browser: Browser, site: dict[str, A
     ctx.close()
 
 
+def api_get(site: dict[str, Any], path: str, **params: str) -> Any:
+    with site["server"].client(site["tokens"]["view"]) as client:
+        reply = client.get(f"/api/v1/accounts/acme/{path}", params=params)
+        reply.raise_for_status()
+        return reply.json()
+
+
+def test_operators_staffing_and_moves_on_screen_equal_the_api(browser: Browser,
+                                                             site: dict[str, Any]) -> None:
+    with site["server"].client(site["tokens"]["admin"]) as client:
+        groups = [g["id"] for g in api_snapshot(site)["groups"] if g["id"] is not None]
+        client.put("/api/v1/accounts/acme/staffing/settings",
+                   json={"may_help": {g: [h for h in groups if h != g] for g in groups}}
+                   ).raise_for_status()
+    ctx, page = sign_in(browser, site)
+    page.wait_for_selector("section.operators tr[data-operator]")
+    listed = api_get(site, "operators")["operators"]
+    on_screen = page.eval_on_selector_all(
+        "section.operators tr[data-operator]",
+        "rows => rows.map(r => [r.dataset.operator, r.dataset.status])")
+    assert sorted(on_screen) == sorted([o["id"], o["status"]] for o in listed)
+    assert [s for _, s in on_screen] == sorted((s for _, s in on_screen),
+                                               key=["available", "busy", "away",
+                                                    "offline"].index)
+    # One group's operators only.
+    group = groups[0]
+    page.select_option("section.operators select", group)
+    mine = page.eval_on_selector_all("section.operators tr[data-operator]",
+                                     "rows => rows.map(r => r.dataset.operator)")
+    assert sorted(mine) == sorted(o["id"] for o in listed if group in o["groups"])
+    # Needs and has in the groups table, as the staffing feed says.
+    page.click("role=tab[name='Groups']")
+    page.wait_for_selector("table.report[data-report=group] td[data-key=staff]")
+    staffing = api_get(site, "staffing")
+    cells = screen_rows(page)
+    for row in staffing["rows"][1:]:
+        staff = cells[f"group:{row['id']}"]["staff"]
+        if row["needed"] is None:
+            assert staff["text"] in ("too little data", "—")
+        else:
+            assert staff["text"].startswith(f"{row['needed']} / ")
+    # The moves card: one list per short group the model can help, its operators named.
+    page.wait_for_selector("section.moves")
+    suggested = page.eval_on_selector_all(
+        "section.moves .suggestion", "cards => cards.map(c => [c.dataset.to, "
+        "[...c.querySelectorAll('li[data-operator]')].map(li => li.dataset.operator)])")
+    latest = api_get(site, "staffing")["suggestions"]
+    assert suggested == [[s["to"], [m["operator"] for m in s["moves"]]] for s in latest] \
+        or suggested == [[s["to"], [m["operator"] for m in s["moves"]]]
+                         for s in staffing["suggestions"]]
+    ctx.close()
+
+
 def test_tabs_and_sorting_work_from_the_keyboard(browser: Browser, site: dict[str, Any]) -> None:
     ctx, page = sign_in(browser, site)
     page.focus("#tab-channel")
@@ -389,9 +445,10 @@ def test_a_posted_event_shows_within_a_second(browser: Browser, site: dict[str, 
     with site["server"].client(site["tokens"]["ingest"]) as client:
         started = time.monotonic()
         assert client.post("/api/v1/events", json=[event]).json()["accepted"] == 1
+        # A function, not a string: the page's policy forbids evaluating strings.
         page.wait_for_function(
-            f"document.querySelector(\"{cell}\").dataset.value === '{before + 1}'",
-            polling="raf", timeout=5000)
+            "([cell, want]) => document.querySelector(cell).dataset.value === want",
+            arg=[cell, str(before + 1)], polling="raf", timeout=5000)
         elapsed = time.monotonic() - started
     with capsys.disabled():
         print(f"\n  dashboard: POST to the figure changing on screen: {elapsed * 1000:.0f} ms "
@@ -436,11 +493,14 @@ def test_tv_mode_russian_a_past_day_and_screenshots(browser: Browser,
     page.click("role=tab[name='Groups']")
     page.wait_for_selector("table.report[data-report=group]")
     page.screenshot(path=SCREENSHOTS / "groups.png")
+    page.wait_for_selector("section.operators tr[data-operator]")
+    page.wait_for_selector("section.moves")
+    page.locator("div.people").screenshot(path=SCREENSHOTS / "people.png")
 
     # A past day: that day's counters; the live gauges are hidden.
     page.fill("input[name=day]", site["yesterday"])
     page.wait_for_selector(".past-note")
-    page.wait_for_function("!document.querySelector('[data-key=in_queue]')")
+    page.wait_for_function("() => !document.querySelector('[data-key=in_queue]')")
     past = api_snapshot(site, date=site["yesterday"])
     served = page.locator("[data-total=served] .tile-value").inner_text()
     assert served.replace(",", "") == str(past["total"]["served"]) and past["total"]["served"]
@@ -537,14 +597,15 @@ def test_first_render_and_500_rows_updating_five_times_a_second(
             frames: list[float] = page.evaluate("window.__frames")
             waiting = 2000 + sent * 200  # nobody answers: every conversation waits
             page.wait_for_function(
-                "document.querySelector('[data-total=in_queue] .tile-value').textContent"
-                f".replace(/\\D/g, '') === '{waiting}'", timeout=5000)
+                "(want) => document.querySelector('[data-total=in_queue] .tile-value')"
+                ".textContent.replace(/\\D/g, '') === want", arg=str(waiting), timeout=5000)
             page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
             page.wait_for_selector("[data-row='channel:ch499']")  # scrolled into view
             # A short window with the table far below it: still only a few rows rendered.
             page.set_viewport_size({"width": 1000, "height": 300})
             page.evaluate("window.scrollTo(0, 0)")
-            page.wait_for_function("document.querySelectorAll('tr[data-row]').length < 60")
+            page.wait_for_function(
+                "() => document.querySelectorAll('tr[data-row]').length < 60")
             ctx.close()
     finally:
         server.stop()

@@ -1,5 +1,5 @@
 // Talking to the service: JSON requests with the session cookie, and the live stream.
-import type { DayCharts, Session, Snapshot, Thresholds } from "./types";
+import type { DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds } from "./types";
 
 export class HttpError extends Error {
   constructor(public status: number, message: string, public field: string | null = null) {
@@ -50,25 +50,40 @@ function enc(value: string): string {
 
 export type StreamState = "connecting" | "live" | "reconnecting";
 
+/** What a stream delivers: every snapshot, and the operators and staffing when handled. */
+export interface Feeds {
+  snapshot: (s: Snapshot) => void;
+  operators?: (list: OperatorList) => void;
+  staffing?: (staffing: Staffing) => void;
+}
+
 /**
- * The account's snapshots as they come. EventSource retries by itself after a dropped
+ * The account's feeds as they come. EventSource retries by itself after a dropped
  * connection; when the server refuses (an expired session), it gives up, so we check the
  * session and start again with a growing pause.
  */
-export function openStream(account: string, onSnapshot: (s: Snapshot) => void,
+export function openStream(account: string, feeds: Feeds,
                            onState: (s: StreamState) => void,
                            onSignedOut: () => void): () => void {
   let source: EventSource | null = null;
   let retry = 1000;
   let timer: number | undefined;
   let closed = false;
+  const extras = (["operators", "staffing"] as const).filter((name) => feeds[name]);
+  const query = extras.length ? `?include=${extras.join(",")}` : "";
 
   const connect = () => {
-    source = new EventSource(`/api/v1/accounts/${enc(account)}/stream`);
+    source = new EventSource(`/api/v1/accounts/${enc(account)}/stream${query}`);
     source.addEventListener("snapshot", (event) => {
       retry = 1000;
       onState("live");
-      onSnapshot(JSON.parse((event as MessageEvent<string>).data) as Snapshot);
+      feeds.snapshot(JSON.parse((event as MessageEvent<string>).data) as Snapshot);
+    });
+    source.addEventListener("operators", (event) => {
+      feeds.operators?.(JSON.parse((event as MessageEvent<string>).data) as OperatorList);
+    });
+    source.addEventListener("staffing", (event) => {
+      feeds.staffing?.(JSON.parse((event as MessageEvent<string>).data) as Staffing);
     });
     source.onerror = () => {
       onState("reconnecting");

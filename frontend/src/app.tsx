@@ -2,6 +2,8 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, HttpError, openStream, type StreamState } from "./api";
 import { Header } from "./components/Header";
+import { Moves } from "./components/Moves";
+import { Operators } from "./components/Operators";
 import { DayChart } from "./components/DayChart";
 import { type Report, ReportTable, rowKey } from "./components/ReportTable";
 import { ThresholdDialog } from "./components/ThresholdDialog";
@@ -12,7 +14,8 @@ import { formatDay, localDate, shiftDate } from "./format";
 import type { Lang } from "./i18n";
 import type { Direction, SortKey } from "./sort";
 import { DEFAULT_THRESHOLDS } from "./thresholds";
-import type { DayCharts, Session, Snapshot, Thresholds } from "./types";
+import { clockOffset, staffByGroup } from "./staffing";
+import type { DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds } from "./types";
 
 const TV_ROTATION_MS = 20_000;
 const CHARTS_REFRESH_MS = 60_000;
@@ -86,6 +89,9 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     channel: { key: "name", dir: "asc" }, group: { key: "name", dir: "asc" },
   });
   const [editing, setEditing] = useState(false);
+  const [operators, setOperators] = useState<OperatorList | null>(null);
+  const [offset, setOffset] = useState(0);  // the server's clock minus this browser's
+  const [staffing, setStaffing] = useState<Staffing | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -99,8 +105,11 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   useEffect(() => {
     if (!account) return;
     api.thresholds(account).then(setThresholds, () => undefined);
-    return openStream(account, (snapshot) => { setLive(snapshot); setLastUpdate(Date.now()); },
-                      setStream, toSignIn);
+    return openStream(account, {
+      snapshot: (snapshot) => { setLive(snapshot); setLastUpdate(Date.now()); },
+      operators: (list) => { setOperators(list); setOffset(clockOffset(list.as_of, Date.now())); },
+      staffing: setStaffing,
+    }, setStream, toSignIn);
   }, [account]);
 
   const today = live?.date ?? (session ? localDate(new Date(), session.timezone) : "");
@@ -148,6 +157,13 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     };
   }, [charts]);
   const totalWeek = weekAligned?.rows.find((r) => r.report === "total");
+  const staff = useMemo(() => staffByGroup(staffing), [staffing]);
+  const liveGroups = useMemo(() => (live?.groups ?? []).map((g) => {
+    const row = g.id == null ? undefined : staff.get(g.id);
+    return row ? { ...g, staff: row } : g;
+  }), [live, staff]);
+  const groupNames = useMemo(() => new Map((live?.groups ?? []).filter((g) => g.id != null)
+    .map((g) => [g.id as string, g.name ?? (g.id as string)])), [live]);
 
   if (error) return <p class="error" role="alert">{t("error", { message: error })}</p>;
   if (!session) return <p class="loading">{t("loading")}</p>;
@@ -206,13 +222,24 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                 ))}
               </div>
               <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-                <ReportTable report={tab} rows={tab === "channel" ? snapshot.channels : snapshot.groups}
+                <ReportTable report={tab}
+                             rows={tab === "channel" ? snapshot.channels
+                               : showingLive ? liveGroups : snapshot.groups}
                              thresholds={thresholds} live={showingLive} sort={sorts[tab]}
                              onSort={tv ? undefined : sortBy} sparks={sparks} sparksWeek={sparksWeek} />
               </div>
             </section>
             <Topics total={snapshot.total.topics} groups={snapshot.groups} />
           </div>
+          {showingLive && (operators || staffing) && (
+            <div class="columns people">
+              {operators && (
+                <Operators list={operators} offset={offset} tv={tv}
+                           groups={[...groupNames].map(([id, name]) => ({ id, name }))} />
+              )}
+              {staffing && <Moves staffing={staffing} names={groupNames} />}
+            </div>
+          )}
         </main>
       )}
       {editing && account && (

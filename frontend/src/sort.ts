@@ -1,11 +1,12 @@
 // Sorting report rows by any column: numbers high or low first, names in the language's order.
 import type { Lang } from "./i18n";
 import { serviceLevel } from "./format";
+import { shortBy } from "./staffing";
 import type { Row } from "./types";
 
 export type SortKey =
   | "name" | "in_queue" | "longest_wait_s" | "in_work" | "arrived" | "served" | "unserved"
-  | "avg_wait_s" | "sl" | "operators_available" | "slots_available";
+  | "avg_wait_s" | "sl" | "operators_available" | "slots_available" | "occupancy" | "staff";
 export type Direction = "asc" | "desc";
 
 export function sortValue(row: Row, key: SortKey): number | null {
@@ -13,6 +14,7 @@ export function sortValue(row: Row, key: SortKey): number | null {
     case "name": return null;
     case "unserved": return row.unserved.total;
     case "sl": return serviceLevel(row);
+    case "staff": return shortBy(row.staff);
     default: return row[key];
   }
 }

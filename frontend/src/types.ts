@@ -9,6 +9,7 @@ export interface Row extends Figures {
   name: string | null;
   kind?: string;
   topics?: Record<string, number>;
+  staff?: RowStaffing;  // not in the snapshot: the staffing feed's row, joined on the screen
 }
 
 export interface Snapshot {
@@ -48,3 +49,81 @@ export interface RowChart {
 }
 
 export interface DayCharts { date: string; starts: string[]; current: number | null; rows: RowChart[] }
+
+// Staffing and the operator list (GET /staffing, /operators, and the stream's feeds).
+export interface Outlook {
+  service_level: number;
+  asa_s: number | null;
+  p_abandon: number;
+  p_wait: number;
+}
+
+export interface RowStaffing {
+  report: "total" | "group";
+  id: string | null;
+  name: string | null;
+  status: "ok" | "not_enough_data";
+  reason: "few_arrivals" | "no_handle_time" | null;
+  arrivals_per_hour: number;
+  window_s: number;
+  handle_s: number | null;
+  handle_from: "recent" | "today" | "account" | null;
+  patience_s: number | null;
+  chat_limit: number;
+  operators: number;
+  slots: number;
+  needed: number | null;
+  now: Outlook | null;
+  with_needed: Outlook | null;
+  in_queue: number;
+  drain_s: number | null;
+}
+
+export interface Move {
+  operator: string;
+  name: string | null;
+  kind: "focus" | "lend";
+  groups: string[];
+  to: string;
+}
+
+export interface Effect { group: string; before: Outlook; after: Outlook }
+
+export interface Suggestion { to: string; moves: Move[]; effects: Effect[]; reaches_target: boolean }
+
+export interface Staffing {
+  account: string;
+  as_of: string;
+  target: number;
+  sl_threshold_s: number;
+  rows: RowStaffing[];
+  suggestions: Suggestion[];
+}
+
+export interface HeldConversation {
+  conversation: string;
+  channel: string;
+  group: string | null;
+  since: string;
+  last_operator_message_at: string | null;
+  silent_s: number | null;
+}
+
+export interface OperatorInfo {
+  id: string;
+  name: string | null;
+  status: "available" | "busy" | "away" | "offline";
+  status_since: string | null;
+  groups: string[];
+  max_chats: number;
+  in_work: number;
+  free_slots: number;
+  conversations: HeldConversation[];
+}
+
+export interface OperatorList {
+  account: string;
+  as_of: string;
+  group: string | null;
+  operators: OperatorInfo[];
+}

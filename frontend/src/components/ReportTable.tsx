@@ -1,9 +1,10 @@
 // A report (Channels or Groups): a semantic table, sortable by any column from the keyboard.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useWords } from "../context";
-import { formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
+import { NONE, formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
 import { kindName } from "../i18n";
 import { type Direction, type SortKey, rowName, sortRows } from "../sort";
+import { formatOperators, shortBy } from "../staffing";
 import { type Level, level } from "../thresholds";
 import type { Row, Thresholds } from "../types";
 import { KindIcon, LevelMark } from "./Icons";
@@ -32,7 +33,7 @@ export const rowKey = (report: Report, id: string | null) => `${report}:${id ?? 
 const WHOLE_UP_TO = 120;
 // Column widths by what the column holds (a fixed table layout takes them from the header).
 const WIDTH: Partial<Record<SortKey, string>> = {
-  longest_wait_s: "duration", avg_wait_s: "duration", unserved: "unserved",
+  longest_wait_s: "duration", avg_wait_s: "duration", unserved: "unserved", staff: "staff",
 };
 const OVERSCAN = 15;
 
@@ -83,6 +84,8 @@ export function ReportTable({ report, rows, thresholds, live, sort, onSort, spar
     { key: "sl", label: t("sl") },
     { key: "operators_available", label: t("operators_available"), live: true },
     { key: "slots_available", label: t("slots_available"), live: true },
+    { key: "occupancy", label: t("occupancy"), live: true },
+    ...(report === "group" ? [{ key: "staff", label: t("staff"), live: true }] : []),
   ].filter((c) => live || !c.live) as Column[];
   const sorted = sortRows(rows, sort.key, sort.dir, lang, t("no_group"));
   const body = useRef<HTMLTableSectionElement>(null);
@@ -193,9 +196,38 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
                      text={formatCount(row.operators_available, lang)} />}
       {live && <Cell name="slots_available" value={row.slots_available}
                      text={formatCount(row.slots_available, lang)} />}
+      {live && <Cell name="occupancy" value={row.occupancy}
+                     text={formatPercent(row.occupancy, lang)} />}
+      {live && report === "group" && <StaffCell row={row} />}
       <td class="col-spark"><Sparkline today={today} lastWeek={lastWeek}
                                         label={`${t("arrived")}: ${name}`} /></td>
     </tr>
+  );
+}
+
+/** "needs / has": red when the group is short, the model's reasons in the title. */
+function StaffCell({ row }: { row: Row }) {
+  const { lang, t } = useWords();
+  const staff = row.staff;
+  const short = shortBy(staff);
+  if (!staff || staff.needed == null) {
+    return (
+      <td class="num staff" data-key="staff" data-value=""
+          title={staff?.reason ? t(`reason_${staff.reason}`) : undefined}>
+        {staff ? t("staff_unknown") : NONE}
+      </td>
+    );
+  }
+  const has = formatOperators(staff.operators, lang);
+  const lvl: Level = short != null && short > 0 ? "red" : "ok";
+  return (
+    <td class={`num staff level-${lvl}`} data-key="staff" data-value={short ?? ""}
+        data-needed={staff.needed}
+        title={t("staff_title", { needed: staff.needed, has,
+                                  rate: formatCount(Math.round(staff.arrivals_per_hour), lang),
+                                  handle: formatDuration(staff.handle_s, lang) })}>
+      {t("staff_cell", { needed: staff.needed, has })}<LevelMark level={lvl} />
+    </td>
   );
 }
 
@@ -211,5 +243,5 @@ function sameFigures(a: Row, b: Row): boolean {
     a.unserved.canceled === b.unserved.canceled && a.avg_wait_s === b.avg_wait_s &&
     a.wait_samples === b.wait_samples && a.answered_within_sl === b.answered_within_sl &&
     a.operators_available === b.operators_available && a.slots_available === b.slots_available &&
-    a.name === b.name && a.kind === b.kind;
+    a.occupancy === b.occupancy && a.staff === b.staff && a.name === b.name && a.kind === b.kind;
 }

@@ -22,6 +22,7 @@ first, and never one that would take a donor below the target.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
@@ -34,11 +35,12 @@ from ..engine.rows import Row
 from ..figures import COUNTER, Report
 from ..staffing import Prediction, Queue, needed, predict
 
-__all__ = ["MIN_ARRIVALS", "MIN_SAMPLES", "Move", "Outlook", "RowStaffing", "Staffing",
+__all__ = ["MIN_ARRIVALS", "MIN_GAIN", "MIN_SAMPLES", "Move", "Outlook", "RowStaffing", "Staffing",
            "StaffingSettings", "Suggestion", "advise"]
 
 MIN_ARRIVALS = 10  # in the arrivals' window, or the rate is too rough to staff by
 MIN_SAMPLES = 10  # stints in work behind a handle time
+MIN_GAIN = 0.01  # a suggestion must move the service level or abandonment by a point
 _ARRIVAL_BUCKETS = 3  # the current quarter hour and the two before it
 _HANDLE_BUCKETS = 5
 _MOST_OPERATORS = 5_000  # no row is staffed beyond this
@@ -88,7 +90,7 @@ class RowStaffing(msgspec.Struct):
     patience_s: float | None  # null: nobody gave up today (no abandonment in the model)
     chat_limit: int  # slots an operator brings (the mean limit of those available)
     operators: float  # available, an operator of k groups counting 1/k in each
-    slots: int  # their chat limits, shared the same way
+    slots: float  # their chat limits, shared the same way
     needed: int | None  # operators for the target; null: not enough data or beyond reach
     now: Outlook | None  # with the staff available now
     with_needed: Outlook | None
@@ -245,8 +247,24 @@ def _queue(inputs: _Inputs, threshold_s: float, chat_limit: int = 1) -> Queue:
                  chat_limit, inputs.patience_s, threshold_s)
 
 
-def _with_slots(queue: Queue, slots: float) -> Prediction:
-    return predict(msgspec.structs.replace(queue, chat_limit=1), round(slots))
+def _with_slots(queue: Queue, slots: float) -> Outlook:
+    """What ``slots`` servers give; a fraction of one (an operator shared between groups)
+    weighs the two whole numbers around it, so that half an operator counts as half."""
+    single = msgspec.structs.replace(queue, chat_limit=1)
+    low = math.floor(slots + 1e-9)
+    below = _outlook(predict(single, max(0, low)))
+    part = slots - low
+    if part < 1e-9:
+        return below
+    above = _outlook(predict(single, low + 1))
+
+    def mix(a: float, b: float) -> float:
+        return a + part * (b - a)
+
+    asa = None if below.asa_s is None or above.asa_s is None else mix(below.asa_s, above.asa_s)
+    return Outlook(mix(below.service_level, above.service_level), asa if asa is not None
+                   else above.asa_s, mix(below.p_abandon, above.p_abandon),
+                   mix(below.p_wait, above.p_wait))
 
 
 def _row(report: Report, row_id: str | None, name: str | None, row: Row, inputs: _Inputs,
@@ -262,15 +280,15 @@ def _row(report: Report, row_id: str | None, name: str | None, row: Row, inputs:
     out = RowStaffing(report, row_id, name, "ok" if reason is None else "not_enough_data",
                       reason, rate * 3600, inputs.window_ms / 1000, inputs.handle_s,
                       inputs.handle_from, inputs.patience_s, chat_limit, round(operators, 2),
-                      round(slots), None, None, None, in_queue, None)
+                      round(slots, 2), None, None, None, in_queue, None)
     if reason is not None:
         return out
     queue = _queue(inputs, threshold_s, chat_limit)
-    out.now = _outlook(_with_slots(queue, slots))
+    out.now = _with_slots(queue, slots)
     best = needed(queue, settings.target, _MOST_OPERATORS)
     if best is not None:
         out.needed, out.with_needed = best.operators, _outlook(best)
-    speed = round(slots) / (inputs.handle_s or 1.0)  # conversations finished a second
+    speed = slots / (inputs.handle_s or 1.0)  # conversations finished a second
     out.drain_s = 0.0 if in_queue == 0 else (in_queue / (speed - rate) if speed > rate
                                              else None)
     return out
@@ -285,7 +303,7 @@ class _Group:
     slots: float
 
     def outlook(self) -> Outlook | None:
-        return None if self.queue is None else _outlook(_with_slots(self.queue, self.slots))
+        return None if self.queue is None else _with_slots(self.queue, self.slots)
 
 
 def _suggest(short: _Group, groups: dict[str, _Group], shares: list[_Share],
@@ -329,17 +347,27 @@ def _suggest(short: _Group, groups: dict[str, _Group], shares: list[_Share],
                 groups[g].slots -= share.to(g)
         moves.append(Move(share.operator, share.name, kind,
                           [g for g in share.groups if g != short.id], short.id))
-    if not moves:
-        return None
+    after = short.outlook()
+    was = before[short.id]
+    if not moves or after is None or was is None or not _better(was, after):
+        return None  # the moves there are would change nothing a supervisor would notice
     touched = [short.id, *sorted({g for m in moves for g in m.groups})]
     effects = []
     for g in touched:
         was, will = before[g], groups[g].outlook()
         if was is not None and will is not None:
             effects.append(Effect(g, was, will))
-    after = short.outlook()
     return Suggestion(short.id, moves, effects,
                       after is not None and after.service_level >= target)
+
+
+def _better(was: Outlook, will: Outlook) -> bool:
+    """Whether a change is worth asking for: a point more answered in time, a point fewer
+    giving up, or a tenth off the wait."""
+    return (will.service_level - was.service_level >= MIN_GAIN
+            or was.p_abandon - will.p_abandon >= MIN_GAIN
+            or (was.asa_s is not None and will.asa_s is not None
+                and will.asa_s <= 0.9 * was.asa_s))
 
 
 def _donors_hold(share: _Share, short: str, groups: dict[str, _Group], target: float) -> bool:
