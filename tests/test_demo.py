@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -49,6 +50,18 @@ def test_make_demo_serves_a_living_contact_center_and_stops_on_ctrl_c() -> None:
         assert second["total"]["arrived"] > 0
         assert (second["total"], second["channels"]) != (first["total"], first["channels"])
         assert time.monotonic() < deadline + 10
+        # Sales is short and support idles: the advice says who to move, and that it helps.
+        moves: list[dict[str, Any]] = []
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                          trust_env=False, timeout=10) as client:
+            while not moves and time.monotonic() < deadline + 40:
+                staffing = client.get("/api/v1/accounts/demo/staffing").json()
+                moves = [s for s in staffing["suggestions"] if s["to"] == "sales"]
+                time.sleep(0.5)
+        assert moves, staffing
+        effect = moves[0]["effects"][0]
+        assert effect["group"] == "sales"
+        assert effect["after"]["service_level"] > effect["before"]["service_level"] + 0.1
     finally:
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         rest, _ = demo.communicate(timeout=30)

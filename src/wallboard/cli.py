@@ -356,9 +356,10 @@ def _add_sim_commands(commands: Any) -> None:
                     "service and the simulator in real time. Ctrl-C stops everything.")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--seed", type=int, default=1)
-    demo.add_argument("--speed", type=float, default=5.0,
+    demo.add_argument("--speed", type=float, default=1.0,
                       help="how much faster than real time the contact center runs (default "
-                           "5: a busy hour in 12 minutes, so queues and losses move at once)")
+                           "1: real time, after 45 minutes of history sent at once, so that "
+                           "rates, handle times and the staffing advice are right at once)")
     demo.add_argument("--no-browser", action="store_true",
                       help="do not open the dashboard in a browser (the sign-in link is "
                            "printed either way)")

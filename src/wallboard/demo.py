@@ -1,9 +1,11 @@
 """``wallboard demo``: a living contact center on the embedded default, in one command.
 
 It creates a fresh data directory and a demo account in this machine's time zone, starts the
-service, drives the simulator against it in real time (starting at the day's busy hour, so
-queues, waits and losses move within a minute), and shows the live snapshot in the terminal
-until Ctrl-C, which stops everything cleanly.
+service, drives the simulator against it in real time (starting at the day's busy hour, with
+its last 45 minutes already sent, so queues, waits, losses and the staffing advice are there at
+once), and shows the live snapshot in the terminal until Ctrl-C, which stops everything
+cleanly. Its operators sit mostly in support and too few in sales: the dashboard suggests the
+moves that fix it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .sim import SimConfig, stream
 from .sim_driver import DriveStats, drive
 from .zones import load_zone
 
-__all__ = ["local_timezone", "render", "run_demo"]
+__all__ = ["local_timezone", "render", "render_moves", "run_demo"]
 
 ACCOUNT = "demo"
 
@@ -85,12 +87,43 @@ def render(snapshot: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_moves(staffing: dict[str, Any]) -> str:
+    """The suggested moves, a line each: who goes where, and what it does to the groups."""
+    lines = []
+    for s in staffing["suggestions"]:
+        who = ", ".join(f"{m['name'] or m['operator']} ({'+'.join(m['groups'])})"
+                        for m in s["moves"])
+        effects = "; ".join(f"{e['group']} {100 * e['before']['service_level']:.0f}% -> "
+                            f"{100 * e['after']['service_level']:.0f}%" for e in s["effects"])
+        lines.append(f"Move to {s['to']}: {who}. Service level: {effects}")
+    return "\n".join(lines) or "Suggested moves: none needed"
+
+
+# Enough operators for the busy hour overall, but most of them in support and few in sales:
+# sales queues up while support idles, and the dashboard suggests the moves that fix it.
+STAFFING = 0.7
+CREW = {"support": 0.6, "sales": 0.1, "billing": 0.15, "delivery": 0.15}
+# Simulated time already past when the demo opens (sent at once): arrival rates and handle
+# times, and so the staffing advice, are there from the first second.
+HEAD_START_S = 45 * 60
+# Which groups may lend operators to which (the staffing settings an admin edits).
+MAY_HELP = {"support": ["sales", "billing", "delivery"], "billing": ["sales"],
+            "delivery": ["sales"]}
+
+
+def _allow_help(url: str, admin: str) -> None:
+    with httpx.Client(base_url=url, timeout=10, trust_env=False,
+                      headers={"Authorization": f"Bearer {admin}"}) as client:
+        client.put(f"/api/v1/accounts/{ACCOUNT}/staffing/settings",
+                   json={"may_help": MAY_HELP}).raise_for_status()
+
+
 # The demo's sign-in link may be opened a while after it is printed; a real link (``wallboard
 # signin-link``) lives 10 minutes.
 DEMO_LINK_MS = 60 * 60 * 1000
 
 
-def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float = 2.0,
+def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float = 2.0,
              out: TextIO = sys.stdout, duration_s: float | None = None,
              browser: bool = True) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="wallboard-demo-"))
@@ -122,11 +155,15 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 5.0, scale: float =
         out.flush()
         if browser:
             _open(link)
-        config = SimConfig(seed=seed, account=ACCOUNT, timezone=timezone, start_ms=now,
-                           hours=24.0, scale=scale, busy_from_start=True, staffing=0.25)
+        _allow_help(url, admin)
+        start = now - round(HEAD_START_S / speed * 1000)
+        config = SimConfig(seed=seed, account=ACCOUNT, timezone=timezone, start_ms=start,
+                           hours=24.0, scale=scale, busy_from_start=True, staffing=STAFFING,
+                           crew=CREW)
         driver = threading.Thread(
             target=lambda: stats.append(drive(stream(config), url, ingest, speed=speed,
-                                              stop=stop)), daemon=True)
+                                              stop=stop, head_start_s=HEAD_START_S)),
+            daemon=True)
         driver.start()
         _show(url, view, out, stop, duration_s, header, server.running)
     except KeyboardInterrupt:
@@ -169,6 +206,7 @@ def _show(url: str, view: str, out: TextIO, stop: threading.Event,
                 return
             try:
                 snapshot = client.get(f"/api/v1/accounts/{ACCOUNT}/snapshot").json()
+                staffing = client.get(f"/api/v1/accounts/{ACCOUNT}/staffing").json()
             except httpx.TransportError:
                 # Ctrl-C reaches the service too (same process group): it may be gone a
                 # moment before this process hears of it.
@@ -176,7 +214,7 @@ def _show(url: str, view: str, out: TextIO, stop: threading.Event,
                     return
                 stop.wait(0.5)
                 continue
-            table = render(snapshot)
+            table = render(snapshot) + "\n" + render_moves(staffing)
             # On a terminal the table refreshes in place under the sign-in link; in a log, one
             # block per refresh.
             out.write(("\x1b[H\x1b[2J" + header + "\n" + table + "\n") if tty

@@ -41,16 +41,21 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+MAX_BATCH = 5_000  # events in one request (the service takes up to 10,000)
+
+
 def drive(events: Iterator[dict[str, Any]], target: str, token: str, *, speed: float = 1.0,
           rate: float | None = None, duration_s: float | None = None,
           stop: threading.Event | None = None, tick_s: float = 0.05,
-          clock: Callable[[], float] = time.time) -> DriveStats:
+          clock: Callable[[], float] = time.time, head_start_s: float = 0.0) -> DriveStats:
     """Send ``events`` to ``target`` until they run out, ``duration_s`` passes or ``stop``.
 
     With ``rate``, events go out at that many a second whatever their own times (a load
     generator); otherwise at their own pace, ``speed`` times faster than real time. Either
     way they are restamped: with their scheduled moment on the wall clock, or, as a load
-    generator, with the moment they are sent.
+    generator, with the moment they are sent. ``head_start_s`` of simulated time are
+    already past when the drive starts: they are sent at once, stamped in the past, so that
+    the screen has a recent history from the first second.
     """
     stop = stop or threading.Event()
     stats = DriveStats()
@@ -79,8 +84,8 @@ def drive(events: Iterator[dict[str, Any]], target: str, token: str, *, speed: f
                 else:
                     if first_at is None:
                         first_at = pending["at"]
-                    due = (pending["at"] - first_at) / 1000 / speed
-                    if due > elapsed:
+                    due = (pending["at"] - first_at) / 1000 / speed - head_start_s / speed
+                    if due > elapsed or len(batch) >= MAX_BATCH:
                         break
                     # Its scheduled moment, so order and spacing survive the batching.
                     at = int((started + due) * 1000)

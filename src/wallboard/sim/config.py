@@ -50,6 +50,9 @@ class SimConfig(msgspec.Struct, frozen=True):
     # Operators relative to the load (1: enough for most of the day). The demo runs short of
     # staff so that queues, waits and losses show within a minute.
     staffing: float = 1.0
+    # Where the operators sit: each group's share of them (default: by each group's load).
+    # The demo puts too many in support and too few in sales, for a move to fix.
+    crew: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         if not self.hours >= 0:
@@ -58,6 +61,10 @@ class SimConfig(msgspec.Struct, frozen=True):
             raise ValueError("scale must be a positive number")
         if not (self.staffing > 0 and math.isfinite(self.staffing)):
             raise ValueError("staffing must be a positive number")
+        if self.crew is not None and (not self.crew or any(
+                not (w >= 0 and math.isfinite(w)) for w in self.crew.values())
+                or not sum(self.crew.values()) > 0):
+            raise ValueError("crew: shares >= 0 for some of the groups, not all 0")
 
     @property
     def end_ms(self) -> int | None:

@@ -78,7 +78,8 @@ class Model:
         self.recorder = Recorder(lo, hi, SL_THRESHOLD_MS, (g for g, _ in GROUPS))
         self.groups = {g: Group(g) for g, _ in GROUPS}
         self.group_ids = [g for g, _ in GROUPS]
-        self.specs: list[OperatorSpec] = roster(self.rng, config.scale * config.staffing)
+        self.specs: list[OperatorSpec] = roster(self.rng, config.scale * config.staffing,
+                                                config.crew)
         self.operators: list[Operator] = []
         for spec in self.specs:
             op = Operator(spec.id, spec.max_chats)

@@ -116,13 +116,16 @@ def profile_at(hour: float) -> float:
     return PROFILE[i] + (PROFILE[(i + 1) % 24] - PROFILE[i]) * frac
 
 
-def roster(rng: random.Random, scale: float) -> list[OperatorSpec]:
-    """The operators for ``scale``: at least one per group, on the day and evening shifts."""
+def roster(rng: random.Random, scale: float, crew: dict[str, float] | None = None
+           ) -> list[OperatorSpec]:
+    """The operators for ``scale``: at least one per group, on the day and evening shifts;
+    ``crew`` weighs the groups they belong to (default: by each group's load)."""
     n = max(len(GROUPS), round(OPERATORS_AT_SCALE_1 * scale))
+    shares = crew or _GROUP_WEIGHTS
     group_ids = list(_GROUP_WEIGHTS)
-    weights = list(_GROUP_WEIGHTS.values())
+    weights = [shares.get(g, 0.0) for g in group_ids]
     shifts = [(start, end) for start, end, _ in SHIFTS]
-    shares = [share for _, _, share in SHIFTS]
+    shift_shares = [share for _, _, share in SHIFTS]
     out = []
     for i in range(n):
         # The first few cover every group on the long day shifts, so a small center still
@@ -131,7 +134,7 @@ def roster(rng: random.Random, scale: float) -> list[OperatorSpec]:
             primary, shift = group_ids[i], shifts[1 + i % 3]
         else:
             primary = rng.choices(group_ids, weights)[0]
-            shift = rng.choices(shifts, shares)[0]
+            shift = rng.choices(shifts, shift_shares)[0]
         groups = {primary}
         if rng.random() < 0.35:
             groups.add(rng.choice(group_ids))
