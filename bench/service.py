@@ -15,6 +15,7 @@ alone from there (``python bench/service_ingest.py --small``):
 4. restart to ready on 1,000,000 events, after SIGKILL and after SIGTERM: ``service_restart.py``
 5. peer baseline, SQL over step 4's events: ``service_peer.py``
 6. hostile clients, and idle connections: ``service_hostile.py``
+7. the operator list of 500 operators and the staffing of 50 groups: ``service_people.py``
 
 What they share (sizes, targets, the server processes, the load generator) is in
 ``service_common.py``.
@@ -38,16 +39,19 @@ from typing import Any
 import service_hostile
 import service_ingest
 import service_peer
+import service_people
 import service_push
 import service_restart
 import service_snapshot
 from service_common import (
     TARGET_HOSTILE_P99_MS,
     TARGET_INGEST_EPS,
+    TARGET_OPERATORS_P99_MS,
     TARGET_PUSH_P99_MS,
     TARGET_RESTART_S,
     TARGET_SERIES_MS,
     TARGET_SNAPSHOT_P99_MS,
+    TARGET_STAFFING_P99_MS,
     Say,
     Sizes,
     arguments,
@@ -70,10 +74,12 @@ def run(args: argparse.Namespace, root: Path, sizes: Sizes, figures: dict[str, A
     figures["restart"] = restarted.figures
     figures["peer"] = service_peer.step(root, restarted, day, sizes, say)
     figures["hostile"] = service_hostile.step(root, sizes, say)
+    figures["people"] = service_people.step(root, sizes, args.seed, say)
     figures["targets"] = {
         "ingest_eps_batch_1000": TARGET_INGEST_EPS, "push_p99_ms": TARGET_PUSH_P99_MS,
         "snapshot_p99_ms": TARGET_SNAPSHOT_P99_MS, "restart_s": TARGET_RESTART_S,
-        "series_ms": TARGET_SERIES_MS, "hostile_p99_ms": TARGET_HOSTILE_P99_MS}
+        "series_ms": TARGET_SERIES_MS, "hostile_p99_ms": TARGET_HOSTILE_P99_MS,
+        "operators_p99_ms": TARGET_OPERATORS_P99_MS, "staffing_p99_ms": TARGET_STAFFING_P99_MS}
 
 
 def main() -> None:

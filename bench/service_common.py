@@ -39,6 +39,8 @@ TARGET_SNAPSHOT_P99_MS = 10.0
 TARGET_RESTART_S = 10.0
 TARGET_SERIES_MS = 20.0  # one row, one day
 TARGET_HOSTILE_P99_MS = 100.0  # /healthz and another tenant's POST during a hostile request
+TARGET_OPERATORS_P99_MS = 10.0  # the operator list of 500 operators
+TARGET_STAFFING_P99_MS = 100.0  # staffing of 50 groups (the stream sends it every 5 s at most)
 
 Say = Callable[[str], None]
 

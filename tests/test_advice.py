@@ -221,7 +221,7 @@ def test_the_roster_lists_who_holds_what() -> None:
     assert [c.conversation for c in anna.conversations] == ["c2", "c1"]  # oldest first
     c2, c1 = anna.conversations
     assert c1.silent_s == (10 * MINUTE - 65_000) / 1000 and c2.silent_s is None
-    assert c1.since == "2026-11-26T11:57:35.000+03:00"
-    assert anna.status_since == "2026-11-26T04:07:30.000+03:00"
+    assert (c1.held_s, c2.held_s) == (595.0, 599.0)
+    assert anna.in_status_s == 8 * 3600 and listed.as_of == "2026-11-26T12:07:30.000+03:00"
     assert listed.operators[1].free_slots == 0
     assert [o.id for o in roster(account_of(events), "support", NOW).operators] == ["boris"]

@@ -69,3 +69,18 @@ def test_a_date_the_zone_skipped_has_no_buckets_and_ends_nothing() -> None:
     assert [apia.slot_count(d) for d in days] == [96, 0, 96]
     assert apia.day_start(days[1]) == apia.day_start(days[2])
     assert Calendar("UTC").slot_count(date.max.toordinal()) == 96
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["Europe/Moscow", "America/New_York", "Australia/Lord_Howe",
+                        "Asia/Kathmandu", "Pacific/Chatham", "Europe/Dublin", "UTC",
+                        "America/St_Johns", "Africa/Monrovia"]),
+       st.integers(-2_500_000_000_000, 4_000_000_000_000))
+def test_iso_by_the_quarter_hour_is_what_the_zone_says(zone: str, ms: int) -> None:
+    # The formatting cached per quarter hour of UTC equals the zone's own, second by second
+    # around the instant (and through the odd offsets of the early twentieth century).
+    cal = Calendar(zone)
+    for at in (ms, ms + 1, ms + 59_999, ms - 1):
+        local = datetime.fromtimestamp(at // 1000, UTC).astimezone(load_zone(zone))
+        assert cal.iso(at) == local.replace(microsecond=at % 1000 * 1000).isoformat(
+            timespec="milliseconds")

@@ -128,7 +128,7 @@ def test_the_stream_carries_operators_and_staffing_when_asked(world: dict[str, A
                         if k == "operators" and any(o["id"] == op for o in d["operators"]))
             assert time.monotonic() - posted < 3  # at most one list a second
             mine = next(o for o in data["operators"] if o["id"] == op)
-            assert mine["status"] == "away" and mine["status_since"] is not None
+            assert mine["status"] == "away" and 0 <= mine["in_status_s"] < 10
             data = next(d for k, d in stream if k == "staffing")
             assert time.monotonic() - posted < 8  # at most one every 5 seconds
             assert data["account"] == "acme" and data["rows"][0]["report"] == "total"

@@ -257,3 +257,19 @@ def test_a_surge_raises_its_groups_arrivals_in_its_window() -> None:
     (base_in, base_out), (surge_in, surge_out) = sales_by_window(base), sales_by_window(surged)
     assert surge_in > 2 * base_in
     assert abs(surge_out - base_out) < 0.35 * base_out
+
+
+def test_crew_says_where_the_operators_sit() -> None:
+    from wallboard.sim.model import Model
+
+    default = Model(SimConfig(seed=2, scale=2))
+    crew = Model(SimConfig(seed=2, scale=2, crew={"support": 1.0}))
+
+    def in_group(model: Model, group: str) -> int:
+        return sum(group in spec.groups for spec in model.specs)
+    # Beyond the first operator of each group, everyone starts in support.
+    assert in_group(crew, "support") > in_group(default, "support")
+    assert in_group(crew, "sales") < in_group(default, "sales")
+    for bad in ({}, {"sales": -1.0}, {"sales": 0.0}, {"sales": math.nan}):
+        with pytest.raises(ValueError, match="crew"):
+            SimConfig(crew=bad)

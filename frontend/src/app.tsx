@@ -14,7 +14,7 @@ import { formatDay, localDate, shiftDate } from "./format";
 import type { Lang } from "./i18n";
 import type { Direction, SortKey } from "./sort";
 import { DEFAULT_THRESHOLDS } from "./thresholds";
-import { clockOffset, staffByGroup } from "./staffing";
+import { staffByGroup } from "./staffing";
 import type { DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds } from "./types";
 
 const TV_ROTATION_MS = 20_000;
@@ -90,7 +90,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   });
   const [editing, setEditing] = useState(false);
   const [operators, setOperators] = useState<OperatorList | null>(null);
-  const [offset, setOffset] = useState(0);  // the server's clock minus this browser's
+  const [operatorsAt, setOperatorsAt] = useState(0);  // when the list came
   const [staffing, setStaffing] = useState<Staffing | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -107,7 +107,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     api.thresholds(account).then(setThresholds, () => undefined);
     return openStream(account, {
       snapshot: (snapshot) => { setLive(snapshot); setLastUpdate(Date.now()); },
-      operators: (list) => { setOperators(list); setOffset(clockOffset(list.as_of, Date.now())); },
+      operators: (list) => { setOperators(list); setOperatorsAt(Date.now()); },
       staffing: setStaffing,
     }, setStream, toSignIn);
   }, [account]);
@@ -234,7 +234,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
           {showingLive && (operators || staffing) && (
             <div class="columns people">
               {operators && (
-                <Operators list={operators} offset={offset} tv={tv}
+                <Operators list={operators} receivedAt={operatorsAt} tv={tv}
                            groups={[...groupNames].map(([id, name]) => ({ id, name }))} />
               )}
               {staffing && <Moves staffing={staffing} names={groupNames} />}

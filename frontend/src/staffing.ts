@@ -18,17 +18,9 @@ export function formatOperators(n: number, lang: Lang): string {
   return new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(n);
 }
 
-/**
- * Milliseconds to add to this browser's clock to read the server's: times in a feed are the
- * server's, and ages between two feeds are counted here.
- */
-export function clockOffset(asOf: string, receivedAt: number): number {
-  return Date.parse(asOf) - receivedAt;
-}
-
-/** Seconds from an instant of the server to now (this browser's now, offset). */
-export function secondsSince(iso: string | null, now: number, offset: number): number | null {
-  return iso == null ? null : Math.max(0, (now + offset - Date.parse(iso)) / 1000);
+/** An age the server gave at ``receivedAt``, grown to ``now`` (both this browser's clock). */
+export function ageNow(age: number | null, receivedAt: number, now: number): number | null {
+  return age == null ? null : age + Math.max(0, now - receivedAt) / 1000;
 }
 
 const STATUS_ORDER: Record<OperatorInfo["status"], number> = {

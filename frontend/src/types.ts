@@ -104,8 +104,7 @@ export interface HeldConversation {
   conversation: string;
   channel: string;
   group: string | null;
-  since: string;
-  last_operator_message_at: string | null;
+  held_s: number;  // ages in seconds, as of the list's as_of
   silent_s: number | null;
 }
 
@@ -113,7 +112,7 @@ export interface OperatorInfo {
   id: string;
   name: string | null;
   status: "available" | "busy" | "away" | "offline";
-  status_since: string | null;
+  in_status_s: number | null;
   groups: string[];
   max_chats: number;
   in_work: number;

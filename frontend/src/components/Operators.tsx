@@ -4,19 +4,19 @@ import { useEffect, useState } from "preact/hooks";
 import { useWords } from "../context";
 import { formatDuration } from "../format";
 import type { Key } from "../i18n";
-import { operatorsOf, secondsSince } from "../staffing";
+import { ageNow, operatorsOf } from "../staffing";
 import type { OperatorList } from "../types";
 
 interface Props {
   list: OperatorList;
-  offset: number;  // the server's clock minus this browser's
+  receivedAt: number;  // when the list came (this browser's clock): its ages grow from there
   groups: { id: string; name: string }[];
   tv: boolean;
 }
 
 const TICK_MS = 1000;
 
-export function Operators({ list, offset, groups, tv }: Props) {
+export function Operators({ list, receivedAt, groups, tv }: Props) {
   const { lang, t } = useWords();
   const [group, setGroup] = useState<string>("");
   const [now, setNow] = useState(Date.now());
@@ -51,12 +51,12 @@ export function Operators({ list, offset, groups, tv }: Props) {
           </thead>
           <tbody>
             {shown.map((o) => {
-              const since = secondsSince(o.status_since, now, offset);
+              const since = ageNow(o.in_status_s, receivedAt, now);
               // The chat waiting longest for this operator: since their last reply, or since
               // they took it when they have not replied yet.
               const silences = o.conversations.map((c) => ({
-                seconds: secondsSince(c.last_operator_message_at ?? c.since, now, offset) ?? 0,
-                replied: c.last_operator_message_at != null,
+                seconds: ageNow(c.silent_s ?? c.held_s, receivedAt, now) ?? 0,
+                replied: c.silent_s != null,
               }));
               const longest = silences.reduce<typeof silences[number] | null>(
                 (a, b) => (a == null || b.seconds > a.seconds ? b : a), null);

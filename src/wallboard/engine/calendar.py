@@ -28,12 +28,15 @@ SLOT_BITS = 8
 class Calendar:
     """Maps epoch milliseconds to local day ordinals of one time zone."""
 
-    __slots__ = ("_by_bucket", "_slots", "_starts", "name", "zone")
+    __slots__ = ("_by_bucket", "_iso", "_slots", "_starts", "name", "zone")
 
     def __init__(self, zone: str) -> None:
         self.zone = load_zone(zone)
         self.name = zone
         self._by_bucket: dict[int, int] = {}
+        # UTC quarter hour -> (local "YYYY-MM-DDTHH:", its first minute, offset), or None when
+        # the quarter hour is not one stretch of local time on quarter-hour minutes.
+        self._iso: dict[int, tuple[str, int, str] | None] = {}
         self._slots: dict[int, int] = {}  # UTC quarter hour -> slot
         self._starts: dict[int, int] = {}  # ordinal -> first instant
 
@@ -112,8 +115,33 @@ class Calendar:
 
     def iso(self, ms: int, timespec: str = "milliseconds") -> str:
         """RFC 3339 local time with the zone's offset at that instant."""
+        if timespec == "milliseconds":
+            # Lists of operators and conversations format thousands of times a request: the
+            # local hour and offset are worked out once per quarter hour.
+            bucket = ms // _BUCKET_MS
+            parts = (self._iso[bucket] if bucket in self._iso
+                     else self._iso_parts(bucket))
+            if parts is not None:
+                hour, minute, offset = parts
+                into = ms - bucket * _BUCKET_MS
+                return (f"{hour}{minute + into // 60_000:02d}:{into // 1000 % 60:02d}."
+                        f"{ms % 1000:03d}{offset}")
         local = self._local(ms)
         return local.replace(microsecond=(ms % 1000) * 1000).isoformat(timespec=timespec)
+
+    def _iso_parts(self, bucket: int) -> tuple[str, int, str] | None:
+        first = self._local(bucket * _BUCKET_MS)
+        last = self._local((bucket + 1) * _BUCKET_MS - 1)
+        offset = first.utcoffset()
+        parts = None
+        if (offset == last.utcoffset() and offset is not None and first.second == 0
+                and first.minute % 15 == 0 and offset.seconds % 60 == 0):
+            head = first.isoformat()
+            parts = (head[:14], first.minute, head[19:])
+        if len(self._iso) >= _CACHE_LIMIT:
+            self._iso.clear()
+        self._iso[bucket] = parts
+        return parts
 
 
 def ordinal_iso(ordinal: int) -> str:
