@@ -31,8 +31,12 @@ ASA = Tw/(B+S). The sums they replace run over every queue length that matters, 
 them in an overload; the integrals cost the same at any size. Each exponent is concave with
 its peak known in closed form, so a dozen Gauss-Legendre panels around the peak, out to
 where the integrand has fallen by e^-40, give shares right to about 1e-8 (tests/test_staffing.py
-checks them against the sums). Everything is kept in logarithms: with a light load and many
-servers π(0)/π(n) overflows a float.
+checks them against the sums). B and W are compared through their logarithms (with a light
+load and many servers π(0)/π(n) overflows a float); the other figures are taken as shares of
+W, so that W's exponent, of the order of λ/θ, cancels. Past λ/θ or nμ/θ of 1e10 even that
+leaves too few digits, and the model is taken at its limit there: Erlang C when the queue
+drains, and when it does not the fluid limit, P(abandon) = 1 - nμ/λ with waits of
+ln(λ/nμ)/θ, long past any threshold.
 """
 
 from __future__ import annotations
@@ -47,8 +51,12 @@ __all__ = ["Prediction", "Queue", "needed", "predict"]
 
 _DROP = 40.0  # integrate until the integrand is e^-40 of its peak; the rest is below 1e-17
 _NODES = 8  # Gauss-Legendre points per panel
-_MAX_PANELS = 64  # per side; the march below needs about a dozen
+_MAX_PANELS = 64  # per side; the march below takes about half a dozen
 _FIRST_FALL = 4.0  # e-folds the integrand may fall across the panel at the peak
+# λ/θ and nμ/θ past which the exponents (of order λ/θ) have too few digits left for the
+# figures: 1e-16 · 1e10 leaves six.
+_HUGE = 1e10
+_LOG_MAX = 700.0  # e^700 is still a float
 
 
 class Queue(msgspec.Struct, frozen=True):
@@ -83,37 +91,38 @@ def predict(queue: Queue, operators: int) -> Prediction:
     patience = queue.patience_s
     # NaN inputs fail these comparisons and land on the harmless side of each.
     forever = patience is None or not patience < math.inf
-    at_once = not forever and not (patience is not None and patience > 0)
     if not lam > 0:
         return Prediction(operators, n, 0.0, 1.0, 0.0, 0.0, True)
     if n == 0:  # nobody to answer: everyone waits until they give up
         return Prediction(operators, 0, 1.0, 0.0, None, 0.0 if forever else 1.0, not forever)
-    if not handle > 0:  # work that takes no time never waits
-        return Prediction(operators, n, 0.0, 1.0, 0.0, 0.0, True)
     a = lam * handle
+    if not a > 0:  # work that takes no time (or so little that it underflows) never waits
+        return Prediction(operators, n, 0.0, 1.0, 0.0, 0.0, True)
     if not a < math.inf:  # more work than any staff: everyone waits, or gives up
         return Prediction(operators, n, 1.0, 0.0, None if forever else 0.0,
                           0.0 if forever else 1.0, not forever)
-    if at_once:  # no patience at all: a loss system (Erlang B)
+    if patience is None or forever:
+        return _erlang_c(operators, n, a, handle, t)
+    if not patience > 0:  # no patience at all: a loss system (Erlang B)
         blocked = math.exp(-_log_add(0.0, _log_below(n, a)))
         return Prediction(operators, n, blocked, 1.0 - blocked, 0.0, blocked, True)
-    if forever:
-        return _erlang_c(operators, n, a, lam, handle, t)
-    assert patience is not None
-    c = n * patience / handle  # nμ/θ
-    y = lam * patience  # λ/θ
-    if not (c < math.inf and y < math.inf):  # patience past float range: as good as forever
-        return _erlang_c(operators, n, a, lam, handle, t)
+    if not (n * patience / handle < _HUGE and lam * patience < _HUGE):
+        # Patience so long against the work that the exponents lose their digits: the
+        # queue is as good as Erlang C's when it drains, and nobody is answered in time
+        # when it does not (the visitors wait about ln(λ/nμ)/θ, beyond any threshold).
+        if a < n:
+            return _erlang_c(operators, n, a, handle, t)
+        return Prediction(operators, n, 1.0, 0.0, math.log(a / n) * patience, 1.0 - n / a,
+                          True)
     return _erlang_a(operators, n, a, lam, handle, patience, t)
 
 
-def _erlang_c(operators: int, n: int, a: float, lam: float, handle: float,
-              t: float) -> Prediction:
+def _erlang_c(operators: int, n: int, a: float, handle: float, t: float) -> Prediction:
     if a >= n:  # more work than slots, and nobody leaves: the queue never empties
         return Prediction(operators, n, 1.0, 0.0, None, 0.0, False)
     log_w = math.log(n) - math.log(n - a)  # Σ_q (a/n)^q
     p_wait = math.exp(log_w - _log_add(_log_below(n, a), log_w))
-    drain = n / handle - lam
+    drain = (n - a) / handle  # nμ - λ, and positive whenever a < n, rounding or not
     service_level = 1.0 - p_wait * math.exp(-drain * t)
     return Prediction(operators, n, _unit(p_wait), _unit(service_level), p_wait / drain, 0.0,
                       True)
@@ -121,40 +130,69 @@ def _erlang_c(operators: int, n: int, a: float, lam: float, handle: float,
 
 def _erlang_a(operators: int, n: int, a: float, lam: float, handle: float, patience: float,
               t: float) -> Prediction:
-    c = n * patience / handle
-    # The queue's drift over θ, from the inputs: y - c would cancel when they are close.
-    excess = (lam - n / handle) * patience
-    log_c = math.log(c)
-    log_b = _log_below(n, a)
-    waiting = _Peak.of_queue(c, excess, 0)
-    served = _Peak.of_queue(c, excess, 1)
-    s_waiting = waiting.start
-    s_served = served.start
-    # The integrands are in u, the distance from each peak: s = start + u.
-    log_w = log_c + waiting.log_top + math.log(waiting.integral(lambda u: 1.0))
-    log_ab = log_c + waiting.log_top + _log(
-        waiting.integral(lambda u: -math.expm1(-(s_waiting + u))))
-    log_s = log_c + served.log_top + math.log(served.integral(lambda u: 1.0))
-    log_st = log_c + served.log_top + _log(served.integral(lambda u: 1.0, t / patience))
-    log_tw = (log_c + math.log(patience) + served.log_top
-              + _log(served.integral(lambda u: s_served + u)))
-    log_total = _log_add(log_b, log_w)
-    p_wait = math.exp(log_w - log_total)
-    p_abandon = _unit(math.exp(log_ab - log_total))
-    service_level = math.exp(_log_add(log_b, log_st) - log_total)
-    log_answered = _log_add(log_b, log_s)
-    return Prediction(operators, n, _unit(p_wait), min(_unit(service_level), 1.0 - p_abandon),
-                      math.exp(log_tw - log_answered), p_abandon, True)
+    # Below 1e-300 servers per unit of patience the formulas would divide by zero; the
+    # difference it makes is of that order.
+    c = max(n * patience / handle, 1e-300)
+    y = lam * patience
+    waiting = _Peak.of_queue(c, y, 0)
+    served = _Peak.of_queue(c, y, 1)
+    # Each figure is taken as a share of W, whose large exponent then cancels; only B is
+    # compared with W through their logarithms.
+    w = waiting.integral()
+    to_served = math.exp(_top_shift(c, y) + served.log_scale - waiting.log_scale) / w
+    abandoned = waiting.integral(_gave_up(waiting.start)) / w
+    answered_late = served.integral() * to_served
+    answered_in_time = served.integral(None, t / patience) * to_served
+    wait_of_served = patience * served.integral(_at(served.start)) * to_served
+    log_w = math.log(c) + waiting.log_top + waiting.log_scale + math.log(w)
+    p_wait = 1.0 / (1.0 + math.exp(min(_LOG_MAX, _log_below(n, a) - log_w)))
+    p_at_once = 1.0 - p_wait
+    answered = p_at_once + p_wait * answered_late
+    p_abandon = _unit(p_wait * abandoned)
+    service_level = min(_unit(p_at_once + p_wait * answered_in_time), 1.0 - p_abandon)
+    asa = p_wait * wait_of_served / answered if answered > 0 else None
+    return Prediction(operators, n, _unit(p_wait), service_level, asa, p_abandon, True)
+
+
+def _top_shift(c: float, y: float) -> float:
+    """ln of the served exponent's top over the waiting one's, -(c+1)s + y(1 - e^{-s}) over
+    -c s + y(1 - e^{-s}) at their peaks, in a form that keeps its digits when both are huge."""
+    excess = y - c
+    if excess > 1:  # both peaks inside; they are ln(1 + 1/c) apart
+        return -1.0 - math.log1p((excess - 1) / (c + 1)) + c * math.log1p(1 / c)
+    if excess > 0:  # only the waiting one's
+        return c * math.log1p(excess / c) - excess
+    return 0.0
+
+
+def _gave_up(start: float) -> Callable[[float], float]:
+    return lambda u: -math.expm1(-(start + u))  # 1 - e^{-s}
+
+
+def _at(start: float) -> Callable[[float], float]:
+    return lambda u: start + u  # s
 
 
 def _log_below(n: int, a: float) -> float:
     """ln B: the states with nobody waiting, relative to π(n) (n >= 1)."""
     if a < n:  # the peak of n v - a (e^v - 1) is inside, at v = ln(n/a)
         gap = n - a
-        peak = _Peak(n * math.log1p(gap / a) - gap, 0.0, float(n), math.log(n / a), True)
+        # log1p keeps n close to a exact; n/a itself may overflow when a is tiny.
+        rise = math.log1p(gap / a) if a > n / 2 else math.log(n) - math.log(a)
+        peak = _Peak(n * rise - gap, 0.0, float(n), rise, True)
     else:
         peak = _Peak(0.0, a - n, a, 0.0, True)
-    return math.log(n) + peak.log_top + math.log(peak.integral(lambda u: 1.0))
+    return math.log(n) + peak.log_top + peak.log_scale + math.log(peak.integral())
+
+
+def _rising(u: float) -> float:
+    """e^u - 1 - u, and near 0 without the cancellation: with thousands of servers the
+    integrands live within 1e-3 of their peak, where the plain form has no digits left."""
+    if abs(u) > 0.1:
+        return math.expm1(u) - u
+    # Its Taylor series; the first term left out is below 1e-12 of the sum.
+    return u * u * (1 / 2 + u * (1 / 6 + u * (1 / 24 + u * (1 / 120 + u * (
+        1 / 720 + u * (1 / 5040 + u / 40320))))))
 
 
 class _Peak:
@@ -164,9 +202,11 @@ class _Peak:
         rising (nobody waits):  r(u) = -slope·u - size·(e^u - 1 - u)
         falling (the queue):    r(u) = -slope·u - size·(u + e^{-u} - 1)
 
-    ``log_top`` is the exponent the caller took out at the top."""
+    ``log_top`` is the exponent the caller took out at the top. ``integral`` leaves out a
+    factor e^log_scale, the width of the peak, so that a very narrow peak does not underflow.
+    """
 
-    __slots__ = ("log_top", "panels", "rising", "size", "slope", "start")
+    __slots__ = ("log_scale", "log_top", "panels", "rising", "size", "slope", "start")
 
     def __init__(self, log_top: float, slope: float, size: float, start: float,
                  rising: bool) -> None:
@@ -175,21 +215,21 @@ class _Peak:
         self.size = size
         self.start = start
         self.rising = rising
+        self.log_scale = -math.log(slope + math.sqrt(size))
         self.panels: list[_Panel] | None = None
 
     @staticmethod
-    def of_queue(c: float, excess: float, k: int) -> _Peak:
-        """The queue's exponent -(c+k) s + y (1 - e^{-s}); ``excess`` is y - c."""
-        above = excess - k  # y - (c + k)
+    def of_queue(c: float, y: float, k: int) -> _Peak:
+        """The queue's exponent -(c+k) s + y (1 - e^{-s})."""
+        above = y - c - k
         if above > 0:  # peak inside, at s = ln(y/(c+k))
             ck = c + k
             rise = math.log1p(above / ck)
             return _Peak(above - ck * rise, 0.0, ck, rise, False)
-        return _Peak(0.0, -above, c + excess, 0.0, False)
+        return _Peak(0.0, -above, y, 0.0, False)
 
     def r(self, u: float) -> float:
-        bend = math.expm1(u) - u if self.rising else u + math.expm1(-u)
-        return -self.slope * u - self.size * bend
+        return -self.slope * u - self.size * (_rising(u) if self.rising else _rising(-u))
 
     def _march(self, direction: float, limit: float) -> list[float]:
         """Panel ends from the peak outwards until the integrand has fallen by e^-_DROP or
@@ -208,7 +248,9 @@ class _Peak:
             else:
                 slope = abs(self.slope - self.size * math.expm1(-u))
                 curve = self.size * math.exp(-u)
-            step = 2 * allowed / (slope + math.sqrt(slope * slope + 2 * curve * allowed))
+            # slope·h + curve·h²/2 = allowed, solved without squaring a huge slope
+            root = math.hypot(slope, math.sqrt(2 * allowed) * math.sqrt(curve))
+            step = 2 * allowed / (slope + root)
             if not rising:
                 # The integrands also carry e^{-s}, which turns over within s of about 1:
                 # near s = 0 a panel must be no wider than that, further out it may grow.
@@ -235,32 +277,41 @@ class _Peak:
     def _nodes(self, lo: float, hi: float) -> list[tuple[float, float]]:
         half = (hi - lo) / 2
         mid = lo + half
-        slope, size, exp, expm1 = self.slope, self.size, math.exp, math.expm1
-        # r(u) written out: this loop is most of the cost of a prediction.
-        if self.rising:
-            return [(u, w * half * exp(-slope * u - size * (expm1(u) - u)))
-                    for u, w in ((mid + half * x, w) for x, w in _GAUSS)]
-        return [(u, w * half * exp(-slope * u - size * (u + expm1(-u))))
-                for u, w in ((mid + half * x, w) for x, w in _GAUSS)]
+        weight = half * math.exp(-self.log_scale)
+        # r(u) written out: this is most of the cost of a prediction.
+        slope, size, sign, exp = self.slope, self.size, 1.0 if self.rising else -1.0, math.exp
+        nodes = []
+        for x, w in _GAUSS:
+            u = mid + half * x
+            nodes.append((u, w * weight * exp(-slope * u - size * _rising(sign * u))))
+        return nodes
 
-    def integral(self, g: Callable[[float], float], upto: float = math.inf) -> float:
-        """∫ g(u) e^{r(u)} du over u >= -start and start + u <= upto (upto is an s)."""
+    def integral(self, g: Callable[[float], float] | None = None,
+                 upto: float = math.inf) -> float:
+        """e^-log_scale ∫ g(u) e^{r(u)} du over u >= -start and start + u <= upto (an s);
+        g None is g = 1."""
         if self.panels is None:
             self.panels = self._build()
         cut = upto - self.start
         total = 0.0
         for panel in self.panels:
             if panel.hi <= cut:
-                total += sum(w * g(u) for u, w in panel.nodes)
+                nodes = panel.nodes
             elif panel.lo < cut:  # the panel the cut falls in: its part below, afresh
-                total += sum(w * g(u) for u, w in self._nodes(panel.lo, cut))
+                nodes = self._nodes(panel.lo, cut)
+            else:
+                continue
+            if g is None:
+                total += sum(w for _, w in nodes)
+            else:
+                total += sum(w * g(u) for u, w in nodes)
         return total
 
 
 class _Panel(msgspec.Struct, frozen=True):
     lo: float
     hi: float
-    nodes: list[tuple[float, float]]  # (u, weight · e^{r(u)})
+    nodes: list[tuple[float, float]]  # (u, weight · e^{r(u)}), weights over e^log_scale
 
 
 def _gauss_legendre(points: int) -> list[tuple[float, float]]:
@@ -282,10 +333,6 @@ def _gauss_legendre(points: int) -> list[tuple[float, float]]:
 
 
 _GAUSS = _gauss_legendre(_NODES)
-
-
-def _log(x: float) -> float:
-    return math.log(x) if x > 0 else -math.inf
 
 
 def _log_add(x: float, y: float) -> float:
@@ -316,7 +363,7 @@ def needed(queue: Queue, target: float, most: int = 10_000) -> Prediction | None
         return got if got.stable and got.service_level >= target else None
 
     load = queue.arrivals_per_s * queue.handle_s / max(1, queue.chat_limit)
-    guess = min(most, max(0, math.ceil(load))) if load < math.inf else most
+    guess = most if load > most else math.ceil(load) if load > 0 else 0
     found = good(guess)
     if found is not None:
         high = guess
