@@ -44,6 +44,7 @@ test: check $(STATIC)
 	$(PY) bench/engine.py --events 20000 --whole-process 20000
 	$(PY) bench/service.py --small
 	$(PY) bench/sim.py --small
+	$(PY) bench/staffing_model.py --hours 2 --seeds 1
 
 ## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
 PORT ?= 8000
@@ -55,6 +56,7 @@ bench: $(STAMP)
 	$(PY) bench/engine.py --repeat 5 --whole-process 2700000
 	$(PY) bench/service.py
 	$(PY) bench/sim.py
+	$(PY) bench/staffing_model.py
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f

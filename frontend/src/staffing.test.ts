@@ -6,7 +6,7 @@ function staff(id: string | null, needed: number | null, operators: number): Row
   return {
     report: id == null ? "total" : "group", id, name: null, status: needed == null ? "not_enough_data" : "ok",
     reason: needed == null ? "few_arrivals" : null, arrivals_per_hour: 60, window_s: 1800,
-    handle_s: 300, handle_from: "recent", patience_s: null, chat_limit: 2, operators, slots: 2 * operators,
+    handle_s: 300, handle_from: "recent", patience_s: null, patience_from: null, chat_limit: 2, operators, slots: 2 * operators,
     needed, now: null, with_needed: null, in_queue: 0, drain_s: 0,
   };
 }

@@ -69,6 +69,7 @@ export interface RowStaffing {
   handle_s: number | null;
   handle_from: "recent" | "today" | "account" | null;
   patience_s: number | null;
+  patience_from: "today" | "account" | null;
   chat_limit: number;
   operators: number;
   slots: number;
@@ -82,7 +83,6 @@ export interface RowStaffing {
 export interface Move {
   operator: string;
   name: string | null;
-  kind: "focus" | "lend";
   groups: string[];
   to: string;
 }

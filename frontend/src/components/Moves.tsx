@@ -22,8 +22,8 @@ export function Moves({ staffing, names }: Props) {
           <ul class="move-list">
             {s.moves.map((m) => (
               <li key={m.operator} data-operator={m.operator}>
-                {t(m.kind === "focus" ? "move_focus" : "move_lend",
-                   { operator: m.name ?? m.operator, from: list(m.groups), to: name(m.to) })}
+                {t("move_lend", { operator: m.name ?? m.operator, from: list(m.groups),
+                                  to: name(m.to) })}
               </li>
             ))}
           </ul>

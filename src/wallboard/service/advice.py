@@ -10,14 +10,18 @@ engine's rows, so that they are exact for the set of accepted events like every 
   and the four before it; with fewer than ``MIN_SAMPLES`` of them, today's; with fewer still,
   the whole account's today;
 - patience: today's stints that ended unanswered over the time all of today's stints waited
-  (the exponential patience that best explains them); nobody gave up: no abandonment;
-- servers: the chat limits of the available operators, an operator of several groups shared
-  equally between them (docs/staffing.md says why, and when that is wrong).
+  (the exponential patience that best explains them); with fewer than ``MIN_SAMPLES`` who
+  gave up, the whole account's (a handful of abandonments in a group that rarely waits would
+  say its visitors leave within seconds); nobody gave up anywhere: no abandonment;
+- servers: the chat limits of the available operators; an operator of several groups works
+  where visitors wait longest, so each of their slots counts in whichever of their groups is
+  worst off (docs/staffing.md says why, and when that is wrong).
 
-A move takes one available operator's share from the groups it has to a short group: an
-operator of both first ("focus"), otherwise one whose group may help the short one ("lend",
-the account's ``may_help`` list). Moves are chosen one at a time, the one that helps most
-first, and never one that would take a donor below the target.
+A move sends one available operator of a group that may help the short one (the account's
+``may_help`` list) to the short group. An operator already in the short group needs no move:
+the routing sends them there whenever its visitors wait longest, and the model counts them
+there. Moves are chosen one at a time, the one that helps most first, and never one that
+would take a donor below the target.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ class RowStaffing(msgspec.Struct):
     handle_s: float | None
     handle_from: Source | None
     patience_s: float | None  # null: nobody gave up today (no abandonment in the model)
+    patience_from: Literal["today", "account"] | None
     chat_limit: int  # slots an operator brings (the mean limit of those available)
     operators: float  # available, an operator of k groups counting 1/k in each
     slots: float  # their chat limits, shared the same way
@@ -98,14 +103,10 @@ class RowStaffing(msgspec.Struct):
     drain_s: float | None  # time to empty the queue at full speed; null: it is not emptying
 
 
-MoveKind = Literal["focus", "lend"]  # focus: already a member of the group; lend: not
-
-
 class Move(msgspec.Struct):
     operator: str
     name: str | None
-    kind: MoveKind
-    groups: list[str]  # the groups the operator leaves (all its others)
+    groups: list[str]  # the groups the operator leaves
     to: str
 
 
@@ -150,6 +151,7 @@ class _Inputs:
     handle_s: float | None
     handle_from: Source | None
     patience_s: float | None
+    patience_from: Literal["today", "account"] | None
 
 
 def _recent(account: Account, now: int, buckets: int) -> tuple[list[int], int]:
@@ -171,14 +173,26 @@ def _handle(row: Row, slots: list[int], day: int) -> tuple[float | None, Source 
     return None, None
 
 
-def _patience(row: Row, day: int) -> tuple[int, float | None]:
-    """How many of today's stints ended, and the mean patience they show (None: nobody gave
-    up)."""
+def _gave_up(row: Row, day: int) -> tuple[int, float]:
+    """How many of today's stints ended unanswered, and the time all of today's stints
+    waited, in seconds."""
     counters = row.days.get(day)
     if counters is None:
-        return 0, None
-    gave_up = counters[_SAMPLES] - counters[_ANSWERED]
-    return counters[_SAMPLES], (counters[_WAIT_SUM] / gave_up / 1000 if gave_up > 0 else None)
+        return 0, 0.0
+    return counters[_SAMPLES] - counters[_ANSWERED], counters[_WAIT_SUM] / 1000
+
+
+def _patience(account: Account, row: Row, day: int
+              ) -> tuple[float | None, Literal["today", "account"] | None]:
+    """The mean patience today's waits show (exposure over departures, the exponential's
+    maximum likelihood), from the row when it has enough departures, else the account's."""
+    gave_up, waited = _gave_up(row, day)
+    if gave_up >= MIN_SAMPLES or row is account.total:
+        return (waited / gave_up, "today") if gave_up else (None, None)
+    everyone, all_waited = _gave_up(account.total, day)
+    if everyone >= MIN_SAMPLES:
+        return all_waited / everyone, "account"
+    return (waited / gave_up, "today") if gave_up else (None, None)
 
 
 def _inputs(account: Account, row: Row, now: int) -> _Inputs:
@@ -189,43 +203,69 @@ def _inputs(account: Account, row: Row, now: int) -> _Inputs:
     if handle_s is None and row is not account.total:
         handle_s = _handle(account.total, [], day)[0]
         source = "account" if handle_s is not None else None
-    waits, patience = _patience(row, day)
-    if not waits:  # no one waited here today: the account's visitors are the best guess
-        patience = _patience(account.total, day)[1]
-    return _Inputs(arrivals, window, handle_s, source, patience)
+    patience, patience_from = _patience(account, row, day)
+    return _Inputs(arrivals, window, handle_s, source, patience, patience_from)
 
 
 # -- servers -----------------------------------------------------------------------------
 
 @dataclass
 class _Share:
-    """What one available operator brings to one group."""
+    """One available operator, and the part of them each of their groups gets (summing to
+    one)."""
 
     operator: str
     name: str | None
     groups: tuple[str, ...]
     chat_limit: int
+    part: dict[str, float] = field(default_factory=dict)
 
     def to(self, group: str) -> float:
-        return self.chat_limit / len(self.groups) if group in self.groups else 0.0
-
-
-@dataclass
-class _Staff:
-    """A group's available operators as shares, and what they add up to."""
-
-    shares: list[_Share] = field(default_factory=list)
-
-    def operators(self, group: str) -> float:
-        return sum(1 / len(s.groups) for s in self.shares if group in s.groups)
-
-    def slots(self, group: str) -> float:
-        return sum(s.to(group) for s in self.shares)
+        """The slots this operator brings to ``group``."""
+        return self.chat_limit * self.part.get(group, 0.0)
 
 
 def _available(account: Account) -> list[_Share]:
     return [_Share(op.id, op.name, op.groups, op.max_chats) for op in account.operators.values()
             if op.status == "available"]
+
+
+def _allocate(shares: list[_Share], queues: dict[str, Queue | None]) -> None:
+    """Splits each operator of several groups between them the way a queue that gives a free
+    slot to the longest waiting visitor does: a slot at a time, each to whichever of the
+    operator's groups is then worst off. Routing that favours one group is not seen here
+    (docs/staffing.md). Groups without a model share what is left equally."""
+    slots: dict[str, float] = {}
+    shared = []
+    for share in shares:
+        if len(share.groups) == 1:
+            share.part = {share.groups[0]: 1.0}
+            slots[share.groups[0]] = slots.get(share.groups[0], 0.0) + share.chat_limit
+        else:
+            shared.append(share)
+    levels: dict[tuple[str, float], float] = {}
+
+    def level(group: str) -> float:
+        key = (group, slots.get(group, 0.0))
+        if key not in levels:
+            queue = queues[group]
+            assert queue is not None
+            levels[key] = _with_slots(queue, key[1]).service_level
+        return levels[key]
+
+    for share in sorted(shared, key=lambda s: s.operator):
+        modelled = sorted(g for g in share.groups if queues.get(g) is not None)
+        if not modelled or share.chat_limit < 1:
+            share.part = {g: 1 / len(share.groups) for g in share.groups}
+        else:
+            share.part = dict.fromkeys(share.groups, 0.0)
+            for _ in range(share.chat_limit):
+                worst = min(modelled, key=level)
+                share.part[worst] += 1 / share.chat_limit
+                slots[worst] = slots.get(worst, 0.0) + 1
+            continue
+        for g in share.groups:
+            slots[g] = slots.get(g, 0.0) + share.to(g)
 
 
 def _chat_limit(account: Account, shares: list[_Share], group: str | None) -> int:
@@ -267,20 +307,24 @@ def _with_slots(queue: Queue, slots: float) -> Outlook:
                    mix(below.p_wait, above.p_wait))
 
 
+def _reason(inputs: _Inputs) -> NotEnough | None:
+    if inputs.handle_s is None:
+        return "no_handle_time"
+    if inputs.arrivals < MIN_ARRIVALS:
+        return "few_arrivals"
+    return None
+
+
 def _row(report: Report, row_id: str | None, name: str | None, row: Row, inputs: _Inputs,
          operators: float, slots: float, chat_limit: int, settings: StaffingSettings,
          threshold_s: float) -> RowStaffing:
-    reason: NotEnough | None = None
-    if inputs.handle_s is None:
-        reason = "no_handle_time"
-    elif inputs.arrivals < MIN_ARRIVALS:
-        reason = "few_arrivals"
+    reason = _reason(inputs)
     in_queue = len(row.waits)
     rate = inputs.arrivals / inputs.window_ms * 1000
     out = RowStaffing(report, row_id, name, "ok" if reason is None else "not_enough_data",
                       reason, rate * 3600, inputs.window_ms / 1000, inputs.handle_s,
-                      inputs.handle_from, inputs.patience_s, chat_limit, round(operators, 2),
-                      round(slots, 2), None, None, None, in_queue, None)
+                      inputs.handle_from, inputs.patience_s, inputs.patience_from, chat_limit,
+                      round(operators, 2), round(slots, 2), None, None, None, in_queue, None)
     if reason is not None:
         return out
     queue = _queue(inputs, threshold_s, chat_limit)
@@ -317,36 +361,23 @@ def _suggest(short: _Group, groups: dict[str, _Group], shares: list[_Share],
         assert now is not None
         if now.service_level >= target:
             break
-        best: tuple[float, _Share, MoveKind] | None = None
-        kinds: tuple[MoveKind, ...] = ("focus", "lend")
-        for kind in kinds:
-            for share in shares:
-                if share.operator in used:
-                    continue
-                if kind == "focus":
-                    if short.id not in share.groups or len(share.groups) == 1:
-                        continue
-                elif short.id in share.groups or not any(
-                        short.id in may_help.get(g, ()) for g in share.groups):
-                    continue
-                gain = share.chat_limit - share.to(short.id)
-                if not _donors_hold(share, short.id, groups, target):
-                    continue
-                level = _with_slots(short.queue, short.slots + gain).service_level
-                if best is None or level > best[0]:
-                    best = (level, share, kind)
-            if best is not None:
-                break  # members of both groups first
+        best: tuple[float, _Share] | None = None
+        for share in shares:
+            if (share.operator in used or short.id in share.groups
+                    or not any(short.id in may_help.get(g, ()) for g in share.groups)
+                    or not _donors_hold(share, short.id, groups, target)):
+                continue
+            level = _with_slots(short.queue, short.slots + share.chat_limit).service_level
+            if best is None or level > best[0]:
+                best = (level, share)
         if best is None:
             break
-        _, share, kind = best
+        share = best[1]
         used.add(share.operator)
-        short.slots += share.chat_limit - share.to(short.id)
+        short.slots += share.chat_limit
         for g in share.groups:
-            if g != short.id:
-                groups[g].slots -= share.to(g)
-        moves.append(Move(share.operator, share.name, kind,
-                          [g for g in share.groups if g != short.id], short.id))
+            groups[g].slots -= share.to(g)
+        moves.append(Move(share.operator, share.name, list(share.groups), short.id))
     after = short.outlook()
     was = before[short.id]
     if not moves or after is None or was is None or not _better(was, after):
@@ -390,25 +421,25 @@ def advise(account: Account, settings: StaffingSettings, now: int) -> Staffing:
     that would bring short groups to the target."""
     threshold = account.sl_threshold_s
     shares = _available(account)
-    staff = _Staff(shares)
     rows: list[RowStaffing] = []
     total_inputs = _inputs(account, account.total, now)
     rows.append(_row("total", None, None, account.total, total_inputs,
                      float(len(shares)), float(sum(s.chat_limit for s in shares)),
                      _chat_limit(account, shares, None), settings, threshold))
+    inputs = {g: _inputs(account, group.row, now) for g, group in account.groups.items()}
+    # A quiet group with an empty queue can lend: its (small) rate is still a fair model.
+    queues = {g: _queue(i, threshold) if _reason(i) is None or (
+        _reason(i) == "few_arrivals" and not account.groups[g].row.waits) else None
+        for g, i in inputs.items()}
+    _allocate(shares, queues)
     groups: dict[str, _Group] = {}
     for group_id, group in sorted(account.groups.items()):
-        inputs = _inputs(account, group.row, now)
-        slots = staff.slots(group_id)
-        staffed = _row("group", group_id, group.name, group.row, inputs,
-                       staff.operators(group_id), slots,
-                       _chat_limit(account, shares, group_id), settings, threshold)
-        rows.append(staffed)
-        # A quiet group with an empty queue can lend: its (small) rate is still a fair model.
-        usable = staffed.status == "ok" or (staffed.reason == "few_arrivals"
-                                            and staffed.in_queue == 0)
-        groups[group_id] = _Group(group_id, _queue(inputs, threshold) if usable else None,
-                                  slots)
+        slots = sum(s.to(group_id) for s in shares)
+        operators = sum(s.part.get(group_id, 0.0) for s in shares)
+        rows.append(_row("group", group_id, group.name, group.row, inputs[group_id],
+                         operators, slots, _chat_limit(account, shares, group_id), settings,
+                         threshold))
+        groups[group_id] = _Group(group_id, queues[group_id], slots)
     suggestions = []
     short = [r for r in rows if r.report == "group" and r.status == "ok" and r.now is not None
              and r.now.service_level < settings.target]
