@@ -108,8 +108,8 @@ class Operator:
     __slots__ = (
         "capacity",
         "counted",
+        "excess",
         "groups",
-        "held",
         "id",
         "in_work",
         "max_chats",
@@ -130,10 +130,11 @@ class Operator:
         self.in_work = 0  # conversations in work now, all channels (excluded kinds too)
         self.rows: list[Row] = []  # rows this operator counts in
         # What self.rows count of this operator: the status (its place in STATUSES, or
-        # _UNCOUNTED), and while available its free slots, conversations and chat limit.
+        # _UNCOUNTED), and while available its free slots, its conversations beyond its chat
+        # limit, and the limit.
         self.counted = _UNCOUNTED
         self.slots = 0
-        self.held = 0
+        self.excess = 0
         self.capacity = 0
 
 
@@ -142,7 +143,7 @@ def _count(row: Row, op: Operator, sign: int) -> None:
     if op.counted != _UNCOUNTED:
         row.statuses[op.counted] += sign
         row.slots += sign * op.slots
-        row.held += sign * op.held
+        row.excess += sign * op.excess
         row.capacity += sign * op.capacity
 
 
@@ -219,9 +220,9 @@ class Account:
             conv.contribution(self._slot_of)
         for row in self.rows():
             row.statuses[:] = [0] * len(STATUSES)
-            row.slots = row.held = row.capacity = 0
+            row.slots = row.excess = row.capacity = 0
         for op in self.operators.values():
-            op.counted, op.slots, op.held, op.capacity = _UNCOUNTED, 0, 0, 0
+            op.counted, op.slots, op.excess, op.capacity = _UNCOUNTED, 0, 0, 0
             self._operator_recount(op)
 
     def dumps(self) -> bytes:
@@ -389,10 +390,10 @@ class Account:
                 total.count_handle(slot, sign, length)
                 grow.count_handle(slot, sign, length)
             elif tag == COUNT:
-                slot, index = effect[3], effect[4]
-                crow.count(slot, index, sign)
-                total.count(slot, index, sign)
-                grow.count(slot, index, sign)
+                slot, index, handled = effect[3], effect[4], effect[5]
+                crow.count_close(slot, index, sign, handled)
+                total.count_close(slot, index, sign, handled)
+                grow.count_close(slot, index, sign, handled)
             elif tag == TOPIC_COUNT:
                 total.add_topic(effect[3], effect[4], sign)
                 grow.add_topic(effect[3], effect[4], sign)
@@ -518,29 +519,38 @@ class Account:
     def _operator_uncount(self, op: Operator) -> None:
         for row in op.rows:
             _count(row, op, -1)
-        op.counted, op.slots, op.held, op.capacity = _UNCOUNTED, 0, 0, 0
+        op.counted, op.slots, op.excess, op.capacity = _UNCOUNTED, 0, 0, 0
 
     def _operator_recount(self, op: Operator) -> None:
-        """Count the operator in its rows as it is now (it was counted as ``op.counted``)."""
+        """Count the operator in its rows as it is now (it was counted as ``op.counted``).
+        A row keeps its conversations held as its capacity less its free slots plus what its
+        operators hold beyond their limits, so that a change of load moves only the slots."""
         status = _STATUS[op.status]
         if status == AVAILABLE:
-            slots, held, capacity = max(0, op.max_chats - op.in_work), op.in_work, op.max_chats
+            limit, load = op.max_chats, op.in_work
+            slots, excess = (limit - load, 0) if load <= limit else (0, load - limit)
+            capacity = limit
         else:
-            slots = held = capacity = 0
-        if status == op.counted:
-            # A change of load, the usual case: only the slots and the conversations held move.
-            d_slots, d_held, d_capacity = slots - op.slots, held - op.held, capacity - op.capacity
-            if d_slots or d_held or d_capacity:
+            slots = excess = capacity = 0
+        if status == op.counted and excess == op.excess and capacity == op.capacity:
+            d_slots = slots - op.slots
+            if d_slots:  # a change of load, the usual case: only the free slots move
+                op.slots = slots
                 for row in op.rows:
                     row.slots += d_slots
-                    row.held += d_held
-                    row.capacity += d_capacity
-                op.slots, op.held, op.capacity = slots, held, capacity
             return
-        self._operator_uncount(op)
-        op.counted, op.slots, op.held, op.capacity = status, slots, held, capacity
+        was = op.counted
+        d_slots, d_excess, d_capacity = slots - op.slots, excess - op.excess, capacity - op.capacity
+        op.counted, op.slots, op.excess, op.capacity = status, slots, excess, capacity
         for row in op.rows:
-            _count(row, op, 1)
+            if status != was:
+                statuses = row.statuses
+                if was != _UNCOUNTED:
+                    statuses[was] -= 1
+                statuses[status] += 1
+            row.slots += d_slots
+            row.excess += d_excess
+            row.capacity += d_capacity
 
     # -- finality -----------------------------------------------------------------------------
 

@@ -62,11 +62,13 @@ NEW, WAITING, IN_WORK, DONE = 0, 1, 2, 3
 ARRIVED = 0  # (ARRIVED, channel, slot): started then
 ENTRY = 1  # (ENTRY, channel, group, slot): entered that group's queue
 SAMPLE = 2  # (SAMPLE, channel, group, slot, length_ms, answered)
-COUNT = 3  # (COUNT, channel, group, slot, counter): one of the row's counters (figures.py)
+# (COUNT, channel, group, slot, counter, handled_ms): closed then, with the outcome's counter
+# (figures.py) and, when it closed in work, the length of that stint in work (else None)
+COUNT = 3
 TOPIC_COUNT = 4  # (TOPIC_COUNT, channel, group, day, topic): counted under today's topics
 QUEUE = 5  # (QUEUE, channel, group, stint_start): waiting now (gauge)
 WORK = 6  # (WORK, channel, group, operator): in work now (gauge)
-HANDLE = 7  # (HANDLE, channel, group, slot, length_ms): a stint in work ended then
+HANDLE = 7  # (HANDLE, channel, group, slot, length_ms): back to a queue from work then
 
 SERVED, UNASSIGNED, CANCELED, MISSED = 0, 1, 2, 3
 _MESSAGES = (VISITOR_MSG, OPERATOR_MSG)
@@ -287,12 +289,13 @@ class Conversation:
                slot_of: Callable[[int], int]) -> None:
         channel, group = self.channel, self.group
         slot = slot_of(at)
+        handled = None
         if self.state == WAITING:
             out.append(((QUEUE, channel, group, self.stint_start), -1))
             out.append(((SAMPLE, channel, group, slot, at - self.stint_start, False), 1))
         else:
             out.append(((WORK, channel, group, self.operator), -1))
-            out.append(((HANDLE, channel, group, slot, at - self.work_start), 1))
+            handled = at - self.work_start
             self.operator = None
         self.state = DONE
         self.close_at = at
@@ -305,7 +308,7 @@ class Conversation:
         else:
             outcome = SERVED
         self.outcome = outcome
-        out.append(((COUNT, channel, group, slot, _OUTCOME_COUNTER[outcome]), 1))
+        out.append(((COUNT, channel, group, slot, _OUTCOME_COUNTER[outcome], handled), 1))
 
 
 def _sign_key(item: tuple[Effect, int]) -> int:

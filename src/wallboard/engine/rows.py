@@ -38,7 +38,7 @@ AVAILABLE = STATUSES.index("available")
 class Row:
     """Gauges now, counters per local day, and the operators that count for this row."""
 
-    __slots__ = ("_heap", "buckets", "capacity", "days", "gauges", "held", "in_work", "slots",
+    __slots__ = ("_heap", "buckets", "capacity", "days", "excess", "gauges", "in_work", "slots",
                  "statuses", "topics", "waits")
 
     def __init__(self) -> None:
@@ -50,11 +50,11 @@ class Row:
         self.gauges: dict[int, list[int]] = {}  # slot -> gauge samples
         self.topics: dict[int, dict[str, int]] = {}
         # The row's operators (account.py keeps them): how many in each status (STATUSES'
-        # order), and over the available ones their free slots, their conversations in work
-        # and the sum of their chat limits.
+        # order), and over the available ones their free slots, the conversations they hold
+        # beyond their chat limits, and the sum of the limits.
         self.statuses = [0] * len(STATUSES)
         self.slots = 0
-        self.held = 0
+        self.excess = 0
         self.capacity = 0
 
     def count(self, slot: int, index: int, n: int) -> None:
@@ -68,6 +68,27 @@ class Row:
         if counters is None:
             counters = self.buckets[slot] = [0] * COUNTERS
         counters[index] += n
+
+    def count_close(self, slot: int, index: int, n: int, handled_ms: int | None) -> None:
+        """Add ``n`` closes: to the outcome's counter at ``index`` and, for a close in work,
+        to the stints in work (of ``handled_ms``); one call, as a close is one of the most
+        frequent effects."""
+        day = slot >> SLOT_BITS
+        counters = self.days.get(day)
+        if counters is None:
+            counters = self.days[day] = [0] * COUNTERS
+        counters[index] += n
+        if handled_ms is not None:
+            handled_ms *= n
+            counters[HANDLE_SAMPLES] += n
+            counters[HANDLE_SUM_MS] += handled_ms
+        counters = self.buckets.get(slot)
+        if counters is None:
+            counters = self.buckets[slot] = [0] * COUNTERS
+        counters[index] += n
+        if handled_ms is not None:
+            counters[HANDLE_SAMPLES] += n
+            counters[HANDLE_SUM_MS] += handled_ms
 
     def count_wait(self, slot: int, n: int, length_ms: int, answered: int, within: int
                    ) -> None:
@@ -114,6 +135,12 @@ class Row:
                 "longest_wait_s": None if oldest is None else max(0, now - oldest),
                 "operators_available": self.statuses[AVAILABLE], "slots_available": self.slots,
                 "operators": self.statuses, "held": self.held, "capacity": self.capacity}
+
+    @property
+    def held(self) -> int:
+        """The conversations in work of the row's available operators: within the limits,
+        what their free slots leave of the capacity; beyond them, the excess."""
+        return self.capacity - self.slots + self.excess
 
     def sample_gauges(self, slot: int, now: int) -> None:
         """Record the sampled gauges as they are at ``now`` in the slot's samples."""
@@ -174,7 +201,7 @@ class Row:
         fields for them (account.py counts the operators again)."""
         if not hasattr(self, "statuses"):
             self.statuses = [0] * len(STATUSES)
-            self.held = self.capacity = 0
+            self.excess = self.capacity = 0
         for table, size in ((self.days, COUNTERS), (self.buckets, COUNTERS),
                             (self.gauges, GAUGES)):
             for values in table.values():

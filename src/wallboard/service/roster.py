@@ -14,7 +14,10 @@ __all__ = ["HeldConversation", "OperatorInfo", "OperatorList", "roster"]
 _ORDER = {status: i for i, status in enumerate(STATUSES)}
 
 
-class HeldConversation(msgspec.Struct):
+# The list's entries are not tracked by the cyclic garbage collector (they can hold no cycle):
+# the thousands of them in a list of 500 operators otherwise set off collections of the whole
+# heap, which took the list's p99 from 2 ms to 13 ms.
+class HeldConversation(msgspec.Struct, gc=False):
     conversation: str
     channel: str
     group: str | None
@@ -22,7 +25,7 @@ class HeldConversation(msgspec.Struct):
     silent_s: float | None  # seconds since the last operator message in it; null: none yet
 
 
-class OperatorInfo(msgspec.Struct):
+class OperatorInfo(msgspec.Struct, gc=False):
     id: str
     name: str | None
     status: str
