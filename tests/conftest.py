@@ -18,8 +18,6 @@ SCENARIOS = SHARED / "scenarios"
 
 # The keys each version of the contract added to every row (METRICS.md sections 8 and 9).
 ROW_KEYS_SINCE = {"1.1": ("operators", "held", "capacity", "occupancy", "windows")}
-# Keys of the v1.1 cases this engine does not publish yet: the rolling windows (issue 14).
-NOT_YET = ("windows",)
 
 
 def scenario_files(version: str = "") -> list[Path]:

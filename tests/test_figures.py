@@ -51,6 +51,8 @@ def test_every_figure_is_whole(figure: Figure) -> None:
 
 
 def test_places_are_dense_and_the_published_order_is_the_contracts() -> None:
+    from wallboard.figures import TopicWindow, Window, Windows
+
     assert sorted(COUNTER.values()) == list(range(len(COUNTER)))
     assert sorted(SAMPLE.values()) == list(range(len(SAMPLE)))
     # METRICS.md sections 6 and 9: a row's keys in this order, the topics between the two
@@ -60,9 +62,15 @@ def test_places_are_dense_and_the_published_order_is_the_contracts() -> None:
           "slots_available"]
     v1_1 = ["operators", "held", "capacity", "occupancy"]
     assert [f.name for f in PUBLISHED] == v1 + v1_1
-    assert list(TotalRow.__struct_fields__) == [*v1, "topics", *v1_1]
-    assert list(GroupRow.__struct_fields__) == ["id", "name", *v1, "topics", *v1_1]
-    assert list(ChannelRow.__struct_fields__) == ["id", "kind", "name", *v1, *v1_1]
+    assert list(TotalRow.__struct_fields__) == [*v1, "topics", *v1_1, "windows"]
+    assert list(GroupRow.__struct_fields__) == ["id", "name", *v1, "topics", *v1_1, "windows"]
+    assert list(ChannelRow.__struct_fields__) == ["id", "kind", "name", *v1, *v1_1, "windows"]
+    # Section 8: a window's keys, the topics after the shares, then the window before it.
+    period = ["arrived", "served", "unserved", "avg_wait_s", "wait_samples",
+              "answered_within_sl", "service_level", "abandoned_share"]
+    assert list(Window.__struct_fields__) == [*period, "previous"]
+    assert list(TopicWindow.__struct_fields__) == [*period, "topics", "previous"]
+    assert list(Windows.__struct_encode_fields__) == ["15m", "60m"]
 
 
 def test_what_was_kept_before_a_figure_was_added_reads_it_as_zero() -> None:

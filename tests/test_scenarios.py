@@ -10,24 +10,18 @@ from typing import Any
 
 import pytest
 
-from conftest import NOT_YET, ROW_KEYS_SINCE, load, mismatch, scenario_files, without
+from conftest import ROW_KEYS_SINCE, load, mismatch, scenario_files, without
 from wallboard.engine import Account, build, encode
 from wallboard.events import decode_event, parse_timestamp
 
-# A v1 case is compared without the keys v1.1 added; a v1.1 case in full but for what this
-# engine does not publish yet.
-# Cases whose other keys need what is not published yet (strict: they fail once they pass).
-NEEDS_WINDOWS = {"w02_across_midnight": "the no-group row shows while its windows are not 0"}
 
-
+# A v1 case is compared without the keys v1.1 added; a v1.1 case in full.
 def _case(path: Path, left_out: tuple[str, ...]) -> Any:
-    reason = NEEDS_WINDOWS.get(path.stem)
-    marks = [pytest.mark.xfail(strict=True, reason=f"issue 14: {reason}")] if reason else []
-    return pytest.param((path, left_out), marks=marks, id=f"{path.parent.name}/{path.stem}")
+    return pytest.param((path, left_out), id=f"{path.parent.name}/{path.stem}")
 
 
 CASES = [_case(path, ROW_KEYS_SINCE["1.1"]) for path in scenario_files()] + \
-        [_case(path, NOT_YET) for path in scenario_files("v1.1")]
+        [_case(path, ()) for path in scenario_files("v1.1")]
 
 
 def compare(got: dict[str, Any], expected: dict[str, Any], left_out: tuple[str, ...]
@@ -88,5 +82,4 @@ def test_the_v1_projection_leaves_out_only_the_newer_keys() -> None:
     row = {"in_queue": 1, "operators": {"available": 1}, "held": 0, "windows": {}}
     snapshot = {"total": row, "channels": [row], "groups": []}
     assert without(snapshot, ROW_KEYS_SINCE["1.1"])["channels"] == [{"in_queue": 1}]
-    assert without(snapshot, NOT_YET)["total"] == {"in_queue": 1, "operators": {"available": 1},
-                                                   "held": 0}
+    assert without(snapshot, ())["total"] == row

@@ -8,7 +8,7 @@ function row(id: string | null, name: string | null, figures: Partial<Row> = {})
     unserved: { total: 0, unassigned: 0, canceled: 0, missed: 0 }, avg_wait_s: null,
     wait_samples: 0, answered_within_sl: 0, operators_available: 0, slots_available: 0,
     operators: { available: 0, busy: 0, away: 0, offline: 0 }, held: 0, capacity: 0,
-    occupancy: null, ...figures,
+    occupancy: null, windows: null, ...figures,
   };
 }
 

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 
 __all__ = ["BY_NAME", "COUNTER", "COUNTERS", "FIGURES", "GAUGES", "GAUGE_SAMPLES", "PUBLISHED",
-           "PUBLISHED_V1", "PUBLISHED_V1_1", "SAMPLE", "STATUSES", "Bucket", "ChannelRow",
-           "Figure", "Gauge", "GroupRow", "Operators", "Report", "Series", "Snapshot",
-           "TotalRow", "Unserved", "mean_of", "typescript"]
+           "PUBLISHED_V1", "PUBLISHED_V1_1", "SAMPLE", "STATUSES", "WINDOWED", "WINDOW_NAMES",
+           "WINDOW_SHARES", "Bucket", "ChannelRow", "Figure", "Gauge", "GroupRow", "Operators",
+           "Period", "Report", "Series", "Share", "Snapshot", "TopicPeriod", "TopicWindow",
+           "TopicWindows", "TotalRow", "Unserved", "Window", "Windows", "mean_of", "typescript"]
 
 Report = Literal["total", "channel", "group"]  # the kinds of report row
 STATUSES = ("available", "busy", "away", "offline")  # an operator's, in the snapshot's order
@@ -118,6 +119,28 @@ PUBLISHED_V1 = tuple(f for f in PUBLISHED if f.since == "1")
 PUBLISHED_V1_1 = tuple(f for f in PUBLISHED if f.since == "1.1")
 
 
+class Share(msgspec.Struct, frozen=True):
+    """A share of a rolling window (METRICS.md section 8): the sum of some counters over the
+    sum of others, null when the second is 0."""
+
+    name: str
+    en: str
+    ru: str
+    of: tuple[str, ...]
+    over: tuple[str, ...]
+
+
+# A rolling window publishes the counted figures of its row, in their order, then these.
+WINDOWED = tuple(f for f in PUBLISHED_V1 if f.kind != "gauge")
+WINDOW_SHARES = (
+    Share("service_level", "Service level", "Уровень сервиса", of=("answered_within_sl",),
+          over=("wait_samples",)),
+    Share("abandoned_share", "Abandoned", "Доля ушедших", of=("unassigned",),
+          over=("served", "unassigned", "canceled", "missed")),
+)
+WINDOW_NAMES = {"15m": ("Last 15 min", "За 15 минут"), "60m": ("Last hour", "За час")}
+
+
 def mean_of(f: Figure, total: float, count: float) -> float | None:
     """A mean figure from its counters, in the order of operations that gives the published
     digits (``engine/readout.py`` writes the same expression into the snapshot's reader)."""
@@ -162,13 +185,21 @@ if TYPE_CHECKING:  # the fields come from FIGURES at run time
 
     class Unserved(_Derived): ...
     class Operators(_Derived): ...
+    class Period(_Derived): ...
+    class TopicPeriod(_Derived): ...
+    class Window(_Derived): ...
+    class TopicWindow(_Derived): ...
+    class Windows(_Derived): ...
+    class TopicWindows(_Derived): ...
     class TotalRow(_Derived): ...
     class ChannelRow(_Derived): ...
     class GroupRow(_Derived): ...
     class Bucket(_Derived): ...
 else:
+    # Not tracked by the cyclic garbage collector: they hold no cycles, and a snapshot makes
+    # a thousand of them, which would otherwise set off collections of the whole heap.
     def _struct(name: str, fields: list[tuple[str, Any]]) -> type[msgspec.Struct]:
-        return msgspec.defstruct(name, fields, module=__name__)
+        return msgspec.defstruct(name, fields, module=__name__, gc=False)
 
     Unserved = _struct("Unserved", [("total", int)] + [
         (part, int) for f in FIGURES if f.kind == "total" for part in f.parts])
@@ -176,12 +207,25 @@ else:
     _v1 = [(f.name, _type(f)) for f in PUBLISHED_V1]
     _v1_1 = [(f.name, _type(f)) for f in PUBLISHED_V1_1]
     _topics = ("topics", dict[str, int])
-    TotalRow = _struct("TotalRow", [*_v1, _topics, *_v1_1])
+    # A window (a channel's, and a group's or the total's with topics) and the one before it.
+    _period = [*((f.name, _type(f)) for f in WINDOWED),
+               *((share.name, float | None) for share in WINDOW_SHARES)]
+    Period = _struct("Period", _period)
+    TopicPeriod = _struct("TopicPeriod", [*_period, _topics])
+    Window = _struct("Window", [*_period, ("previous", Period)])
+    TopicWindow = _struct("TopicWindow", [*_period, _topics, ("previous", TopicPeriod)])
+    _lengths = {f"w{name}": name for name in WINDOW_NAMES}  # "15m" is not a Python name
+    Windows = msgspec.defstruct("Windows", [(field, Window) for field in _lengths],
+                                rename=_lengths, module=__name__, gc=False)
+    TopicWindows = msgspec.defstruct("TopicWindows", [(field, TopicWindow) for field in _lengths],
+                                     rename=_lengths, module=__name__, gc=False)
+    # The windows come last (METRICS.md section 9); null in a past day's snapshot.
+    TotalRow = _struct("TotalRow", [*_v1, _topics, *_v1_1, ("windows", TopicWindows | None)])
     # id, kind and name ahead of the figures, as the contract orders a row.
     ChannelRow = _struct("ChannelRow", [("id", str), ("kind", str), ("name", str | None),
-                                        *_v1, *_v1_1])
+                                        *_v1, *_v1_1, ("windows", Windows | None)])
     GroupRow = _struct("GroupRow", [("id", str | None), ("name", str | None), *_v1, _topics,
-                                    *_v1_1])
+                                    *_v1_1, ("windows", TopicWindows | None)])
     # A bucket: when it starts (local time with the offset: a 25-hour day has two buckets at
     # 01:00), the counted figures, then how often the gauges were sampled and each gauge
     # (null where not sampled: a moment the service did not see; operators are null in the
@@ -232,11 +276,26 @@ def typescript() -> str:
     lines.append("export interface Operators { "
                  + "; ".join(f"{status}: number" for status in STATUSES) + " }")
     lines.append("")
+    lines.append("// A rolling window (METRICS.md section 8); topics in the total's and groups'.")
+    lines.append("export interface Period {")
+    for f in WINDOWED:
+        lines.append(f"  {f.name}: {'Unserved' if f.kind == 'total' else _TS_TYPES[f.kind]};")
+    for share in WINDOW_SHARES:
+        lines.append(f"  {share.name}: number | null;")
+    lines.append("  topics?: Record<string, number>;")
+    lines.append("}")
+    lines.append("")
+    lines.append("export interface Window extends Period { previous: Period }")
+    lines.append("")
+    lines.append("export interface Windows { "
+                 + "; ".join(f'"{name}": Window' for name in WINDOW_NAMES) + " }")
+    lines.append("")
     lines.append("export interface Figures {")
     for f in PUBLISHED:
         kind = ("Unserved" if f.kind == "total" else "Operators | null" if f.parts
                 else _TS_TYPES[f.kind])
         lines.append(f"  {f.name}: {kind};")
+    lines.append("  windows: Windows | null;  // null in a past day's snapshot")
     lines.append("}")
     lines.append("")
     lines.append("export type FigureName =")

@@ -5,6 +5,23 @@ export interface Unserved { total: number; unassigned: number; canceled: number;
 
 export interface Operators { available: number; busy: number; away: number; offline: number }
 
+// A rolling window (METRICS.md section 8); topics in the total's and groups'.
+export interface Period {
+  arrived: number;
+  served: number;
+  unserved: Unserved;
+  avg_wait_s: number | null;
+  wait_samples: number;
+  answered_within_sl: number;
+  service_level: number | null;
+  abandoned_share: number | null;
+  topics?: Record<string, number>;
+}
+
+export interface Window extends Period { previous: Period }
+
+export interface Windows { "15m": Window; "60m": Window }
+
 export interface Figures {
   in_queue: number | null;
   in_work: number | null;
@@ -21,6 +38,7 @@ export interface Figures {
   held: number | null;
   capacity: number | null;
   occupancy: number | null;
+  windows: Windows | null;  // null in a past day's snapshot
 }
 
 export type FigureName =

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from ..events import (
     ASSIGNED,
+    AT,
     CHANNEL_UPDATED,
     EVENT_ID,
     GROUP_UPDATED,
@@ -47,11 +48,14 @@ from .conversation import (
 )
 from .ids import IdSet
 from .rows import AVAILABLE, Row
+from .windows import EDGES_MS, SLACK_MS, WindowLog
 
 __all__ = ["EXCLUDED_KINDS", "FINAL_AFTER_MS", "Account", "Channel", "Group", "Operator", "Report",
            "Result"]
 
 _ARRIVED = COUNTER["arrived"]  # the counter that arrivals move (figures.py lays them out)
+_SAMPLES, _WAIT_SUM = COUNTER["wait_samples"], COUNTER["wait_sum_ms"]
+_ANSWERED, _WITHIN = COUNTER["answered"], COUNTER["answered_within_sl"]
 
 
 Result = Literal["accepted", "duplicate", "conflict", "late"]
@@ -72,6 +76,7 @@ _STATUS = {status: i for i, status in enumerate(STATUSES)}
 _UNCOUNTED = -1
 
 _HOUR_MS = 3_600_000
+_WINDOWED = frozenset({ARRIVED, ENTRY, SAMPLE, COUNT, TOPIC_COUNT})  # logged for the windows
 _NAMING = frozenset({STARTED, QUEUED, ASSIGNED})  # conversation events that name entities
 _MESSAGES = frozenset({VISITOR_MSG, OPERATOR_MSG})
 _Stamp = tuple[int, str]
@@ -183,6 +188,7 @@ class Account:
         self._expire_at = 0
         self._oldest_day = 0
         self.dropped_late = 0
+        self.windows = WindowLog()
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -215,9 +221,21 @@ class Account:
 
     def _migrate(self) -> None:
         """Bring a state of an older format up to date: fold each open conversation again
-        (for the fields it keeps now) and count every operator in its rows afresh."""
-        for conv in self.open.values():
-            conv.contribution(self._slot_of)
+        (for the fields it keeps now), count every operator in its rows afresh, and log the
+        effects the rolling windows can still reach."""
+        self.windows = WindowLog()
+        recent = [conv.contribution(self._slot_of) for conv in self.open.values()]
+        latest = max([packed_close_at(p) for p in self.closed.values()]
+                     + [conv.events[-1][AT] for conv in self.open.values() if conv.events],
+                     default=0)
+        reach = latest - EDGES_MS[-1] - SLACK_MS
+        recent += [Conversation.unpack(cid, packed, self._slot_of)[1]
+                   for cid, packed in self.closed.items() if packed_close_at(packed) > reach]
+        for effects in recent:
+            for effect, n in effects.items():
+                if (effect[0] in _WINDOWED and effect[-1] > reach
+                        and self.channels[effect[1]].kind not in EXCLUDED_KINDS):
+                    self.windows.add(effect[-1], effect, n, self._window_apply)
         for row in self.rows():
             row.statuses[:] = [0] * len(STATUSES)
             row.slots = row.excess = row.capacity = 0
@@ -345,6 +363,7 @@ class Account:
     def _effects(self, cid: str, effects: Iterable[tuple[Effect, int]]) -> None:
         """Apply one conversation's signed effects to the rows (one call for all of them)."""
         channels, groups, total = self.channels, self.groups, self.total
+        log, apply = self.windows.add, self._window_apply
         for effect, sign in effects:
             tag = effect[0]
             if tag == WORK:
@@ -359,6 +378,7 @@ class Account:
             if tag == ARRIVED:
                 crow.count(effect[2], _ARRIVED, sign)
                 total.count(effect[2], _ARRIVED, sign)
+                log(effect[3], effect, sign, apply)
                 continue
             # Every group an effect names was registered when its event was accepted.
             grow = self.no_group.row if effect[2] is None else groups[effect[2]].row
@@ -377,6 +397,7 @@ class Account:
                 grow.in_work += sign
             elif tag == ENTRY:
                 grow.count(effect[3], _ARRIVED, sign)
+                log(effect[4], effect, sign, apply)
             elif tag == SAMPLE:
                 slot, length = effect[3], effect[4]
                 answered = sign if effect[5] else 0
@@ -384,6 +405,7 @@ class Account:
                 crow.count_wait(slot, sign, length, answered, within)
                 total.count_wait(slot, sign, length, answered, within)
                 grow.count_wait(slot, sign, length, answered, within)
+                log(effect[6], effect, sign, apply)
             elif tag == HANDLE:
                 slot, length = effect[3], effect[4]
                 crow.count_handle(slot, sign, length)
@@ -394,9 +416,48 @@ class Account:
                 crow.count_close(slot, index, sign, handled)
                 total.count_close(slot, index, sign, handled)
                 grow.count_close(slot, index, sign, handled)
+                log(effect[6], effect, sign, apply)
             elif tag == TOPIC_COUNT:
                 total.add_topic(effect[3], effect[4], sign)
                 grow.add_topic(effect[3], effect[4], sign)
+                log(effect[5], effect, sign, apply)
+
+    def move_windows(self, now: int) -> None:
+        """Set the rolling windows' edges for a snapshot at ``now``."""
+        self.windows.move(now, self._window_apply)
+
+    def _window_apply(self, effect: Effect, sign: int, first: int, stop: int) -> None:
+        """Add a logged effect to the sums of edges ``first`` to ``stop - 1`` of its rows, as
+        ``_effects`` adds it to a day's counters (each effect passes five edges in its life:
+        this is the windows' main cost)."""
+        tag, total = effect[0], self.total
+        if tag == ARRIVED:
+            rows: tuple[Row, ...] = (self.channels[effect[1]].row, total)
+        else:
+            grow = self.no_group.row if effect[2] is None else self.groups[effect[2]].row
+            if tag == TOPIC_COUNT:  # the topics of the total and the group
+                total.window_sums().count_topic(effect[4], sign, first, stop)
+                grow.window_sums().count_topic(effect[4], sign, first, stop)
+                return
+            rows = (grow,) if tag == ENTRY else (self.channels[effect[1]].row, total, grow)
+        place = effect[4] if tag == COUNT else _ARRIVED
+        if tag == SAMPLE:
+            wait = sign * effect[4]
+            answered = sign if effect[5] else 0
+            within = answered if effect[4] <= self._sl_ms else 0
+        for row in rows:
+            sums = row.windows or row.window_sums()
+            sums.out = None
+            edges = sums.counters
+            for k in range(first, stop):
+                counters = edges[k]
+                if tag == SAMPLE:
+                    counters[_SAMPLES] += sign
+                    counters[_WAIT_SUM] += wait
+                    counters[_ANSWERED] += answered
+                    counters[_WITHIN] += within
+                else:
+                    counters[place] += sign
 
     def _recount_channel(self, channel: Channel, kind: str) -> None:
         """Change the channel's kind, re-counting its conversations around the change.
@@ -595,6 +656,7 @@ class Account:
         order_final = self._final_order
         while order_final and order_final[0][0] < now - TOMBSTONE_MS:
             self._final.discard(order_final.popleft()[1])
+        self.windows.forget(now - EDGES_MS[-1] - SLACK_MS, self._window_apply)
         oldest = self.calendar.day_of(now) - DAYS_KEPT
         if oldest > self._oldest_day:
             self._oldest_day = oldest

@@ -59,13 +59,15 @@ NEW, WAITING, IN_WORK, DONE = 0, 1, 2, 3
 
 # Effect tags. Every effect is a tuple (tag, channel, ...); a slot is a local day's quarter
 # hour (see calendar.py), a day a local day's ordinal:
-ARRIVED = 0  # (ARRIVED, channel, slot): started then
-ENTRY = 1  # (ENTRY, channel, group, slot): entered that group's queue
-SAMPLE = 2  # (SAMPLE, channel, group, slot, length_ms, answered)
-# (COUNT, channel, group, slot, counter, handled_ms): closed then, with the outcome's counter
+# The effects that the rolling windows count end with the instant they count at.
+ARRIVED = 0  # (ARRIVED, channel, slot, at): started then
+ENTRY = 1  # (ENTRY, channel, group, slot, at): entered that group's queue
+SAMPLE = 2  # (SAMPLE, channel, group, slot, length_ms, answered, at): a stint in a queue ended
+# (COUNT, channel, group, slot, counter, handled_ms, at): closed then, with the outcome's counter
 # (figures.py) and, when it closed in work, the length of that stint in work (else None)
 COUNT = 3
-TOPIC_COUNT = 4  # (TOPIC_COUNT, channel, group, day, topic): counted under today's topics
+# (TOPIC_COUNT, channel, group, day, topic, at): counted under the topics of the day it started
+TOPIC_COUNT = 4
 QUEUE = 5  # (QUEUE, channel, group, stint_start): waiting now (gauge)
 WORK = 6  # (WORK, channel, group, operator): in work now (gauge)
 HANDLE = 7  # (HANDLE, channel, group, slot, length_ms): back to a queue from work then
@@ -222,11 +224,11 @@ class Conversation:
             slot = slot_of(at)
             self.start_day = slot >> SLOT_BITS
             self.start_at = self.stint_start = at
-            out.append(((ARRIVED, channel, slot), 1))
-            out.append(((ENTRY, channel, group, slot), 1))
+            out.append(((ARRIVED, channel, slot, at), 1))
+            out.append(((ENTRY, channel, group, slot, at), 1))
             out.append(((QUEUE, channel, group, at), 1))
             if topic is not None:
-                out.append(((TOPIC_COUNT, channel, group, self.start_day, topic), 1))
+                out.append(((TOPIC_COUNT, channel, group, self.start_day, topic, at), 1))
             return
         channel = self.channel
         if rank == VISITOR_MSG:
@@ -251,12 +253,13 @@ class Conversation:
                 self.stint_start = at
                 out.append(((QUEUE, channel, group, at), 1))
             self.group = group
-            out.append(((ENTRY, channel, group, slot_of(at)), 1))
+            out.append(((ENTRY, channel, group, slot_of(at), at), 1))
         elif rank == ASSIGNED:  # a: the operator, b: the group if given
             group = b if b is not None else self.group
             if state == WAITING:
                 out.append(((QUEUE, channel, self.group, self.stint_start), -1))
-                out.append(((SAMPLE, channel, group, slot_of(at), at - self.stint_start, True), 1))
+                out.append(((SAMPLE, channel, group, slot_of(at), at - self.stint_start, True, at),
+                            1))
                 self.state = IN_WORK
                 self.assigned = True
                 self.work_start = at
@@ -270,9 +273,11 @@ class Conversation:
             out.append(((WORK, channel, group, self.operator), 1))
         elif rank == TOPIC:
             if self.topic is not None:
-                out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic), -1))
+                out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic,
+                             self.start_at), -1))
             self.topic = a
-            out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic), 1))
+            out.append(((TOPIC_COUNT, channel, self.group, self.start_day, self.topic,
+                         self.start_at), 1))
         elif rank == VISITOR_LEFT:
             if state == WAITING:
                 self._close(at, True, out, slot_of)
@@ -282,8 +287,9 @@ class Conversation:
 
     def _move_topic(self, group: str | None, out: list[tuple[Effect, int]]) -> None:
         if self.topic is not None:
-            out.append(((TOPIC_COUNT, self.channel, self.group, self.start_day, self.topic), -1))
-            out.append(((TOPIC_COUNT, self.channel, group, self.start_day, self.topic), 1))
+            topic, day, start = self.topic, self.start_day, self.start_at
+            out.append(((TOPIC_COUNT, self.channel, self.group, day, topic, start), -1))
+            out.append(((TOPIC_COUNT, self.channel, group, day, topic, start), 1))
 
     def _close(self, at: int, by_visitor: bool, out: list[tuple[Effect, int]],
                slot_of: Callable[[int], int]) -> None:
@@ -292,7 +298,7 @@ class Conversation:
         handled = None
         if self.state == WAITING:
             out.append(((QUEUE, channel, group, self.stint_start), -1))
-            out.append(((SAMPLE, channel, group, slot, at - self.stint_start, False), 1))
+            out.append(((SAMPLE, channel, group, slot, at - self.stint_start, False, at), 1))
         else:
             out.append(((WORK, channel, group, self.operator), -1))
             handled = at - self.work_start
@@ -308,7 +314,7 @@ class Conversation:
         else:
             outcome = SERVED
         self.outcome = outcome
-        out.append(((COUNT, channel, group, slot, _OUTCOME_COUNTER[outcome], handled), 1))
+        out.append(((COUNT, channel, group, slot, _OUTCOME_COUNTER[outcome], handled, at), 1))
 
 
 def _sign_key(item: tuple[Effect, int]) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..figures import COUNTER, COUNTERS, GAUGE_SAMPLES, SAMPLE, STATUSES
 from .calendar import SLOT_BITS
+from .windows import RowWindows
 
 __all__ = [
     "AVAILABLE",
@@ -39,7 +40,7 @@ class Row:
     """Gauges now, counters per local day, and the operators that count for this row."""
 
     __slots__ = ("_heap", "buckets", "capacity", "days", "excess", "gauges", "in_work", "slots",
-                 "statuses", "topics", "waits")
+                 "statuses", "topics", "waits", "windows")
 
     def __init__(self) -> None:
         self.waits: dict[str, int] = {}  # conversation id -> start of its running stint
@@ -56,6 +57,13 @@ class Row:
         self.slots = 0
         self.excess = 0
         self.capacity = 0
+        self.windows: RowWindows | None = None  # the rolling windows' sums, once it has any
+
+    def window_sums(self) -> RowWindows:
+        sums = self.windows
+        if sums is None:
+            sums = self.windows = RowWindows()
+        return sums
 
     def count(self, slot: int, index: int, n: int) -> None:
         """Add ``n`` to one counter of the slot and of its day."""
@@ -202,6 +210,10 @@ class Row:
         if not hasattr(self, "statuses"):
             self.statuses = [0] * len(STATUSES)
             self.excess = self.capacity = 0
+        if not hasattr(self, "windows"):  # account.py logs the windows' effects again
+            self.windows = None
+        elif self.windows is not None:
+            self.windows.widen()
         for table, size in ((self.days, COUNTERS), (self.buckets, COUNTERS),
                             (self.gauges, GAUGES)):
             for values in table.values():
