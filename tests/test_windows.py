@@ -7,6 +7,7 @@ little back), around midnight and across DST changes."""
 from __future__ import annotations
 
 import json
+import pickle
 import random
 from collections import defaultdict
 from datetime import datetime
@@ -237,3 +238,20 @@ def test_a_past_day_has_no_windows() -> None:
     account = Account("acme", tz, 60)
     snapshot = json.loads(encode(build(account, base, account.calendar.day_of(base) - 1)))
     assert snapshot["total"]["windows"] is None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_checkpoint_from_before_the_windows_logs_them_again(data: st.DataObject) -> None:
+    tz, base = PLACES[0]
+    events = data.draw(world(base, SPAN_S, max_conversations=8))
+    now = base + SPAN_S * 1000
+    account = Account("acme", tz, 60)
+    for ev in decoded(events, now):
+        account.apply(ev, now)
+    state = pickle.loads(pickle.dumps(account)).__getstate__()
+    state["format"] = 3  # saved before the windows: no log, no sums in the rows
+    del state["windows"]
+    restored = Account.__new__(Account)
+    restored.__setstate__(state)
+    assert encode(build(restored, now)) == encode(build(account, now))

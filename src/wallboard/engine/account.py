@@ -69,9 +69,9 @@ TOMBSTONE_MS = 7 * 24 * 3600 * 1000
 DAYS_KEPT = 8
 # Bumped whenever the pickled state changes meaning: an older checkpoint is then refused and
 # the service rebuilds the state from its event log instead, unless ``__setstate__`` can bring
-# it up to date (format 2: operators counted by status, stints in work timed).
-CHECKPOINT_FORMAT = 3
-_MIGRATED_FORMATS = frozenset({2})
+# it up to date (format 2: operators counted by status, stints in work timed; 3: windows).
+CHECKPOINT_FORMAT = 4
+_MIGRATED_FORMATS = frozenset({2, 3})  # 3: before the rolling windows
 _STATUS = {status: i for i, status in enumerate(STATUSES)}
 _UNCOUNTED = -1
 
@@ -207,8 +207,10 @@ class Account:
         self._slot_of = self.calendar.slot_of
         for row in self.rows():  # saved before a figure was added: the new ones start at 0
             row.widen()
-        if version != CHECKPOINT_FORMAT:
+        if version == 2:
             self._migrate()
+        if version != CHECKPOINT_FORMAT:
+            self._log_windows()
         ids = self._ids = IdSet()
         for event_id in self._attributes:
             ids.add(event_id)
@@ -220,10 +222,23 @@ class Account:
                 ids.add(event_id)
 
     def _migrate(self) -> None:
-        """Bring a state of an older format up to date: fold each open conversation again
-        (for the fields it keeps now), count every operator in its rows afresh, and log the
-        effects the rolling windows can still reach."""
+        """Bring a state of format 2 up to date: fold each open conversation again (for the
+        fields it keeps now) and count every operator in its rows afresh."""
+        for conv in self.open.values():
+            conv.contribution(self._slot_of)
+        for row in self.rows():
+            row.statuses[:] = [0] * len(STATUSES)
+            row.slots = row.excess = row.capacity = 0
+        for op in self.operators.values():
+            op.counted, op.slots, op.excess, op.capacity = _UNCOUNTED, 0, 0, 0
+            self._operator_recount(op)
+
+    def _log_windows(self) -> None:
+        """Log again the effects the rolling windows can still reach (a state saved before
+        there were windows)."""
         self.windows = WindowLog()
+        for row in self.rows():
+            row.windows = None
         recent = [conv.contribution(self._slot_of) for conv in self.open.values()]
         latest = max([packed_close_at(p) for p in self.closed.values()]
                      + [conv.events[-1][AT] for conv in self.open.values() if conv.events],
@@ -236,12 +251,6 @@ class Account:
                 if (effect[0] in _WINDOWED and effect[-1] > reach
                         and self.channels[effect[1]].kind not in EXCLUDED_KINDS):
                     self.windows.add(effect[-1], effect, n, self._window_apply)
-        for row in self.rows():
-            row.statuses[:] = [0] * len(STATUSES)
-            row.slots = row.excess = row.capacity = 0
-        for op in self.operators.values():
-            op.counted, op.slots, op.excess, op.capacity = _UNCOUNTED, 0, 0, 0
-            self._operator_recount(op)
 
     def dumps(self) -> bytes:
         """The whole state as bytes (a checkpoint); ``Account.loads`` gives it back."""
