@@ -34,6 +34,7 @@ from .reads import read_routes
 from .serving import ConnectionStats
 from .staffing import staffing_routes
 from .tokens import token_routes
+from .trends import trend_routes
 
 __all__ = ["create_app"]
 
@@ -92,8 +93,9 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
             await service.stop()
 
     return Litestar(
-        route_handlers=[post_events, *read_routes, *staffing_routes, *token_routes, healthz,
-                        readyz, metrics, *session_routes, *dashboard_routes()],
+        route_handlers=[post_events, *read_routes, *staffing_routes, *trend_routes,
+                        *token_routes, healthz, readyz, metrics, *session_routes,
+                        *dashboard_routes()],
         lifespan=[lifespan],
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": metrics_token}),

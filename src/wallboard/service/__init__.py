@@ -32,9 +32,11 @@ from .queries import (
     SeriesQuery,
     SnapshotQuery,
     StaffingQuery,
+    TrendsQuery,
 )
 from .replay import replay
 from .roster import HeldConversation, OperatorInfo, OperatorList
+from .trends import RowTrend, Trends
 
 __all__ = [
     "EXTRA_FEEDS",
@@ -68,6 +70,7 @@ __all__ = [
     "Role",
     "RowChart",
     "RowStaffing",
+    "RowTrend",
     "SeriesQuery",
     "Service",
     "ServiceStats",
@@ -78,6 +81,8 @@ __all__ = [
     "StaffingSettings",
     "Suggestion",
     "TokenInfo",
+    "Trends",
+    "TrendsQuery",
     "UnknownAccount",
     "csv_rows",
     "replay",

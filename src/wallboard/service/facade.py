@@ -37,11 +37,13 @@ from .queries import (
     SeriesQuery,
     SnapshotQuery,
     StaffingQuery,
+    TrendsQuery,
     answer,
     staffing_settings,
 )
 from .roster import OperatorList
 from .scheduler import run_schedule
+from .trends import Trends
 
 __all__ = ["SESSION_MAX_MS", "AccountStats", "Service", "ServiceStats"]
 
@@ -177,6 +179,8 @@ class Service:
     def ask(self, account_id: str, query: OperatorsQuery) -> OperatorList | None: ...
     @overload
     def ask(self, account_id: str, query: StaffingQuery) -> Staffing: ...
+    @overload
+    def ask(self, account_id: str, query: TrendsQuery) -> Trends: ...
 
     def ask(self, account_id: str, query: Query) -> object:
         """Ask this account's engine ``query``; plain data back. Raises ``UnknownAccount``."""

@@ -24,11 +24,12 @@ from ..history import day_snapshots, read_all_compact, read_series
 from ..store import AccountConfig, Store
 from .advice import StaffingSettings, advise
 from .roster import roster
+from .trends import trends
 
 __all__ = ["STAFFING_SETTING", "ConversationQuery", "ConversationState", "DayCharts",
            "DayChartsQuery", "Explanation", "HistoryQuery", "LoggedEvent", "OldestAcceptedQuery",
            "OperatorsQuery", "Query", "RowChart", "SeriesQuery", "SnapshotQuery",
-           "StaffingQuery", "answer", "staffing_settings"]
+           "StaffingQuery", "TrendsQuery", "answer", "staffing_settings"]
 
 
 class SnapshotQuery(msgspec.Struct, tag="snapshot", frozen=True):
@@ -78,8 +79,12 @@ class StaffingQuery(msgspec.Struct, tag="staffing", frozen=True):
     """How many operators each group needs now, and the moves that would help."""
 
 
+class TrendsQuery(msgspec.Struct, tag="trends", frozen=True):
+    """Every row's arrivals over the last 30 minutes against normal: surges and drops."""
+
+
 Query = (SnapshotQuery | HistoryQuery | SeriesQuery | DayChartsQuery | ConversationQuery
-         | OldestAcceptedQuery | OperatorsQuery | StaffingQuery)
+         | OldestAcceptedQuery | OperatorsQuery | StaffingQuery | TrendsQuery)
 
 STAFFING_SETTING = "staffing"  # the account's StaffingSettings, as JSON
 
@@ -154,6 +159,8 @@ def answer(query: Query, config: AccountConfig, engine: Account, store: Store, n
         return roster(engine, query.group, now)
     if isinstance(query, StaffingQuery):
         return advise(engine, staffing_settings(store, config.id), now)
+    if isinstance(query, TrendsQuery):
+        return trends(config.id, engine, store, now)
     return engine.calendar.day_start(engine.first_day_held(now))  # OldestAcceptedQuery
 
 

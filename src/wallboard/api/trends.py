@@ -1,0 +1,30 @@
+"""The route about now against normal: surges and drops of arrivals in every row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.openapi import ResponseSpec
+
+from ..service import Trends, TrendsQuery
+from .auth import account_of, service_of
+from .params import AUTH_ERRORS
+
+__all__ = ["trend_routes"]
+
+
+@get("/api/v1/accounts/{account_id:str}/trends", summary="Now against normal",
+     description="For every row: its arrivals over the last 30 minutes against the same time "
+     "of day on the same weekday of the four weeks before (the weeks kept), and `status` "
+     "`surge` or `drop` when so many or so few would be very unlikely on an ordinary day "
+     "(`p`), with the quarter hour it started from (`since`), the conversations above or "
+     "below normal since then (`extra`) and the ratio; `not_enough_history` without two "
+     "weeks to go on (docs/normal.md).",
+     responses={200: ResponseSpec(Trends, description="Trends"), **AUTH_ERRORS})
+async def get_trends(request: Request[Any, Any, Any], account_id: str) -> Trends:
+    account = account_of(request, account_id, ("view",))
+    return service_of(request).ask(account, TrendsQuery())
+
+
+trend_routes = [get_trends]

@@ -1,0 +1,192 @@
+"""Now against normal for every row: its arrivals over the last 30 minutes against the same
+time of day on the same weekday of the four weeks before (``normal.py``), flagged as a surge
+or a drop when that is out of the ordinary (``surge.py``), with the start of it.
+
+The weeks are read as kept: a day the engine still holds from it, older ones from the stored
+series. A week in which the account has nothing stored is missing (the account did not exist
+yet, or the service was down); in a week it has, a row with nothing stored had no arrivals.
+Quarters are matched by local time of day, so a DST day compares 09:00 with 09:00: its
+repeated hour is counted once (the first), its skipped hour has no normal.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from weakref import WeakKeyDictionary
+
+import msgspec
+
+from ..engine import Account
+from ..engine.calendar import BUCKET_MS, SLOT_BITS, Calendar, ordinal_iso
+from ..figures import COUNTER, Report
+from ..history import read_all_compact
+from ..normal import QUARTERS, Baseline, baseline
+from ..store import Store
+from ..surge import WINDOW_MS, Quarter, Status, trend
+
+__all__ = ["WEEKS", "RowTrend", "Trends", "baselines", "local_quarters", "trends"]
+
+WEEKS = 4
+_ARRIVED = COUNTER["arrived"]
+_SURGE_LOOKBACK = 24  # quarters (6 hours) searched for the start of a surge
+_CACHED_ACCOUNTS = 256
+
+RowKey = tuple[Report, str | None]
+
+
+class RowTrend(msgspec.Struct):
+    report: Report
+    id: str | None
+    status: Status
+    arrived: int  # the last 30 minutes
+    expected: float | None  # normal for them
+    ratio: float | None
+    p: float | None  # how likely so many (surge) or so few (drop) on an ordinary day
+    since: str | None  # a surge's or drop's start (a quarter hour)
+    extra: float | None  # conversations since then above normal (below: negative)
+    since_ratio: float | None
+    weeks: int  # weeks behind the normal
+
+
+class Trends(msgspec.Struct):
+    account: str
+    as_of: str
+    window_minutes: int
+    weeks: list[str]  # the days the normal comes from (those the account has data for)
+    rows: list[RowTrend]
+
+
+def local_quarters(calendar: Calendar, day: int) -> list[int | None]:
+    """Each slot of a local day -> its quarter of the day by local time (None for the second
+    pass of a repeated hour)."""
+    start, seen, out = calendar.day_start(day), set(), []
+    for slot in range(calendar.slot_count(day)):
+        clock = calendar.iso(start + slot * BUCKET_MS, "minutes")[11:16]
+        quarter = int(clock[:2]) * 4 + int(clock[3:5]) // 15
+        out.append(None if quarter in seen else quarter)
+        seen.add(quarter)
+    return out
+
+
+def _weeks(account_id: str, engine: Account, store: Store, day: int, now: int
+           ) -> tuple[list[str], dict[RowKey, list[list[int | None]]]]:
+    """The earlier weeks' arrivals per row and local quarter."""
+    used: list[str] = []
+    per_row: dict[RowKey, list[list[int | None]]] = {}
+    for week in range(1, WEEKS + 1):
+        earlier = day - 7 * week
+        rows = read_all_compact(account_id, earlier, store, engine, now)
+        if not any(report == "total" and data[0] for report, _, data in rows):
+            continue  # nothing kept that day: a week missing, not a quiet one
+        used.append(ordinal_iso(earlier))
+        quarters = local_quarters(engine.calendar, earlier)
+        counts = {(report, row_id): data[0] for report, row_id, data in rows}
+        for report, row_id, _ in engine.report_rows():
+            row_key = (report, row_id)
+            day_counts: list[int | None] = [None] * QUARTERS
+            for q in quarters:
+                if q is not None:
+                    day_counts[q] = 0
+            for slot, *c in counts.get(row_key, []):
+                if slot < len(quarters) and (q := quarters[slot]) is not None:
+                    day_counts[q] = c[_ARRIVED]
+            per_row.setdefault(row_key, []).append(day_counts)
+    return used, per_row
+
+
+class _Normals(msgspec.Struct):
+    weeks: list[str]
+    rows: dict[str, Baseline]  # by row key "report:id"
+
+
+# Per store (a test or a tool may open several): (account, day) -> its normals, the most
+# recently used last.
+_caches: WeakKeyDictionary[Store, OrderedDict[tuple[str, int], _Normals]] = WeakKeyDictionary()
+
+
+def _key(report: Report, row_id: str | None) -> str:
+    return f"{report}:{row_id or ''}"
+
+
+def baselines(account_id: str, engine: Account, store: Store, day: int, now: int
+              ) -> tuple[list[str], dict[str, Baseline]]:
+    """Each row's normal for a local day, worked out once a day (the weeks it reads are
+    final)."""
+    cache = _caches.setdefault(store, OrderedDict())
+    found = cache.get((account_id, day))
+    if found is None:
+        used, per_row = _weeks(account_id, engine, store, day, now)
+        found = _Normals(used, {_key(*row): baseline(weeks) for row, weeks in per_row.items()})
+        cache[(account_id, day)] = found
+        while len(cache) > _CACHED_ACCOUNTS:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end((account_id, day))
+    return found.weeks, found.rows
+
+
+def _slot_normal(calendar: Calendar, normals: dict[int, dict[str, Baseline]], key: str,
+                 slot: int, share: float, quarters: dict[int, list[int | None]]
+                 ) -> tuple[float, int] | None:
+    day = slot >> SLOT_BITS
+    normal = normals[day].get(key)
+    if normal is None:
+        return None
+    quarter = quarters[day][slot & ((1 << SLOT_BITS) - 1)]
+    if quarter is None:
+        return None
+    return normal.expected([(quarter, share)])
+
+
+def trends(account_id: str, engine: Account, store: Store, now: int) -> Trends:
+    """Every reported row's trend at ``now``."""
+    calendar = engine.calendar
+    today = calendar.day_of(now)
+    days = (today - 1, today)  # the last 30 minutes may start yesterday
+    weeks, _ = baselines(account_id, engine, store, today, now)
+    normals = {d: baselines(account_id, engine, store, d, now)[1] for d in days}
+    quarters = {d: local_quarters(calendar, d) for d in days}
+    engine.move_windows(now)
+    # The slots the last 30 minutes cover, each with the share of it inside them.
+    window: list[tuple[int, float]] = []
+    edge = now - WINDOW_MS
+    while edge < now:
+        slot = calendar.slot_of(edge + 1)
+        start = calendar.day_start(slot >> SLOT_BITS) + (slot & ((1 << SLOT_BITS) - 1)) \
+            * BUCKET_MS
+        end = min(now, start + BUCKET_MS - 1)
+        window.append((slot, (end - edge) / BUCKET_MS))
+        edge = end
+    current = calendar.slot_of(now)
+    rows = []
+    for report, row_id, row in engine.report_rows():
+        key = _key(report, row_id)
+        sums = row.windows
+        arrived = 0 if sums is None else sums.counters[0][_ARRIVED] - sums.counters[2][_ARRIVED]
+        expected: float | None = 0.0
+        fewest = WEEKS
+        for slot, share in window:
+            part = _slot_normal(calendar, normals, key, slot, share, quarters)
+            if part is None or expected is None:
+                expected = None
+                break
+            expected += part[0]
+            fewest = min(fewest, part[1])
+        recent = []
+        for back in range(min(_SURGE_LOOKBACK, current & ((1 << SLOT_BITS) - 1)), -1, -1):
+            slot = current - back
+            start = calendar.day_start(today) + (slot - (today << SLOT_BITS)) * BUCKET_MS
+            share = min(1.0, (now - start + 1) / BUCKET_MS)
+            part = _slot_normal(calendar, normals, key, slot, share, quarters)
+            counts = row.buckets.get(slot)
+            recent.append(Quarter(start, counts[_ARRIVED] if counts else 0,
+                                  None if part is None else part[0]))
+        got = trend(arrived, expected, normals[today][key].dispersion if key in normals[today]
+                    else 0.0, max(1, fewest), recent)
+        if got.status == "not_enough_history" and report == "group" and row_id is None \
+                and arrived == 0:
+            continue  # the no-group row, empty and without history: not a row to show
+        rows.append(RowTrend(report, row_id, got.status, got.arrived, got.expected, got.ratio,
+                             got.p, None if got.since_ms is None else calendar.iso(got.since_ms),
+                             got.extra, got.since_ratio, fewest if expected is not None else 0))
+    return Trends(account_id, calendar.iso(now), WINDOW_MS // 60_000, weeks, rows)
