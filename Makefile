@@ -45,6 +45,7 @@ test: check $(STATIC)
 	$(PY) bench/service.py --small
 	$(PY) bench/sim.py --small
 	$(PY) bench/staffing_model.py --hours 2 --seeds 1
+	$(PY) bench/surge_quality.py --runs 2
 
 ## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
 PORT ?= 8000
@@ -57,6 +58,7 @@ bench: $(STAMP)
 	$(PY) bench/service.py
 	$(PY) bench/sim.py
 	$(PY) bench/staffing_model.py
+	$(PY) bench/surge_quality.py
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f

@@ -349,3 +349,41 @@ def test_staffing_settings_are_the_admins_and_checked(world: dict[str, Any]) -> 
         assert client.get(url).json() == settings
         assert client.get("/api/v1/accounts/acme/staffing").json()["target"] == 0.9
         client.put(url, json={})  # back to the defaults for the other tests
+
+
+def test_campaigns_are_the_admins_checked_and_reported(world: dict[str, Any]) -> None:
+    url = "/api/v1/accounts/acme/campaigns"
+    tokens = world["tokens"]
+    body = {"name": "Black Friday", "start": "2026-11-26T10:00:00+03:00",
+            "rows": [{"report": "group", "id": "sales"}]}
+    with world["server"].client(tokens["acme", "view"]) as client:
+        assert client.get(url).json() == []
+        assert client.post(url, json=body).status_code == 403
+    with world["server"].client(tokens["acme", "admin"]) as client:
+        for bad, field in [({**body, "start": "yesterday"}, "start"),
+                           ({**body, "end": "2026-11-26T09:00:00+03:00"}, "end"),
+                           ({**body, "name": ""}, "name"),
+                           ({**body, "rows": [{"report": "channel"}]}, "rows[0].id"),
+                           ({**body, "rows": [{"report": "total", "id": "x"}]}, "rows[0].id"),
+                           ({**body, "mood": "good"}, "mood")]:
+            reply = client.post(url, json=bad)
+            assert reply.status_code == 400, bad
+            assert reply.json()["error"]["field"] == field, reply.json()
+        made = client.post(url, json=body)
+        assert made.status_code == 201, made.text
+        campaign = made.json()
+        assert campaign["name"] == "Black Friday" and len(campaign["id"]) == 12
+        ended = client.put(f"{url}/{campaign['id']}",
+                           json={**body, "end": "2026-11-26T11:00:00+03:00"}).json()
+        assert ended["end"] == "2026-11-26T11:00:00+03:00"
+        assert client.get(url).json() == [ended]
+        report = client.get(f"{url}/{campaign['id']}/report").json()
+        assert [(r["report"], r["id"]) for r in report["rows"]] == [("group", "sales")]
+        # No weeks before it here: the arrivals are counted, the normal is not guessed.
+        assert report["rows"][0]["expected"] is None and report["rows"][0]["weeks"] == 0
+        assert (report["from"], report["to"]) == ("2026-11-26T10:00:00.000+03:00",
+                                                  "2026-11-26T11:00:00.000+03:00")
+        assert client.get(f"{url}/nope/report").status_code == 404
+        assert client.delete(f"{url}/{campaign['id']}").status_code == 204
+        assert client.get(url).json() == []
+        assert client.delete(f"{url}/{campaign['id']}").status_code == 404

@@ -19,6 +19,7 @@ from wallboard.engine.calendar import load_zone
 from wallboard.events import decode_event
 from wallboard.history import changed_row_days
 from wallboard.normal import QUARTERS, baseline, quantile, tail_above, tail_below
+from wallboard.service.campaigns import Campaign, RowRef, campaign_report
 from wallboard.service.trends import local_quarters, trends
 from wallboard.store import open_store
 from wallboard.surge import ALPHA, Quarter, trend
@@ -193,3 +194,29 @@ def test_local_quarters_align_dst_days_by_local_time() -> None:
     quarters = local_quarters(cal, long)
     assert len(quarters) == 100 and quarters[12:16] == [None] * 4  # 02:00-03:00 again
     assert quarters[16] == 12  # 03:00
+
+
+def test_a_campaign_report_against_four_weeks(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    today = datetime(2026, 11, 26, tzinfo=load_zone(TZ))
+    account, store = weeks_of_history(tmp_path, today, rng)
+    now = at(today, 16, 0)
+    # From 12:00 sales doubles; support stays as usual.
+    feed(account, conversations(today, "sales", 8, rng, (8, 16),
+                                lambda q: 2 if q >= 12 * 4 else 1)
+         + conversations(today, "support", 12, rng, (8, 16)), now)
+    campaign = Campaign("c1", "Radio", "2026-11-26T12:00:00+01:00", None,
+                        [RowRef("group", "sales"), RowRef("group", "support")])
+    report = campaign_report("acme", account, store, campaign, now)
+    assert (report.from_, report.to) == ("2026-11-26T12:00:00.000+01:00",
+                                         "2026-11-26T16:00:00.000+01:00")
+    sales, support = report.rows
+    assert sales.weeks == support.weeks == 4
+    assert sales.expected == pytest.approx(8 * 16, rel=0.15)
+    assert sales.ratio is not None and 1.6 < sales.ratio < 2.4
+    assert sales.uplift_low is not None and sales.uplift_low > 0  # it worked
+    assert support.uplift_low is not None and support.uplift_high is not None
+    assert support.uplift_low < 0 < support.uplift_high  # nothing to tell from normal
+    assert sales.arrived == sum(r.arrived for r in report.rows) - support.arrived
+    # Conversations here are closed by the system a minute in: all lost, as every week.
+    assert sales.unserved_share == 1.0 and sales.normal_unserved_share == 1.0

@@ -26,6 +26,7 @@ WINDOW_MS = 30 * 60_000
 # Within this many standard deviations no tail is anywhere near ALPHA (the lightest, a Poisson's
 # lower tail, needs three): the exact sums are spared.
 _CALM = 2.5
+MIN_DISPERSION = 0.002
 MIN_EXPECTED = 1.0  # below one conversation expected in 30 minutes, no drop can be seen
 
 Status = Literal["normal", "surge", "drop", "not_enough_history"]
@@ -54,8 +55,11 @@ class Trend(msgspec.Struct):
 def _spread(expected: float, dispersion: float, weeks: int) -> float:
     """The dispersion of a count against a normal of ``weeks`` weeks."""
     # The normal is a mean of a few weeks, itself off by chance: its variance, mean / weeks,
-    # is added to the count's, so that a noisy normal does not raise flags.
-    return dispersion + (1 / (weeks * expected) if expected > 0 else 0.0)
+    # is added to the count's, so that a noisy normal does not raise flags. And no traffic is
+    # steadier than MIN_DISPERSION says, whatever four weeks happened to show: at a few
+    # hundred conversations the rate's drift within a quarter hour alone is that much.
+    noise = 1 / (weeks * expected) if expected > 0 else 0.0
+    return max(dispersion, MIN_DISPERSION) + noise
 
 
 def trend(arrived: int, expected: float | None, dispersion: float, weeks: int,

@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..service import JSON_BODY_BYTES, Limits, Service
 from .auth import service_of, session_routes
+from .campaigns import campaign_routes
 from .dashboard import ApiReference, dashboard_routes
 from .errors import (
     ApiError,
@@ -94,7 +95,7 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
 
     return Litestar(
         route_handlers=[post_events, *read_routes, *staffing_routes, *trend_routes,
-                        *token_routes, healthz, readyz, metrics, *session_routes,
+                        *campaign_routes, *token_routes, healthz, readyz, metrics, *session_routes,
                         *dashboard_routes()],
         lifespan=[lifespan],
         state=State({"service": service, "metrics": Metrics(service, connections),

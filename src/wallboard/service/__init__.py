@@ -13,11 +13,21 @@ from ..store import (
 )
 from .admin import Admin
 from .advice import Move, Outlook, RowStaffing, Staffing, StaffingSettings, Suggestion
+from .campaigns import (
+    CAMPAIGNS_SETTING,
+    MAX_CAMPAIGNS,
+    Campaign,
+    CampaignIn,
+    CampaignReport,
+    check_campaign,
+    load_campaigns,
+)
 from .config import JSON_BODY_BYTES, Limits
 from .facade import SESSION_MAX_MS, AccountStats, Service, ServiceStats
 from .hub import Busy, NotReady
 from .publisher import EXTRA_FEEDS, Feed
 from .queries import (
+    CampaignReportQuery,
     ConversationQuery,
     ConversationState,
     DayCharts,
@@ -39,8 +49,10 @@ from .roster import HeldConversation, OperatorInfo, OperatorList
 from .trends import RowTrend, Trends
 
 __all__ = [
+    "CAMPAIGNS_SETTING",
     "EXTRA_FEEDS",
     "JSON_BODY_BYTES",
+    "MAX_CAMPAIGNS",
     "ROLES",
     "SESSION_MAX_MS",
     "AccountConfig",
@@ -48,6 +60,10 @@ __all__ = [
     "AccountStats",
     "Admin",
     "Busy",
+    "Campaign",
+    "CampaignIn",
+    "CampaignReport",
+    "CampaignReportQuery",
     "ConversationQuery",
     "ConversationState",
     "DayCharts",
@@ -84,7 +100,9 @@ __all__ = [
     "Trends",
     "TrendsQuery",
     "UnknownAccount",
+    "check_campaign",
     "csv_rows",
+    "load_campaigns",
     "replay",
     "row_of",
     "series_csv",

@@ -22,10 +22,12 @@ from ..events import Event
 from ..figures import Series
 from ..store import AccountConfig, Result, Role, SessionInfo, TokenInfo, UnknownAccount
 from .advice import Staffing, StaffingSettings
+from .campaigns import CampaignReport
 from .config import Limits
 from .hub import Hub
 from .publisher import Feed
 from .queries import (
+    CampaignReportQuery,
     ConversationQuery,
     DayCharts,
     DayChartsQuery,
@@ -181,6 +183,8 @@ class Service:
     def ask(self, account_id: str, query: StaffingQuery) -> Staffing: ...
     @overload
     def ask(self, account_id: str, query: TrendsQuery) -> Trends: ...
+    @overload
+    def ask(self, account_id: str, query: CampaignReportQuery) -> CampaignReport | None: ...
 
     def ask(self, account_id: str, query: Query) -> object:
         """Ask this account's engine ``query``; plain data back. Raises ``UnknownAccount``."""

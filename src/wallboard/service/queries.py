@@ -23,13 +23,14 @@ from ..figures import Report, Series
 from ..history import day_snapshots, read_all_compact, read_series
 from ..store import AccountConfig, Store
 from .advice import StaffingSettings, advise
+from .campaigns import CAMPAIGNS_SETTING, campaign_report, load_campaigns
 from .roster import roster
 from .trends import trends
 
-__all__ = ["STAFFING_SETTING", "ConversationQuery", "ConversationState", "DayCharts",
-           "DayChartsQuery", "Explanation", "HistoryQuery", "LoggedEvent", "OldestAcceptedQuery",
-           "OperatorsQuery", "Query", "RowChart", "SeriesQuery", "SnapshotQuery",
-           "StaffingQuery", "TrendsQuery", "answer", "staffing_settings"]
+__all__ = ["STAFFING_SETTING", "CampaignReportQuery", "ConversationQuery", "ConversationState",
+           "DayCharts", "DayChartsQuery", "Explanation", "HistoryQuery", "LoggedEvent",
+           "OldestAcceptedQuery", "OperatorsQuery", "Query", "RowChart", "SeriesQuery",
+           "SnapshotQuery", "StaffingQuery", "TrendsQuery", "answer", "staffing_settings"]
 
 
 class SnapshotQuery(msgspec.Struct, tag="snapshot", frozen=True):
@@ -83,8 +84,15 @@ class TrendsQuery(msgspec.Struct, tag="trends", frozen=True):
     """Every row's arrivals over the last 30 minutes against normal: surges and drops."""
 
 
+class CampaignReportQuery(msgspec.Struct, tag="campaign_report", frozen=True):
+    """What a campaign did to each row's arrivals, waits and losses."""
+
+    campaign: str
+
+
 Query = (SnapshotQuery | HistoryQuery | SeriesQuery | DayChartsQuery | ConversationQuery
-         | OldestAcceptedQuery | OperatorsQuery | StaffingQuery | TrendsQuery)
+         | OldestAcceptedQuery | OperatorsQuery | StaffingQuery | TrendsQuery
+         | CampaignReportQuery)
 
 STAFFING_SETTING = "staffing"  # the account's StaffingSettings, as JSON
 
@@ -161,6 +169,10 @@ def answer(query: Query, config: AccountConfig, engine: Account, store: Store, n
         return advise(engine, staffing_settings(store, config.id), now)
     if isinstance(query, TrendsQuery):
         return trends(config.id, engine, store, now)
+    if isinstance(query, CampaignReportQuery):
+        found = [c for c in load_campaigns(store.setting(config.id, CAMPAIGNS_SETTING))
+                 if c.id == query.campaign]
+        return campaign_report(config.id, engine, store, found[0], now) if found else None
     return engine.calendar.day_start(engine.first_day_held(now))  # OldestAcceptedQuery
 
 
