@@ -387,3 +387,15 @@ def test_campaigns_are_the_admins_checked_and_reported(world: dict[str, Any]) ->
         assert client.delete(f"{url}/{campaign['id']}").status_code == 204
         assert client.get(url).json() == []
         assert client.delete(f"{url}/{campaign['id']}").status_code == 404
+
+
+def test_trends_and_hot_topics_say_when_there_is_no_history(world: dict[str, Any]) -> None:
+    with world["server"].client(world["tokens"]["acme", "view"]) as client:
+        trends = client.get("/api/v1/accounts/acme/trends").json()
+        assert trends["window_minutes"] == 30 and trends["weeks"] == []
+        assert trends["rows"] and {r["status"] for r in trends["rows"]} == {
+            "not_enough_history"}
+        hot = client.get("/api/v1/accounts/acme/topics/hot").json()
+        assert hot["rows"][0]["report"] == "total" and hot["rows"][0]["weeks"] == 0
+        assert all(t["status"] is None for r in hot["rows"] for t in r["topics"])
+        assert client.get("/api/v1/accounts/other/trends").status_code in (403, 404)

@@ -82,7 +82,8 @@ def test_what_was_kept_before_a_figure_was_added_reads_it_as_zero() -> None:
 
     # A row-day written when a row had fewer counters and gauges than now.
     blob = b"\x01" + msgspec.msgpack.encode(("total", None, None, [[3, 1, 2]], [[3, 4, 5]]))
-    _, _, _, counters, gauges = _unpack(blob)
+    _, _, _, counters, gauges, topics = _unpack(blob)
+    assert topics == []  # kept before topic hours
     assert counters == [[3, 1, 2] + [0] * (COUNTERS - 2)]
     assert gauges == [[3, 4, 5] + [0] * (GAUGE_SAMPLES - 2)]
     # An engine checkpointed then: its rows' lists are widened when it is loaded.

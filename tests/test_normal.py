@@ -20,6 +20,7 @@ from wallboard.events import decode_event
 from wallboard.history import changed_row_days
 from wallboard.normal import QUARTERS, baseline, quantile, tail_above, tail_below
 from wallboard.service.campaigns import Campaign, RowRef, campaign_report
+from wallboard.service.topics import hot_topics
 from wallboard.service.trends import local_quarters, trends
 from wallboard.store import open_store
 from wallboard.surge import ALPHA, Quarter, trend
@@ -113,8 +114,13 @@ def at(day: datetime, hour: int, minute: int = 0) -> int:
     return int((day + timedelta(hours=hour, minutes=minute)).timestamp() * 1000)
 
 
+def usual_topic(rng: random.Random, q: int) -> str:
+    return rng.choice(("billing", "billing", "delivery", "returns"))
+
+
 def conversations(day: datetime, group: str, per_quarter: float, rng: random.Random,
-                  hours: tuple[int, int] = (8, 20), factor: Any = None) -> list[dict[str, Any]]:
+                  hours: tuple[int, int] = (8, 20), factor: Any = None,
+                  topic: Any = usual_topic) -> list[dict[str, Any]]:
     out = []
     for q in range(hours[0] * 4, hours[1] * 4):
         rate = per_quarter * (factor(q) if factor else 1)
@@ -122,7 +128,7 @@ def conversations(day: datetime, group: str, per_quarter: float, rng: random.Ran
             start = at(day, 0, q * 15) + rng.randrange(15 * 60_000)
             cid = f"{group}{start}{rng.random()}"
             out += [{"type": "conversation.started", "at": start, "conversation": cid,
-                     "channel": "web", "group": group},
+                     "channel": "web", "group": group, "topic": topic(rng, q)},
                     {"type": "conversation.closed", "at": start + 60_000, "conversation": cid,
                      "by": "system"}]
     return out
@@ -220,3 +226,31 @@ def test_a_campaign_report_against_four_weeks(tmp_path: Path) -> None:
     assert sales.arrived == sum(r.arrived for r in report.rows) - support.arrived
     # Conversations here are closed by the system a minute in: all lost, as every week.
     assert sales.unserved_share == 1.0 and sales.normal_unserved_share == 1.0
+
+
+def test_hot_topics_against_their_usual_share(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    today = datetime(2026, 11, 26, tzinfo=load_zone(TZ))
+    account, store = weeks_of_history(tmp_path, today, rng)
+    now = at(today, 15, 0)
+
+    def broken(rng: random.Random, q: int) -> str:
+        # From 14:00 deliveries go wrong: half of the support conversations are about them,
+        # and a topic never seen before appears.
+        if q >= 14 * 4 and rng.random() < 0.6:
+            return rng.choice(("delivery", "delivery", "delivery", "courier lost"))
+        return usual_topic(rng, q)
+
+    feed(account, conversations(today, "sales", 8, rng, (8, 15))
+         + conversations(today, "support", 12, rng, (8, 15), topic=broken), now)
+    rows = {(r.report, r.id): r for r in hot_topics("acme", account, store, now).rows}
+    support, sales = rows[("group", "support")], rows[("group", "sales")]
+    assert support.weeks == 4 and support.count == sum(t.count for t in support.topics)
+    by_topic = {t.topic: t for t in support.topics}
+    assert by_topic["delivery"].status == "rising"
+    assert by_topic["delivery"].ratio is not None and by_topic["delivery"].ratio > 1.5
+    assert by_topic["courier lost"].status == "new"
+    assert [t.topic for t in support.topics[:2]] == sorted(
+        ["delivery", "courier lost"], key=lambda t: -(by_topic[t].ratio or 0))
+    assert {t.status for t in sales.topics} == {"usual"}
+    assert ("total", None) in rows and ("channel", "web") not in rows

@@ -1,4 +1,5 @@
-"""The route about now against normal: surges and drops of arrivals in every row."""
+"""The routes about now against normal: surges and drops of arrivals in every row, and the
+topics rising above their usual share."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from litestar import Request, get
 from litestar.openapi import ResponseSpec
 
-from ..service import Trends, TrendsQuery
+from ..service import HotTopics, HotTopicsQuery, Trends, TrendsQuery
 from .auth import account_of, service_of
 from .params import AUTH_ERRORS
 
@@ -27,4 +28,16 @@ async def get_trends(request: Request[Any, Any, Any], account_id: str) -> Trends
     return service_of(request).ask(account, TrendsQuery())
 
 
-trend_routes = [get_trends]
+@get("/api/v1/accounts/{account_id:str}/topics/hot", summary="Hot topics now",
+     description="For the total and every group: each topic's conversations over the last "
+     "hour, its share of the row's conversations with a topic, its usual share at this time "
+     "of day (the same local hours of the same weekday of the four weeks before), and "
+     "`status`: `rising` (at least 1.5 times usual and very unlikely by chance), `new` (the "
+     "weeks never had it) or `usual`; null without two weeks of history (docs/normal.md).",
+     responses={200: ResponseSpec(HotTopics, description="Hot topics"), **AUTH_ERRORS})
+async def get_hot_topics(request: Request[Any, Any, Any], account_id: str) -> HotTopics:
+    account = account_of(request, account_id, ("view",))
+    return service_of(request).ask(account, HotTopicsQuery())
+
+
+trend_routes = [get_trends, get_hot_topics]

@@ -29,7 +29,7 @@ from ..events import (
     Event,
 )
 from ..figures import COUNTER, STATUSES, Report
-from .calendar import Calendar
+from .calendar import SLOT_BITS, Calendar
 from .conversation import (
     ARRIVED,
     COUNT,
@@ -55,6 +55,7 @@ __all__ = ["EXCLUDED_KINDS", "FINAL_AFTER_MS", "Account", "Channel", "Group", "O
 
 _ARRIVED = COUNTER["arrived"]  # the counter that arrivals move (figures.py lays them out)
 _SAMPLES, _WAIT_SUM = COUNTER["wait_samples"], COUNTER["wait_sum_ms"]
+_QUARTERS = (1 << SLOT_BITS) - 1  # a slot's quarter of its day
 _ANSWERED, _WITHIN = COUNTER["answered"], COUNTER["answered_within_sl"]
 
 
@@ -70,8 +71,8 @@ DAYS_KEPT = 8
 # Bumped whenever the pickled state changes meaning: an older checkpoint is then refused and
 # the service rebuilds the state from its event log instead, unless ``__setstate__`` can bring
 # it up to date (format 2: operators counted by status, stints in work timed; 3: windows).
-CHECKPOINT_FORMAT = 4
-_MIGRATED_FORMATS = frozenset({2, 3})  # 3: before the rolling windows
+CHECKPOINT_FORMAT = 5
+_MIGRATED_FORMATS = frozenset({2, 3, 4})  # 3: before the rolling windows; 4: topic hours
 _STATUS = {status: i for i, status in enumerate(STATUSES)}
 _UNCOUNTED = -1
 
@@ -209,7 +210,7 @@ class Account:
             row.widen()
         if version == 2:
             self._migrate()
-        if version != CHECKPOINT_FORMAT:
+        if version in (2, 3):
             self._log_windows()
         ids = self._ids = IdSet()
         for event_id in self._attributes:
@@ -427,8 +428,9 @@ class Account:
                 grow.count_close(slot, index, sign, handled)
                 log(effect[6], effect, sign, apply)
             elif tag == TOPIC_COUNT:
-                total.add_topic(effect[3], effect[4], sign)
-                grow.add_topic(effect[3], effect[4], sign)
+                hour = (self._slot_of(effect[5]) & _QUARTERS) >> 2
+                total.add_topic(effect[3], hour, effect[4], sign)
+                grow.add_topic(effect[3], hour, effect[4], sign)
                 log(effect[5], effect, sign, apply)
 
     def move_windows(self, now: int) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "AVAILABLE",
     "COUNTERS",
     "GAUGES",
+    "HOUR_BITS",
     "SAMPLES",
     "WAIT_SUM_MS",
     "WITHIN_SL",
@@ -34,13 +35,14 @@ HANDLE_SAMPLES = COUNTER["handle_samples"]
 HANDLE_SUM_MS = COUNTER["handle_sum_ms"]
 GAUGES = GAUGE_SAMPLES
 AVAILABLE = STATUSES.index("available")
+HOUR_BITS = 5  # hours of a local day (up to 25) in a topic-hours key
 
 
 class Row:
     """Gauges now, counters per local day, and the operators that count for this row."""
 
     __slots__ = ("_heap", "buckets", "capacity", "days", "excess", "gauges", "in_work", "slots",
-                 "statuses", "topics", "waits", "windows")
+                 "statuses", "topic_hours", "topics", "waits", "windows")
 
     def __init__(self) -> None:
         self.waits: dict[str, int] = {}  # conversation id -> start of its running stint
@@ -50,6 +52,9 @@ class Row:
         self.buckets: dict[int, list[int]] = {}  # slot -> counters
         self.gauges: dict[int, list[int]] = {}  # slot -> gauge samples
         self.topics: dict[int, dict[str, int]] = {}
+        # (day << HOUR_BITS | the hour of the day's slots) -> topic -> conversations, for the
+        # normal share of a topic at a time of day (service/topics.py)
+        self.topic_hours: dict[int, dict[str, int]] = {}
         # The row's operators (account.py keeps them): how many in each status (STATUSES'
         # order), and over the available ones their free slots, the conversations they hold
         # beyond their chat limits, and the sum of the limits.
@@ -186,15 +191,18 @@ class Row:
             heapq.heappop(heap)
         return None
 
-    def add_topic(self, day: int, topic: str, n: int) -> None:
-        counts = self.topics.get(day)
-        if counts is None:
-            counts = self.topics[day] = {}
-        value = counts.get(topic, 0) + n
-        if value:
-            counts[topic] = value
-        else:
-            del counts[topic]
+    def add_topic(self, day: int, hour: int, topic: str, n: int) -> None:
+        """Count ``n`` conversations of ``topic`` that started on ``day``, in its ``hour``
+        (the slot's quarter // 4: a local hour but on a DST day)."""
+        for table, key in ((self.topics, day), (self.topic_hours, (day << HOUR_BITS) | hour)):
+            counts = table.get(key)
+            if counts is None:
+                counts = table[key] = {}
+            value = counts.get(topic, 0) + n
+            if value:
+                counts[topic] = value
+            else:
+                del counts[topic]
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
         # A checkpoint may hold fields of an earlier layout (a count of available operators
@@ -210,6 +218,8 @@ class Row:
         if not hasattr(self, "statuses"):
             self.statuses = [0] * len(STATUSES)
             self.excess = self.capacity = 0
+        if not hasattr(self, "topic_hours"):  # kept from format 5 on: earlier days' are gone
+            self.topic_hours = {}
         if not hasattr(self, "windows"):  # account.py logs the windows' effects again
             self.windows = None
         elif self.windows is not None:
@@ -228,6 +238,7 @@ class Row:
 
     def forget_days_before(self, ordinal: int) -> None:
         for table, first in ((self.days, ordinal), (self.topics, ordinal),
+                             (self.topic_hours, ordinal << HOUR_BITS),
                              (self.buckets, ordinal << SLOT_BITS),
                              (self.gauges, ordinal << SLOT_BITS)):
             for key in [k for k in table if k < first]:

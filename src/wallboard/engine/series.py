@@ -11,16 +11,18 @@ from __future__ import annotations
 from ..figures import COUNTER, COUNTERS, GAUGE_SAMPLES, SAMPLE, Bucket, Gauge, Report, Series
 from .calendar import BUCKET_MS, SLOT_BITS, Calendar, ordinal_iso
 from .readout import bucket_gauges, counted, seconds
-from .rows import Row
+from .rows import HOUR_BITS, Row
 
-__all__ = ["BUCKET_MINUTES", "Bucket", "Gauge", "Report", "RowDay", "Series", "build", "compact",
-           "row_day"]
+__all__ = ["BUCKET_MINUTES", "Bucket", "Gauge", "Report", "RowDay", "Series", "TopicHours",
+           "build", "compact", "row_day"]
 
 BUCKET_MINUTES = BUCKET_MS // 60_000
 
-# One row's day: ([quarter, *counters], ...) and ([quarter, *gauge samples], ...), quarters
-# ascending, only those with something in them.
-RowDay = tuple[list[list[int]], list[list[int]]]
+# One row's day: ([quarter, *counters], ...), ([quarter, *gauge samples], ...), quarters
+# ascending, only those with something in them; and ((hour, {topic: conversations}), ...),
+# by the hour of the day's slots the conversations started in.
+TopicHours = list[tuple[int, dict[str, int]]]
+RowDay = tuple[list[list[int]], list[list[int]], TopicHours]
 
 
 def row_day(row: Row, day: int) -> RowDay:
@@ -34,7 +36,10 @@ def row_day(row: Row, day: int) -> RowDay:
         g = row.gauges.get(first + quarter)
         if g is not None:
             gauges.append([quarter, *g])
-    return counters, gauges
+    first_hour = day << HOUR_BITS
+    topics = [(hour, dict(counts)) for hour in range(1 << HOUR_BITS)
+              if (counts := row.topic_hours.get(first_hour + hour))]
+    return counters, gauges, topics
 
 
 _NO_COUNTS = [0] * COUNTERS

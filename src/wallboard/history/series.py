@@ -2,8 +2,8 @@
 
 The service writes, at each checkpoint, every row-day the engine holds whose buckets changed
 since it last wrote them; a day the engine no longer holds is read from the store. A stored
-row-day is msgpack of ``[report, id, name, counters, gauges]`` (see ``engine.series``), small
-and independent of the engine's classes.
+row-day is msgpack of ``[report, id, name, counters, gauges, topic hours]`` (see
+``engine.series``), small and independent of the engine's classes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import msgspec
 
 from ..engine import Account
 from ..engine.calendar import SLOT_BITS, Calendar, ordinal_iso
-from ..engine.series import RowDay, build, row_day
+from ..engine.series import RowDay, TopicHours, build, row_day
 from ..figures import COUNTERS, FIGURES, GAUGE_SAMPLES, GAUGES, Figure, Report, Series
 from ..store import SavedSeries, Store
 from .cells import text_cell
@@ -25,29 +25,34 @@ from .cells import text_cell
 __all__ = ["SERIES_CSV_HEADER", "changed_row_days", "read_all_compact", "read_series",
            "restore_gauges", "row_key", "row_of", "series_csv"]
 
-# A stored row-day: one format byte, then msgpack of (report, id, name, counters, gauges).
-# Release 0.1 wrote the msgpack alone, whose first byte (0x95, an array of 5) no format byte
-# will ever be: both are read.
-SERIES_FORMAT = 1
+# A stored row-day: one format byte, then msgpack of (report, id, name, counters, gauges,
+# topic hours). Format 1 had no topic hours; release 0.1 wrote the msgpack of format 1 alone,
+# whose first byte (0x95, an array of 5) no format byte will ever be: all are read.
+SERIES_FORMAT = 2
+_WITHOUT_TOPICS = 1
 _LEGACY = 0x95
 _HEAD = bytes([SERIES_FORMAT])
 _encode = msgspec.msgpack.Encoder().encode
-_decode = msgspec.msgpack.Decoder(
+StoredRowDay = tuple[Report, str | None, str | None, list[list[int]], list[list[int]],
+                     TopicHours]
+_decode = msgspec.msgpack.Decoder(StoredRowDay).decode
+_decode_without_topics = msgspec.msgpack.Decoder(
     tuple[Report, str | None, str | None, list[list[int]], list[list[int]]]).decode
 
 
-def _pack(row_day: tuple[Report, str | None, str | None, list[list[int]], list[list[int]]]
-          ) -> bytes:
+def _pack(row_day: StoredRowDay) -> bytes:
     return _HEAD + _encode(row_day)
 
 
-def _unpack(blob: bytes) -> tuple[Report, str | None, str | None, list[list[int]],
-                                  list[list[int]]]:
+def _unpack(blob: bytes) -> StoredRowDay:
     head = blob[0]
+    topics: TopicHours = []
     if head == SERIES_FORMAT:
-        report, row_id, name, counters, gauges = _decode(memoryview(blob)[1:])
+        report, row_id, name, counters, gauges, topics = _decode(memoryview(blob)[1:])
+    elif head == _WITHOUT_TOPICS:
+        report, row_id, name, counters, gauges = _decode_without_topics(memoryview(blob)[1:])
     elif head == _LEGACY:
-        report, row_id, name, counters, gauges = _decode(blob)
+        report, row_id, name, counters, gauges = _decode_without_topics(blob)
     else:
         raise ValueError(f"a stored series of format {head}, newer than this release")
     # Written before a figure was added: its place reads 0 (each list leads with its quarter).
@@ -55,7 +60,7 @@ def _unpack(blob: bytes) -> tuple[Report, str | None, str | None, list[list[int]
         for bucket in values:
             if len(bucket) < size:
                 bucket.extend([0] * (size - len(bucket)))
-    return report, row_id, name, counters, gauges
+    return report, row_id, name, counters, gauges, topics
 
 
 def row_of(channel: str | None, group: str | None) -> tuple[Report, str | None]:
@@ -95,7 +100,7 @@ def changed_row_days(engine: Account, now: int, written: dict[tuple[int, str], i
         for report, row_id, row in engine.report_rows():
             data = row_day(row, day)
             key = row_key(report, row_id)
-            if not (data[0] or data[1]) and (day, key) not in written:
+            if not (data[0] or data[1] or data[2]) and (day, key) not in written:
                 continue  # nothing happened in that row that day
             blob = _pack((report, row_id, _name(engine, report, row_id), *data))
             fingerprint = hash(blob)
@@ -113,7 +118,7 @@ def restore_gauges(engine: Account, store: Store, now: int) -> None:
     """
     for day in range(engine.first_day_held(now), engine.calendar.day_of(now) + 1):
         for blob in store.series_of_day(engine.id, ordinal_iso(day)):
-            report, row_id, _, _, gauges = _unpack(blob)
+            report, row_id, _, _, gauges, _ = _unpack(blob)
             row = engine.report_row(report, row_id)
             if row is not None:
                 for quarter, *samples in gauges:
@@ -131,12 +136,12 @@ def read_series(account_id: str, calendar: Calendar, sl_threshold_s: float, day:
                      _name(engine, report, row_id), day, row_day(row, day))
     blob = store.series(account_id, ordinal_iso(day), row_key(report, row_id))
     if blob is not None:
-        _, _, name, counters, gauges = _unpack(blob)
+        _, _, name, counters, gauges, topics = _unpack(blob)
         return build(account_id, calendar, sl_threshold_s, report, row_id, name, day,
-                     (counters, gauges))
+                     (counters, gauges, topics))
     if row is not None and engine is not None:
         return build(account_id, calendar, sl_threshold_s, report, row_id,
-                     _name(engine, report, row_id), day, ([], []))
+                     _name(engine, report, row_id), day, ([], [], []))
     return None
 
 
@@ -148,8 +153,8 @@ def read_all_compact(account_id: str, day: int, store: Store, engine: Account, n
                 for report, row_id, row in engine.report_rows()]
     out: list[tuple[Report, str | None, RowDay]] = []
     for blob in store.series_of_day(account_id, ordinal_iso(day)):
-        report, row_id, _, counters, gauges = _unpack(blob)
-        out.append((report, row_id, (counters, gauges)))
+        report, row_id, _, counters, gauges, topics = _unpack(blob)
+        out.append((report, row_id, (counters, gauges, topics)))
     return out
 
 

@@ -34,6 +34,7 @@ from .queries import (
     DayChartsQuery,
     Explanation,
     HistoryQuery,
+    HotTopicsQuery,
     LoggedEvent,
     OldestAcceptedQuery,
     OperatorsQuery,
@@ -46,6 +47,7 @@ from .queries import (
 )
 from .replay import replay
 from .roster import HeldConversation, OperatorInfo, OperatorList
+from .topics import HotTopics
 from .trends import RowTrend, Trends
 
 __all__ = [
@@ -72,6 +74,8 @@ __all__ = [
     "Feed",
     "HeldConversation",
     "HistoryQuery",
+    "HotTopics",
+    "HotTopicsQuery",
     "Limits",
     "LoggedEvent",
     "Move",

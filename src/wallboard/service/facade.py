@@ -33,6 +33,7 @@ from .queries import (
     DayChartsQuery,
     Explanation,
     HistoryQuery,
+    HotTopicsQuery,
     OldestAcceptedQuery,
     OperatorsQuery,
     Query,
@@ -45,6 +46,7 @@ from .queries import (
 )
 from .roster import OperatorList
 from .scheduler import run_schedule
+from .topics import HotTopics
 from .trends import Trends
 
 __all__ = ["SESSION_MAX_MS", "AccountStats", "Service", "ServiceStats"]
@@ -185,6 +187,8 @@ class Service:
     def ask(self, account_id: str, query: TrendsQuery) -> Trends: ...
     @overload
     def ask(self, account_id: str, query: CampaignReportQuery) -> CampaignReport | None: ...
+    @overload
+    def ask(self, account_id: str, query: HotTopicsQuery) -> HotTopics: ...
 
     def ask(self, account_id: str, query: Query) -> object:
         """Ask this account's engine ``query``; plain data back. Raises ``UnknownAccount``."""

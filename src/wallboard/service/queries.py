@@ -25,12 +25,14 @@ from ..store import AccountConfig, Store
 from .advice import StaffingSettings, advise
 from .campaigns import CAMPAIGNS_SETTING, campaign_report, load_campaigns
 from .roster import roster
+from .topics import hot_topics
 from .trends import trends
 
 __all__ = ["STAFFING_SETTING", "CampaignReportQuery", "ConversationQuery", "ConversationState",
-           "DayCharts", "DayChartsQuery", "Explanation", "HistoryQuery", "LoggedEvent",
-           "OldestAcceptedQuery", "OperatorsQuery", "Query", "RowChart", "SeriesQuery",
-           "SnapshotQuery", "StaffingQuery", "TrendsQuery", "answer", "staffing_settings"]
+           "DayCharts", "DayChartsQuery", "Explanation", "HistoryQuery", "HotTopicsQuery",
+           "LoggedEvent", "OldestAcceptedQuery", "OperatorsQuery", "Query", "RowChart",
+           "SeriesQuery", "SnapshotQuery", "StaffingQuery", "TrendsQuery", "answer",
+           "staffing_settings"]
 
 
 class SnapshotQuery(msgspec.Struct, tag="snapshot", frozen=True):
@@ -84,6 +86,10 @@ class TrendsQuery(msgspec.Struct, tag="trends", frozen=True):
     """Every row's arrivals over the last 30 minutes against normal: surges and drops."""
 
 
+class HotTopicsQuery(msgspec.Struct, tag="hot_topics", frozen=True):
+    """Each topic's share of the last hour against its usual share at that time of day."""
+
+
 class CampaignReportQuery(msgspec.Struct, tag="campaign_report", frozen=True):
     """What a campaign did to each row's arrivals, waits and losses."""
 
@@ -92,7 +98,7 @@ class CampaignReportQuery(msgspec.Struct, tag="campaign_report", frozen=True):
 
 Query = (SnapshotQuery | HistoryQuery | SeriesQuery | DayChartsQuery | ConversationQuery
          | OldestAcceptedQuery | OperatorsQuery | StaffingQuery | TrendsQuery
-         | CampaignReportQuery)
+         | CampaignReportQuery | HotTopicsQuery)
 
 STAFFING_SETTING = "staffing"  # the account's StaffingSettings, as JSON
 
@@ -169,6 +175,8 @@ def answer(query: Query, config: AccountConfig, engine: Account, store: Store, n
         return advise(engine, staffing_settings(store, config.id), now)
     if isinstance(query, TrendsQuery):
         return trends(config.id, engine, store, now)
+    if isinstance(query, HotTopicsQuery):
+        return hot_topics(config.id, engine, store, now)
     if isinstance(query, CampaignReportQuery):
         found = [c for c in load_campaigns(store.setting(config.id, CAMPAIGNS_SETTING))
                  if c.id == query.campaign]
