@@ -301,6 +301,7 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     page.wait_for_selector("canvas")
     page.wait_for_selector("section.operators tr[data-operator]")
     page.wait_for_selector("section.moves")
+    page.wait_for_selector("section.now")
     problems["channels"] = axe_violations(page)
     page.click("role=tab >> nth=1")
     page.wait_for_selector("table.report[data-report=group]")
@@ -312,6 +313,7 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     page.goto(f"{url}/?view=tv&lang={lang}")
     page.wait_for_selector("tr[data-row]")
     page.wait_for_selector("section.moves")
+    page.wait_for_selector("section.now")
     problems["wall screen"] = axe_violations(page)
     page.goto(f"{url}/?lang={lang}")
     page.wait_for_selector("tr[data-row]")
@@ -643,3 +645,23 @@ def test_the_page_says_reconnecting_and_comes_back_by_itself(browser: Browser,
         ctx.close()
     finally:
         server.stop()
+
+
+def test_now_against_normal_on_screen_agrees_with_the_api(browser: Browser,
+                                                          site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site)
+    page.wait_for_selector("section.now")
+    with httpx.Client(base_url=site["server"].url,
+                      headers={"Authorization": f"Bearer {site['tokens']['view']}"}) as client:
+        trends = client.get("/api/v1/accounts/acme/trends").json()
+        hot = client.get("/api/v1/accounts/acme/topics/hot").json()
+    flagged = [r for r in trends["rows"] if r["status"] in ("surge", "drop")]
+    text = page.locator("section.now").inner_text()
+    if all(r["status"] == "not_enough_history" for r in trends["rows"]):
+        assert "Two weeks of history are needed" in text
+    assert page.locator("section.now li[data-row]").count() == len(flagged)
+    rising = [t for r in hot["rows"] for t in r["topics"] if t["status"] in ("rising", "new")]
+    assert page.locator("section.now li[data-topic]").count() == len(rising)
+    if not rising:
+        assert "No topic above its usual share" in text
+    ctx.close()

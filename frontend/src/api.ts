@@ -1,5 +1,7 @@
 // Talking to the service: JSON requests with the session cookie, and the live stream.
-import type { DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds } from "./types";
+import type {
+  DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
+} from "./types";
 
 export class HttpError extends Error {
   constructor(public status: number, message: string, public field: string | null = null) {
@@ -55,6 +57,7 @@ export interface Feeds {
   snapshot: (s: Snapshot) => void;
   operators?: (list: OperatorList) => void;
   staffing?: (staffing: Staffing) => void;
+  trends?: (feed: TrendsFeed) => void;
 }
 
 /**
@@ -69,7 +72,7 @@ export function openStream(account: string, feeds: Feeds,
   let retry = 1000;
   let timer: number | undefined;
   let closed = false;
-  const extras = (["operators", "staffing"] as const).filter((name) => feeds[name]);
+  const extras = (["operators", "staffing", "trends"] as const).filter((name) => feeds[name]);
   const query = extras.length ? `?include=${extras.join(",")}` : "";
 
   const connect = () => {
@@ -84,6 +87,9 @@ export function openStream(account: string, feeds: Feeds,
     });
     source.addEventListener("staffing", (event) => {
       feeds.staffing?.(JSON.parse((event as MessageEvent<string>).data) as Staffing);
+    });
+    source.addEventListener("trends", (event) => {
+      feeds.trends?.(JSON.parse((event as MessageEvent<string>).data) as TrendsFeed);
     });
     source.onerror = () => {
       onState("reconnecting");

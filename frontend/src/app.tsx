@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, HttpError, openStream, type StreamState } from "./api";
 import { Header } from "./components/Header";
 import { Moves } from "./components/Moves";
+import { Now } from "./components/Now";
 import { Operators } from "./components/Operators";
 import { DayChart } from "./components/DayChart";
 import { type Report, ReportTable, rowKey } from "./components/ReportTable";
@@ -15,7 +16,9 @@ import type { Lang } from "./i18n";
 import type { Direction, SortKey } from "./sort";
 import { DEFAULT_THRESHOLDS } from "./thresholds";
 import { staffByGroup } from "./staffing";
-import type { DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds } from "./types";
+import type {
+  DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
+} from "./types";
 
 const TV_ROTATION_MS = 20_000;
 const CHARTS_REFRESH_MS = 60_000;
@@ -92,6 +95,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const [operators, setOperators] = useState<OperatorList | null>(null);
   const [operatorsAt, setOperatorsAt] = useState(0);  // when the list came
   const [staffing, setStaffing] = useState<Staffing | null>(null);
+  const [trendsFeed, setTrendsFeed] = useState<TrendsFeed | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -109,6 +113,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
       snapshot: (snapshot) => { setLive(snapshot); setLastUpdate(Date.now()); },
       operators: (list) => { setOperators(list); setOperatorsAt(Date.now()); },
       staffing: setStaffing,
+      trends: setTrendsFeed,
     }, setStream, toSignIn);
   }, [account]);
 
@@ -162,6 +167,11 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     const row = g.id == null ? undefined : staff.get(g.id);
     return row ? { ...g, staff: row } : g;
   }), [live, staff]);
+  const rowNames = useMemo(() => new Map([
+    ...(live?.channels ?? []).map((c) => [`channel:${c.id}`, c.name ?? c.id ?? ""] as const),
+    ...(live?.groups ?? []).filter((g) => g.id != null)
+      .map((g) => [`group:${g.id}`, g.name ?? g.id ?? ""] as const),
+  ]), [live]);
   const groupNames = useMemo(() => new Map((live?.groups ?? []).filter((g) => g.id != null)
     .map((g) => [g.id as string, g.name ?? (g.id as string)])), [live]);
 
@@ -231,6 +241,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
             </section>
             <Topics total={snapshot.total.topics} groups={snapshot.groups} />
           </div>
+          {showingLive && trendsFeed && <Now feed={trendsFeed} names={rowNames} />}
           {showingLive && (operators || staffing) && (
             <div class="columns people">
               {operators && (

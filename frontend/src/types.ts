@@ -126,3 +126,49 @@ export interface OperatorList {
   group: string | null;
   operators: OperatorInfo[];
 }
+
+// Now against normal (GET /trends, /topics/hot, and the stream's trends feed).
+export type TrendStatus = "normal" | "surge" | "drop" | "not_enough_history";
+
+export interface RowTrend {
+  report: "total" | "channel" | "group";
+  id: string | null;
+  status: TrendStatus;
+  arrived: number;  // the last 30 minutes
+  expected: number | null;
+  ratio: number | null;
+  p: number | null;
+  since: string | null;
+  extra: number | null;
+  since_ratio: number | null;
+  weeks: number;
+}
+
+export interface Trends {
+  account: string;
+  as_of: string;
+  window_minutes: number;
+  weeks: string[];
+  rows: RowTrend[];
+}
+
+export interface TopicNow {
+  topic: string;
+  count: number;
+  share: number;
+  usual_share: number | null;
+  ratio: number | null;
+  status: "rising" | "new" | "usual" | null;
+}
+
+export interface RowTopics {
+  report: "total" | "channel" | "group";
+  id: string | null;
+  count: number;
+  weeks: number;
+  topics: TopicNow[];
+}
+
+export interface HotTopics { account: string; as_of: string; rows: RowTopics[] }
+
+export interface TrendsFeed { trends: Trends; hot_topics: HotTopics }

@@ -141,14 +141,15 @@ async def get_series(
      description="Server-sent events: `event: snapshot` with the snapshot as data, at once, "
      "then on every change (at most 5 a second) and at least every 20 seconds. "
      "`include=operators` adds `event: operators` (the operator list, at most once a "
-     "second), `include=staffing` adds `event: staffing` (at most every 5 seconds); both "
-     "may be given, comma-separated.",
+     "second), `include=staffing` adds `event: staffing` (at most every 5 seconds), "
+     "`include=trends` adds `event: trends` (`{\"trends\": ..., \"hot_topics\": ...}` as "
+     "their GETs give them, at most every 10 seconds); several may be given, comma-separated.",
      media_type="text/event-stream",
      responses={400: ResponseSpec(ErrorBody, description="Unknown feed"), **AUTH_ERRORS})
 async def get_stream(
     request: Request[Any, Any, Any], account_id: str,
     include: Annotated[str | None, Parameter(query="include", max_length=64,
-                                             description="operators, staffing")] = None,
+                                             description="operators, staffing, trends")] = None,
 ) -> Stream:
     account = account_of(request, account_id, ("view",))
     extras = [] if not include else include.split(",")

@@ -34,6 +34,8 @@ from .config import Limits
 from .publisher import Feed, Publisher
 from .queries import staffing_settings
 from .roster import roster
+from .topics import HotTopics, hot_topics
+from .trends import Trends, trends
 
 __all__ = ["Busy", "Hub", "IngestResult", "LiveAccount"]
 
@@ -44,6 +46,13 @@ APPLY_SLICE = 1000
 
 IngestResult = Result
 
+
+
+class TrendsFeed(msgspec.Struct):
+    """The stream's ``trends`` feed: surges and drops, and the hot topics."""
+
+    trends: Trends
+    hot_topics: HotTopics
 
 class Busy(Exception):
     """The write queue is full: the client should retry later."""
@@ -188,10 +197,16 @@ class Hub:
             return msgspec.json.encode(advise(engine, staffing_settings(store, config.id),
                                               clock()))
 
+        def now_against_normal() -> bytes:
+            now = clock()
+            return msgspec.json.encode(TrendsFeed(trends(config.id, engine, store, now),
+                                                  hot_topics(config.id, engine, store, now)))
+
         feeds: dict[Feed, Callable[[], bytes]] = {
             "snapshot": lambda: encode(build(engine, clock())),
             "operators": lambda: msgspec.json.encode(roster(engine, None, clock())),
-            "staffing": staffing}
+            "staffing": staffing,
+            "trends": now_against_normal}
         live = LiveAccount(config, engine, Publisher(feeds, self.limits), seq,
                            checkpoint_seq=seq)
         self.accounts[config.id] = live

@@ -1,5 +1,5 @@
-"""Live feeds for the streams of one account: the snapshot, and on request the operators and
-the staffing advice.
+"""Live feeds for the streams of one account: the snapshot, and on request the operators, the
+staffing advice, and the trends with the hot topics.
 
 Changes are coalesced: however many events arrive, a stream gets at most one snapshot per
 ``push_interval_s`` (the operators at most one a ``operators_interval_s``, staffing one a
@@ -21,8 +21,8 @@ from .config import Limits
 
 __all__ = ["EXTRA_FEEDS", "Feed", "Publisher"]
 
-Feed = Literal["snapshot", "operators", "staffing"]
-EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing")  # sent only to streams asking
+Feed = Literal["snapshot", "operators", "staffing", "trends"]
+EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing", "trends")  # only to streams asking
 _ORDER: tuple[Feed, ...] = ("snapshot", *EXTRA_FEEDS)
 
 
@@ -44,7 +44,7 @@ class Publisher:
         self._builders = builders
         self._intervals: dict[Feed, float] = {
             "snapshot": limits.push_interval_s, "operators": limits.operators_interval_s,
-            "staffing": limits.staffing_interval_s}
+            "staffing": limits.staffing_interval_s, "trends": limits.trends_interval_s}
         self._heartbeat = limits.heartbeat_s
         self._clients: set[_Client] = set()
         self._changed = asyncio.Event()

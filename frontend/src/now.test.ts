@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { clockOf, flagged, hotTopics, withoutHistory } from "./now";
+import type { HotTopics, RowTrend, Trends } from "./types";
+
+function trend(id: string | null, status: RowTrend["status"], extra: number | null): RowTrend {
+  return { report: id ? "group" : "total", id, status, arrived: 10, expected: 5, ratio: 2, p: 1e-6,
+           since: "2026-11-26T13:30:00.000+03:00", extra, since_ratio: 2, weeks: 4 };
+}
+
+function trends(rows: RowTrend[]): Trends {
+  return { account: "acme", as_of: "", window_minutes: 30, weeks: [], rows };
+}
+
+describe("now against normal", () => {
+  it("lists surges and drops, the largest difference first", () => {
+    const got = flagged(trends([trend("a", "surge", 12), trend("b", "normal", null),
+                                trend("c", "drop", -30), trend(null, "surge", 5)]));
+    expect(got.map((r) => r.id)).toEqual(["c", "a", null]);
+    expect(flagged(null)).toEqual([]);
+  });
+
+  it("says when there is no history anywhere", () => {
+    expect(withoutHistory(trends([trend("a", "not_enough_history", null)]))).toBe(true);
+    expect(withoutHistory(trends([trend("a", "not_enough_history", null),
+                                  trend("b", "normal", null)]))).toBe(false);
+    expect(withoutHistory(trends([]))).toBe(false);
+  });
+
+  it("puts the total's rising and new topics first, then by ratio", () => {
+    const topic = (name: string, status: "rising" | "new" | "usual", ratio: number) =>
+      ({ topic: name, count: 5, share: 0.5, usual_share: 0.1, ratio, status });
+    const feed: HotTopics = { account: "acme", as_of: "", rows: [
+      { report: "group", id: "care", count: 9, weeks: 4,
+        topics: [topic("refund", "rising", 4), topic("billing", "usual", 1)] },
+      { report: "total", id: null, count: 20, weeks: 4,
+        topics: [topic("delivery", "rising", 2), topic("outage", "new", 3)] },
+    ] };
+    expect(hotTopics(feed).map((h) => [h.row.id, h.topic.topic]))
+      .toEqual([[null, "outage"], [null, "delivery"], ["care", "refund"]]);
+  });
+
+  it("reads the clock of a local instant", () => {
+    expect(clockOf("2026-11-26T13:30:00.000+03:00")).toBe("13:30");
+    expect(clockOf(null)).toBe("");
+  });
+});

@@ -1,0 +1,39 @@
+// What the "now against normal" panel shows: the rows whose arrivals are out of the ordinary,
+// worst first, and the topics above their usual share (from the stream's trends feed).
+import type { HotTopics, RowTopics, RowTrend, TopicNow, Trends } from "./types";
+
+/** Surging or dropping rows, the largest difference from normal first. */
+export function flagged(trends: Trends | null): RowTrend[] {
+  if (!trends) return [];
+  return trends.rows
+    .filter((r) => r.status === "surge" || r.status === "drop")
+    .sort((a, b) => Math.abs(b.extra ?? 0) - Math.abs(a.extra ?? 0) ||
+                    (a.id ?? "").localeCompare(b.id ?? ""));
+}
+
+/** Whether there is too little history anywhere to tell what is normal. */
+export function withoutHistory(trends: Trends | null): boolean {
+  return trends !== null && trends.rows.length > 0 &&
+    trends.rows.every((r) => r.status === "not_enough_history");
+}
+
+export interface HotTopic { row: RowTopics; topic: TopicNow }
+
+/** Rising and new topics of every row, the total's first, then by ratio. */
+export function hotTopics(feed: HotTopics | null): HotTopic[] {
+  if (!feed) return [];
+  const out: HotTopic[] = [];
+  for (const row of feed.rows) {
+    for (const topic of row.topics) {
+      if (topic.status === "rising" || topic.status === "new") out.push({ row, topic });
+    }
+  }
+  return out.sort((a, b) => Number(b.row.report === "total") - Number(a.row.report === "total") ||
+                            (b.topic.ratio ?? 0) - (a.topic.ratio ?? 0) ||
+                            a.topic.topic.localeCompare(b.topic.topic));
+}
+
+/** "13:30" from a local RFC 3339 instant as the server writes it. */
+export function clockOf(iso: string | null): string {
+  return iso ? iso.slice(11, 16) : "";
+}
