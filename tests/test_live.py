@@ -140,6 +140,18 @@ def test_the_stream_carries_operators_and_staffing_when_asked(world: dict[str, A
         assert next(plain)[0] == "snapshot"  # nothing else unless asked
 
 
+def test_the_stream_carries_trends_and_hot_topics_when_asked(world: dict[str, Any]) -> None:
+    with world["server"].client(world["tokens"]["acme", "view"]) as client, \
+            client.stream("GET", "/api/v1/accounts/acme/stream",
+                          params={"include": "trends"}) as response:
+        stream = feeds(response)
+        assert next(stream)[0] == "snapshot"
+        kind, data = next(stream)
+        assert kind == "trends" and set(data) == {"trends", "hot_topics"}
+        assert data["trends"]["account"] == "acme" and data["trends"]["window_minutes"] == 30
+        assert data["hot_topics"]["rows"][0]["report"] == "total"
+
+
 def test_a_reconnecting_client_gets_the_current_snapshot_first(world: dict[str, Any]) -> None:
     server = world["server"]
     with server.client(world["tokens"]["acme", "view"]) as client:
