@@ -128,7 +128,8 @@ def expected(row: dict[str, Any]) -> dict[str, Any]:
             "avg_wait_s": row["avg_wait_s"],
             "sl": row["answered_within_sl"] / samples if samples else None,
             "operators_available": row["operators_available"],
-            "slots_available": row["slots_available"], "occupancy": row["occupancy"]}
+            "slots_available": row["slots_available"], "occupancy": row["occupancy"],
+            "recent": row["windows"]["15m"]["arrived"]}
 
 
 def shown(cell: dict[str, Any]) -> float | None:

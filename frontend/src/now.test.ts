@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockOf, flagged, hotTopics, withoutHistory } from "./now";
+import { change, clockOf, flagged, hotTopics, withoutHistory } from "./now";
 import type { HotTopics, RowTrend, Trends } from "./types";
 
 function trend(id: string | null, status: RowTrend["status"], extra: number | null): RowTrend {
@@ -42,5 +42,11 @@ describe("now against normal", () => {
   it("reads the clock of a local instant", () => {
     expect(clockOf("2026-11-26T13:30:00.000+03:00")).toBe("13:30");
     expect(clockOf(null)).toBe("");
+  });
+});
+
+describe("a window against the one before", () => {
+  it("goes up, down or stays", () => {
+    expect([change(5, 3), change(3, 5), change(4, 4)]).toEqual(["up", "down", "same"]);
   });
 });

@@ -37,3 +37,10 @@ export function hotTopics(feed: HotTopics | null): HotTopic[] {
 export function clockOf(iso: string | null): string {
   return iso ? iso.slice(11, 16) : "";
 }
+
+export type Change = "up" | "down" | "same";
+
+/** Which way a window's figure moved against the window before it. */
+export function change(now: number, before: number): Change {
+  return now > before ? "up" : now < before ? "down" : "same";
+}

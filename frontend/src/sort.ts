@@ -6,7 +6,8 @@ import type { Row } from "./types";
 
 export type SortKey =
   | "name" | "in_queue" | "longest_wait_s" | "in_work" | "arrived" | "served" | "unserved"
-  | "avg_wait_s" | "sl" | "operators_available" | "slots_available" | "occupancy" | "staff";
+  | "avg_wait_s" | "sl" | "operators_available" | "slots_available" | "occupancy" | "staff"
+  | "recent";
 export type Direction = "asc" | "desc";
 
 export function sortValue(row: Row, key: SortKey): number | null {
@@ -15,6 +16,7 @@ export function sortValue(row: Row, key: SortKey): number | null {
     case "unserved": return row.unserved.total;
     case "sl": return serviceLevel(row);
     case "staff": return shortBy(row.staff);
+    case "recent": return row.windows?.["15m"].arrived ?? null;
     default: return row[key];
   }
 }

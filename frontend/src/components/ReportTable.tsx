@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { useWords } from "../context";
 import { NONE, formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
 import { kindName } from "../i18n";
+import { change } from "../now";
 import { type Direction, type SortKey, rowName, sortRows } from "../sort";
 import { formatOperators, shortBy } from "../staffing";
 import { type Level, level } from "../thresholds";
@@ -78,6 +79,7 @@ export function ReportTable({ report, rows, thresholds, live, sort, onSort, spar
     { key: "longest_wait_s", label: t("longest_wait_s"), live: true },
     { key: "in_work", label: t("in_work"), live: true },
     { key: "arrived", label: t("arrived") },
+    { key: "recent", label: t("recent"), live: true },
     { key: "served", label: t("served") },
     { key: "unserved", label: t("unserved") },
     { key: "avg_wait_s", label: t("avg_wait_s") },
@@ -161,6 +163,29 @@ function Cell({ name, value, text, lvl = "ok" }: {
   );
 }
 
+/** Arrivals over the last 15 minutes, and which way they went against the 15 before. */
+function RecentCell({ row }: { row: Row }) {
+  const { lang, t } = useWords();
+  const w = row.windows;
+  if (!w) return <td class="num" data-key="recent" data-value="">{NONE}</td>;
+  const now = w["15m"], hour = w["60m"];
+  const way = change(now.arrived, now.previous.arrived);
+  return (
+    <td class="num" data-key="recent" data-value={now.arrived} data-change={way}
+        title={t("recent_title", { before: formatCount(now.previous.arrived, lang),
+                                   hour: formatCount(hour.arrived, lang),
+                                   hour_before: formatCount(hour.previous.arrived, lang) })}>
+      {formatCount(now.arrived, lang)}
+      {way !== "same" && (
+        <span class={`trend trend-${way}`}>
+          <span aria-hidden="true">{way === "up" ? " ▲" : " ▼"}</span>
+          <span class="sr-only">{t(way === "up" ? "trend_up" : "trend_down")}</span>
+        </span>
+      )}
+    </td>
+  );
+}
+
 function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastWeek }: RowProps) {
   const { lang, t } = useWords();
   const sl = serviceLevel(row);
@@ -181,6 +206,7 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
                      lvl={level(row.longest_wait_s, thresholds.longest_wait_s)} />}
       {live && <Cell name="in_work" value={row.in_work} text={formatCount(row.in_work, lang)} />}
       <Cell name="arrived" value={row.arrived} text={formatCount(row.arrived, lang)} />
+      {live && <RecentCell row={row} />}
       <Cell name="served" value={row.served} text={formatCount(row.served, lang)} />
       <td class="num" data-key="unserved" data-value={u.total}
           title={t("unserved_breakdown", { u: u.unassigned, c: u.canceled, m: u.missed })}>
