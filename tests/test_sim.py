@@ -273,3 +273,32 @@ def test_crew_says_where_the_operators_sit() -> None:
     for bad in ({}, {"sales": -1.0}, {"sales": 0.0}, {"sales": math.nan}):
         with pytest.raises(ValueError, match="crew"):
             SimConfig(crew=bad)
+
+
+def test_topics_differ_by_group_and_hour_and_a_spike_shows() -> None:
+    from wallboard.sim import TopicSpike
+
+    def mix(config: SimConfig) -> dict[tuple[str | None, bool], Counter[str]]:
+        """Topics at the start by group, and whether in the spike's hours (15:00-17:00)."""
+        out: dict[tuple[str | None, bool], Counter[str]] = {}
+        start = config.start_ms
+        for e in simulate(config).events:
+            if e["type"] == "conversation.started" and "topic" in e:
+                hour = (e["at"] - start) / 3_600_000 % 24
+                out.setdefault((e.get("group"), 15 <= hour < 17), Counter())[e["topic"]] += 1
+        return out
+
+    plain = mix(SimConfig(seed=4, scale=2))
+    sales = plain[("sales", False)] + plain[("sales", True)]
+    delivery = plain[("delivery", False)] + plain[("delivery", True)]
+    assert sales.most_common(1)[0][0] == "promo"
+    assert delivery.most_common(1)[0][0] == "delivery" and "promo" not in delivery
+    spiked = mix(SimConfig(seed=4, scale=2, topic_spike=TopicSpike("refund", 6.0, 15, 2)))
+
+    def share(counts: Counter[str]) -> float:
+        return counts["refund"] / sum(counts.values())
+
+    during = spiked[("support", True)]
+    assert share(during) > 2.5 * share(plain[("support", True)])
+    assert share(spiked[("support", False)]) == pytest.approx(
+        share(plain[("support", False)]), abs=0.02)

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .config import SimConfig, Surge
+from .config import SimConfig, Surge, TopicSpike
 from .model import Model
 from .truth import GroundTruth
 
-__all__ = ["GroundTruth", "SimConfig", "Simulation", "Surge", "batches", "simulate", "stream"]
+__all__ = ["GroundTruth", "SimConfig", "Simulation", "Surge", "TopicSpike", "batches", "simulate",
+           "stream"]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import math
 
 import msgspec
 
-__all__ = ["DEFAULT_START_MS", "HOUR_MS", "SimConfig", "Surge"]
+__all__ = ["DEFAULT_START_MS", "HOUR_MS", "SimConfig", "Surge", "TopicSpike"]
 
 HOUR_MS = 3_600_000
 # 2026-11-26T00:00:00+03:00: a local midnight in the default zone, so a default run is one
@@ -31,6 +31,28 @@ class Surge(msgspec.Struct, frozen=True):
             raise ValueError("surge: factor >= 0, 0 <= start_hour < 24, 0 <= hours <= 24")
 
 
+class TopicSpike(msgspec.Struct, frozen=True):
+    """Something goes wrong: conversations about ``topic`` (in ``group``, or every group) are
+    ``factor`` times as likely, from ``start_hour`` for ``hours`` each local day."""
+
+    topic: str = "delivery"
+    factor: float = 6.0
+    start_hour: float = 15.0
+    hours: float = 2.0
+    group: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.factor >= 0 and 0 <= self.start_hour < 24 and 0 <= self.hours <= 24):
+            raise ValueError("topic spike: factor >= 0, 0 <= start_hour < 24, "
+                             "0 <= hours <= 24")
+
+    def lean(self, group: str | None, hour: float) -> dict[str, float] | None:
+        if (self.group is None or self.group == group) and \
+                (hour - self.start_hour) % 24 < self.hours:
+            return {self.topic: self.factor}
+        return None
+
+
 class SimConfig(msgspec.Struct, frozen=True):
     """One run. Same config, same events, byte for byte.
 
@@ -46,6 +68,7 @@ class SimConfig(msgspec.Struct, frozen=True):
     hours: float = 24.0
     scale: float = 1.0
     surge: Surge | None = None
+    topic_spike: TopicSpike | None = None
     busy_from_start: bool = False
     # Operators relative to the load (1: enough for most of the day). The demo runs short of
     # staff so that queues, waits and losses show within a minute.

@@ -21,7 +21,16 @@ from .clock import DAY_MS, HOUR_MS, ModelClock, local_day_bounds
 from .config import SimConfig
 from .entities import CLOSED, IN_WORK, WAITING, Conversation, Group, Operator
 from .truth import GroundTruth, Recorder
-from .world import CHANNELS, GROUPS, PACES, TOPICS, ChannelSpec, OperatorSpec, profile_at, roster
+from .world import (
+    CHANNELS,
+    GROUPS,
+    PACES,
+    ChannelSpec,
+    OperatorSpec,
+    profile_at,
+    roster,
+    topic_at,
+)
 
 __all__ = ["Model"]
 
@@ -214,6 +223,12 @@ class Model:
 
     # -- arrivals -----------------------------------------------------------------------------
 
+    def _topic(self, draw: float, group: str | None, t: float) -> str:
+        """A topic for a conversation of ``group`` at ``t``: the group's mix at that hour."""
+        hour = self.clock.hour(t)
+        spike = self.config.topic_spike
+        return topic_at(draw, group, hour, None if spike is None else spike.lean(group, hour))
+
     def _rate(self, stream: _Stream, t: float) -> float:
         hour = self.clock.hour(t)
         rate = stream.peak_per_ms * profile_at(hour)
@@ -248,7 +263,7 @@ class Model:
         if stream.group is not None:
             fields["group"] = stream.group
         if rng() < WITH_TOPIC:
-            fields["topic"] = TOPICS[int(rng() * len(TOPICS))]
+            fields["topic"] = self._topic(rng(), stream.group, t)
         self.emit(t, "conversation.started", fields)
         self.recorder.started(conv, t)
         r = rng()
@@ -460,7 +475,7 @@ class Model:
             self.out.append({"id": f"{self.tag}e{self.events}", "type": "message.visitor",
                              "account": self.account, "at": t, "conversation": conv.id})
         elif code == TOPIC:
-            topic = TOPICS[int(self.rng.random() * len(TOPICS))]
+            topic = self._topic(self.rng.random(), conv.group, t)
             self.emit(t, "conversation.topic", {"conversation": conv.id, "topic": topic})
         elif code == TRANSFER:
             conv.transferred = True

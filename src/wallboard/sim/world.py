@@ -13,11 +13,14 @@ __all__ = [
     "PROFILE",
     "SHIFTS",
     "TOPICS",
+    "TOPIC_HOURS",
+    "TOPIC_MIX",
     "ChannelSpec",
     "OperatorSpec",
     "Pace",
     "profile_at",
     "roster",
+    "topic_at",
 ]
 
 GROUPS: tuple[tuple[str, str], ...] = (
@@ -89,6 +92,41 @@ PROFILE: tuple[float, ...] = (
 TOPICS: tuple[str, ...] = (
     "billing", "delivery", "returns", "account", "technical", "promo", "refund", "оплата",
 )
+# What each group's visitors write about (weights; the no-group row gets a bit of everything),
+# and how that leans through the local day: technical questions in the morning, deliveries
+# that did not come in the evening.
+TOPIC_MIX: dict[str | None, dict[str, float]] = {
+    "sales": {"promo": 30, "оплата": 20, "account": 15, "delivery": 10, "billing": 10,
+              "returns": 5, "technical": 5, "refund": 5},
+    "support": {"technical": 30, "account": 20, "returns": 12, "delivery": 12, "refund": 10,
+                "billing": 8, "оплата": 5, "promo": 3},
+    "billing": {"billing": 40, "оплата": 30, "refund": 20, "account": 10},
+    "delivery": {"delivery": 60, "returns": 25, "refund": 15},
+    None: dict.fromkeys(TOPICS, 1.0),
+}
+TOPIC_HOURS: dict[str, tuple[float, float, float]] = {  # topic: (from hour, to hour, factor)
+    "technical": (7, 12, 1.6),
+    "delivery": (17, 24, 1.8),
+}
+
+
+def topic_at(draw: float, group: str | None, hour: float,
+             lean: dict[str, float] | None = None) -> str:
+    """The topic a uniform ``draw`` in [0, 1) picks for a conversation of ``group`` at the
+    local ``hour``; ``lean`` multiplies some topics' weights (a spike)."""
+    weights = dict(TOPIC_MIX.get(group, TOPIC_MIX[None]))
+    for topic, (start, end, factor) in TOPIC_HOURS.items():
+        if topic in weights and start <= hour % 24 < end:
+            weights[topic] *= factor
+    for topic, factor in (lean or {}).items():
+        weights[topic] = weights.get(topic, 1.0) * factor
+    total = sum(weights.values())
+    left = draw * total
+    for topic, weight in weights.items():
+        left -= weight
+        if left < 0:
+            return topic
+    return topic
 
 # (start hour, end hour, share of operators); 24 ends at the next local midnight.
 SHIFTS: tuple[tuple[int, int, float], ...] = (
