@@ -62,6 +62,15 @@ def test_make_demo_serves_a_living_contact_center_and_stops_on_ctrl_c() -> None:
         effect = moves[0]["effects"][0]
         assert effect["group"] == "sales"
         assert effect["after"]["service_level"] > effect["before"]["service_level"] + 0.1
+        # Four weeks of history behind every row, a campaign marked on sales.
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                          trust_env=False, timeout=10) as client:
+            trends = client.get("/api/v1/accounts/demo/trends").json()
+            campaigns = client.get("/api/v1/accounts/demo/campaigns").json()
+        assert len(trends["weeks"]) == 4
+        rows = {(r["report"], r["id"]): r for r in trends["rows"]}
+        assert rows[("group", "sales")]["weeks"] == 4 and rows[("total", None)]["weeks"] == 4
+        assert [c["rows"] for c in campaigns] == [[{"report": "group", "id": "sales"}]]
     finally:
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         rest, _ = demo.communicate(timeout=30)

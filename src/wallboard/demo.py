@@ -1,11 +1,15 @@
 """``wallboard demo``: a living contact center on the embedded default, in one command.
 
-It creates a fresh data directory and a demo account in this machine's time zone, starts the
-service, drives the simulator against it in real time (starting at the day's busy hour, with
-its last 45 minutes already sent, so queues, waits, losses and the staffing advice are there at
-once), and shows the live snapshot in the terminal until Ctrl-C, which stops everything
-cleanly. Its operators sit mostly in support and too few in sales: the dashboard suggests the
-moves that fix it.
+It creates a fresh data directory and a demo account in this machine's time zone, keeps four
+weeks of history for it (the same weekday of the four weeks before, and yesterday), starts the
+service, and drives the simulator against it: today from local midnight sent at once, then in
+real time, so charts, baselines, queues, waits, losses and the staffing advice are there from
+the first second. Whatever the hour, the simulated day is shifted so that now is its busy late
+morning (the history days the same way, so that they stay comparable). Its operators sit
+mostly in support and too few in sales: the dashboard suggests the moves that fix it. A few
+minutes in, a newsletter (marked as a campaign) multiplies sales' arrivals and refunds spike in
+support: the screen flags both. It shows the live snapshot in the terminal until Ctrl-C,
+which stops everything cleanly.
 """
 
 from __future__ import annotations
@@ -18,19 +22,22 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfoNotFoundError
 
 import httpx
+import msgspec
 
 from .process import ServiceFailed, ServiceProcess
 from .service import AccountConfig, Admin
-from .sim import SimConfig, stream
+from .sim import SimConfig, Surge, TopicSpike, stream
 from .sim_driver import DriveStats, drive
 from .zones import load_zone
 
-__all__ = ["local_timezone", "render", "render_moves", "run_demo"]
+__all__ = ["local_timezone", "render", "render_moves", "render_trends", "run_demo"]
 
 ACCOUNT = "demo"
 
@@ -99,13 +106,32 @@ def render_moves(staffing: dict[str, Any]) -> str:
     return "\n".join(lines) or "Suggested moves: none needed"
 
 
+def render_trends(trends: dict[str, Any]) -> str:
+    """The rows out of the ordinary for the time of day, a line each."""
+    lines = []
+    for r in trends["rows"]:
+        if r["status"] in ("surge", "drop"):
+            name = r["id"] or ("all" if r["report"] == "total" else "no group")
+            lines.append(f"{r['status'].capitalize()} in {r['report']} {name}: "
+                         f"{100 * (r['since_ratio'] or 0):.0f}% of normal since "
+                         f"{(r['since'] or '')[11:16]}, {abs(r['extra'] or 0):.0f} "
+                         f"{'more' if r['status'] == 'surge' else 'fewer'}")
+    if not lines and trends["rows"] and all(r["status"] == "not_enough_history"
+                                            for r in trends["rows"]):
+        return "Now against normal: too little history yet"
+    return "\n".join(lines) or "Now against normal: arrivals as usual everywhere"
+
+
 # Enough operators for the busy hour overall, but most of them in support and few in sales:
 # sales queues up while support idles, and the dashboard suggests the moves that fix it.
 STAFFING = 0.7
 CREW = {"support": 0.6, "sales": 0.1, "billing": 0.15, "delivery": 0.15}
-# Simulated time already past when the demo opens (sent at once): arrival rates and handle
-# times, and so the staffing advice, are there from the first second.
-HEAD_START_S = 45 * 60
+# The simulated local hour when the demo opens: the busy late morning.
+DEMO_HOUR = 11.5
+HISTORY_DAYS = (28, 21, 14, 7, 1)  # days back kept as history: the normal's weeks, yesterday
+# A few minutes in: the campaign and the topic that spikes.
+SURPRISE_AFTER_S = 180
+SURGE_FACTOR = 5.0
 # Which groups may lend operators to which (the staffing settings an admin edits).
 MAY_HELP = {"support": ["sales", "billing", "delivery"], "billing": ["sales"],
             "delivery": ["sales"]}
@@ -123,6 +149,30 @@ def _allow_help(url: str, admin: str) -> None:
 DEMO_LINK_MS = 60 * 60 * 1000
 
 
+def _midnight(zone_name: str, days_back: int) -> int:
+    zone = load_zone(zone_name)
+    today = datetime.now(zone).date() - timedelta(days=days_back)
+    return int(datetime.combine(today, dt_time(0), tzinfo=zone).timestamp() * 1000)
+
+
+def _fill_history(setup: Admin, base: SimConfig, out: TextIO) -> None:
+    out.write("Keeping four weeks of history for the demo account...\n")
+    out.flush()
+    for back in HISTORY_DAYS:
+        day = msgspec.structs.replace(base, seed=base.seed * 7919 + back,
+                                      start_ms=_midnight(base.timezone, back), hours=24.0)
+        setup.fill_history(ACCOUNT, [list(stream(day))])
+
+
+def _mark_campaign(url: str, admin: str, start_ms: int, timezone: str) -> None:
+    start = datetime.fromtimestamp(start_ms / 1000, load_zone(timezone)).isoformat()
+    with httpx.Client(base_url=url, timeout=10, trust_env=False,
+                      headers={"Authorization": f"Bearer {admin}"}) as client:
+        client.post(f"/api/v1/accounts/{ACCOUNT}/campaigns",
+                    json={"name": "Newsletter: winter sale", "start": start,
+                          "rows": [{"report": "group", "id": "sales"}]}).raise_for_status()
+
+
 def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float = 2.0,
              out: TextIO = sys.stdout, duration_s: float | None = None,
              browser: bool = True) -> int:
@@ -130,7 +180,12 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float =
     timezone = local_timezone()
     setup = Admin(data_dir)
     now = time.time_ns() // 1_000_000
+    midnight = _midnight(timezone, 0)
+    local_hour = (now - midnight) / 3_600_000
+    base = SimConfig(seed=seed, account=ACCOUNT, timezone=timezone, scale=scale,
+                     staffing=STAFFING, crew=CREW, hour_shift=(DEMO_HOUR - local_hour) % 24)
     setup.create_account(AccountConfig(ACCOUNT, timezone, name="Demo contact center"))
+    _fill_history(setup, base, out)
     ingest = setup.create_token(ACCOUNT, "ingest")[1]
     view = setup.create_token(ACCOUNT, "view")[1]
     admin = setup.create_token(ACCOUNT, "admin")[1]
@@ -156,13 +211,17 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float =
         if browser:
             _open(link)
         _allow_help(url, admin)
-        start = now - round(HEAD_START_S / speed * 1000)
-        config = SimConfig(seed=seed, account=ACCOUNT, timezone=timezone, start_ms=start,
-                           hours=24.0, scale=scale, busy_from_start=True, staffing=STAFFING,
-                           crew=CREW)
+        # The surprise, a few minutes in (in the simulated day's hours).
+        at = (DEMO_HOUR + SURPRISE_AFTER_S / 3600) % 24
+        config = msgspec.structs.replace(
+            base, start_ms=midnight, hours=48.0,
+            surge=Surge("sales", SURGE_FACTOR, at, 1.5),
+            topic_spike=TopicSpike("refund", 6.0, at, 1.5, "support"))
+        _mark_campaign(url, admin, now + round(SURPRISE_AFTER_S / speed * 1000), timezone)
+        head_start_s = (now - midnight) / 1000
         driver = threading.Thread(
             target=lambda: stats.append(drive(stream(config), url, ingest, speed=speed,
-                                              stop=stop, head_start_s=HEAD_START_S)),
+                                              stop=stop, head_start_s=head_start_s)),
             daemon=True)
         driver.start()
         _show(url, view, out, stop, duration_s, header, server.running)
@@ -214,7 +273,9 @@ def _show(url: str, view: str, out: TextIO, stop: threading.Event,
                     return
                 stop.wait(0.5)
                 continue
-            table = render(snapshot) + "\n" + render_moves(staffing)
+            trends = client.get(f"/api/v1/accounts/{ACCOUNT}/trends").json()
+            table = (render(snapshot) + "\n" + render_moves(staffing) + "\n"
+                     + render_trends(trends))
             # On a terminal the table refreshes in place under the sign-in link; in a log, one
             # block per refresh.
             out.write(("\x1b[H\x1b[2J" + header + "\n" + table + "\n") if tty

@@ -686,6 +686,13 @@ class Account:
         self._final.add(cid)
         self._final_order.append((now, cid))
 
+    def holds_day(self, day: int, now: int) -> bool:
+        """Whether the engine is the one to ask about a local day: today, or a day it still
+        holds and has events of (a day whose history was filled in from elsewhere is the
+        store's)."""
+        return day >= self.first_day_held(now) and (
+            day == self.calendar.day_of(now) or day in self.total.days)
+
     def first_day_held(self, now: int) -> int:
         """The oldest local day whose counters are still complete in memory at ``now``."""
         return max(self._oldest_day, self.calendar.day_of(now) - DAYS_KEPT)

@@ -29,7 +29,7 @@ def day_snapshots(account_id: str, first: date, last: date, store: Store,
               for saved in store.days(account_id, first.isoformat(), last.isoformat())}
     out = []
     for ordinal in range(first.toordinal(), last.toordinal() + 1):
-        if engine is not None and ordinal >= engine.first_day_held(now):
+        if engine is not None and engine.holds_day(ordinal, now):
             out.append(encode(build(engine, now, ordinal, gauges=False)))
         elif (saved := stored.get(date.fromordinal(ordinal).isoformat())) is not None:
             out.append(saved)

@@ -131,7 +131,7 @@ def read_series(account_id: str, calendar: Calendar, sl_threshold_s: float, day:
     """One row's series for a local day: from the engine while it holds the day, else from
     the store. None when neither knows the row (an empty day of a known row is all zeros)."""
     row = None if engine is None else engine.report_row(report, row_id)
-    if row is not None and engine is not None and day >= engine.first_day_held(now):
+    if row is not None and engine is not None and engine.holds_day(day, now):
         return build(account_id, calendar, sl_threshold_s, report, row_id,
                      _name(engine, report, row_id), day, row_day(row, day))
     blob = store.series(account_id, ordinal_iso(day), row_key(report, row_id))
@@ -148,7 +148,7 @@ def read_series(account_id: str, calendar: Calendar, sl_threshold_s: float, day:
 def read_all_compact(account_id: str, day: int, store: Store, engine: Account, now: int
                      ) -> list[tuple[Report, str | None, RowDay]]:
     """Every report row's day: from the engine while it holds the day, else from the store."""
-    if day >= engine.first_day_held(now):
+    if engine.holds_day(day, now):
         return [(report, row_id, row_day(row, day))
                 for report, row_id, row in engine.report_rows()]
     out: list[tuple[Report, str | None, RowDay]] = []

@@ -4,13 +4,19 @@ service: accounts, tokens, sign-in links, and the history it has saved."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from ..engine.calendar import Calendar
+import msgspec
+
+from ..engine import Account, build, encode
+from ..engine.calendar import Calendar, ordinal_iso
+from ..events import EventError, decode_ndjson_chunks
 from ..figures import Report, Series
-from ..history import day_snapshots, read_series
-from ..store import AccountConfig, Role, TokenInfo, UnknownAccount, open_store
+from ..history import changed_row_days, day_snapshots, read_series
+from ..store import AccountConfig, Role, SavedDay, TokenInfo, UnknownAccount, open_store
 
 __all__ = ["Admin"]
 
@@ -53,6 +59,37 @@ class Admin:
 
     def tokens(self, account_id: str) -> list[TokenInfo]:
         return self._store.tokens(account_id)
+
+    def fill_history(self, account_id: str, days: Iterable[list[dict[str, Any]]]) -> int:
+        """Keep past days as the service would have kept them (each day's snapshot of counters
+        and its intraday series, topics by hour included) from their events, one local day a
+        list in time order: for a new account's earlier weeks (the demo's, or an import). The
+        events are not logged: they are history, not live state. Returns how many events
+        were taken. Raises ``UnknownAccount``."""
+        config = self._store.account(account_id)
+        if config is None:
+            raise UnknownAccount(account_id)
+        engine = Account(config.id, config.timezone, config.sl_threshold_s,
+                         config.default_max_chats)
+        written: dict[tuple[int, str], int] = {}
+        taken = 0
+        for events in days:
+            if not events:
+                continue
+            day = engine.calendar.day_of(events[0]["at"])
+            end = engine.calendar.day_start(day + 1) - 1
+            lines = [msgspec.json.encode(e) for e in events]
+            for chunk in decode_ndjson_chunks(lines, end):
+                for _, item in chunk:
+                    if not isinstance(item, EventError) and item[0] == account_id:
+                        taken += engine.apply(item[1], end) == "accepted"
+            snapshot = encode(build(engine, end, day, gauges=False))
+            with self._store.transaction():
+                self._store.save_days(account_id, [SavedDay(ordinal_iso(day), snapshot)],
+                                      _now_ms())
+                self._store.save_series(account_id, changed_row_days(engine, end, written),
+                                        _now_ms())
+        return taken
 
     def create_signin_code(self, account_id: str, role: Role, ttl_ms: int
                            ) -> tuple[str, TokenInfo]:

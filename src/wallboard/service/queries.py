@@ -188,7 +188,7 @@ def _snapshot(query: SnapshotQuery, engine: Account, store: Store, now: int) -> 
     if query.day is None:
         return encode(build(engine, now))
     ordinal = date.fromisoformat(query.day).toordinal()
-    if ordinal < engine.first_day_held(now):  # out of memory: the history kept
+    if not engine.holds_day(ordinal, now):  # out of memory, or filled in: the history kept
         saved = store.days(engine.id, query.day, query.day)
         if saved:
             return saved[0].snapshot

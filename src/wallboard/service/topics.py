@@ -4,7 +4,8 @@ before), so that "refund: 3.1 times usual, 42 in the last hour" stands out by mi
 when the day's ranking no longer moves.
 
 A topic is rising when its count is very unlikely under its usual share (a binomial tail
-below ``ALPHA``) and at least ``MIN_RATIO`` times it; new when the weeks never had it. The
+below ``ALPHA``) and at least ``MIN_RATIO`` times it; new when the weeks never had it and it
+has ``MIN_NEW`` conversations already (one stray conversation is not news). The
 usual share adds half a conversation to every topic the weeks or the hour have (so a rare one
 is rare, not impossible). Topics are counted in the total and the groups, as the contract
 counts them (METRICS.md section 5).
@@ -27,6 +28,7 @@ __all__ = ["HotTopics", "RowTopics", "TopicNow", "hot_topics"]
 
 ALPHA = 1e-3
 MIN_RATIO = 1.5
+MIN_NEW = 3  # conversations of a topic the weeks never had before it is called new
 _HOUR_MS = 3_600_000
 
 TopicStatus = Literal["rising", "new", "usual"]
@@ -125,7 +127,7 @@ def hot_topics(account_id: str, engine: Account, store: Store, now: int) -> HotT
             ratio = share / usual_share
             status: TopicStatus = "usual"
             if topic not in before:
-                status = "new"
+                status = "new" if n >= MIN_NEW else "usual"
             elif ratio >= MIN_RATIO and _binomial_above(n, count, usual_share) < ALPHA:
                 status = "rising"
             topics.append(TopicNow(topic, n, share, usual_share, ratio, status))

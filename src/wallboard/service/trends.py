@@ -70,19 +70,21 @@ def local_quarters(calendar: Calendar, day: int) -> list[int | None]:
 
 def _weeks(account_id: str, engine: Account, store: Store, day: int, now: int
            ) -> tuple[list[str], dict[RowKey, list[list[int | None]]]]:
-    """The earlier weeks' arrivals per row and local quarter."""
+    """The earlier weeks' arrivals per row and local quarter: every row any of the weeks
+    had (a row that is new since has no normal yet)."""
     used: list[str] = []
-    per_row: dict[RowKey, list[list[int | None]]] = {}
+    weeks: list[tuple[list[int | None], dict[RowKey, list[list[int]]]]] = []
     for week in range(1, WEEKS + 1):
         earlier = day - 7 * week
         rows = read_all_compact(account_id, earlier, store, engine, now)
         if not any(report == "total" and data[0] for report, _, data in rows):
             continue  # nothing kept that day: a week missing, not a quiet one
         used.append(ordinal_iso(earlier))
-        quarters = local_quarters(engine.calendar, earlier)
-        counts = {(report, row_id): data[0] for report, row_id, data in rows}
-        for report, row_id, _ in engine.report_rows():
-            row_key = (report, row_id)
+        weeks.append((local_quarters(engine.calendar, earlier),
+                      {(report, row_id): data[0] for report, row_id, data in rows}))
+    per_row: dict[RowKey, list[list[int | None]]] = {}
+    for row_key in {key for _, counts in weeks for key in counts}:
+        for quarters, counts in weeks:
             day_counts: list[int | None] = [None] * QUARTERS
             for q in quarters:
                 if q is not None:

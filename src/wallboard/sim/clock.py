@@ -28,8 +28,9 @@ class ModelClock:
 
     __slots__ = ("shift_ms",)
 
-    def __init__(self, zone: ZoneInfo, start_ms: int, busy_from_start: bool) -> None:
-        self.shift_ms = _offset_ms(zone, start_ms)
+    def __init__(self, zone: ZoneInfo, start_ms: int, busy_from_start: bool,
+                 hour_shift: float = 0.0) -> None:
+        self.shift_ms = _offset_ms(zone, start_ms) + round(hour_shift * HOUR_MS)
         if busy_from_start:
             local = (start_ms + self.shift_ms) % DAY_MS
             self.shift_ms += (BUSY_START_HOUR * HOUR_MS - local) % DAY_MS

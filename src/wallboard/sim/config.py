@@ -70,6 +70,9 @@ class SimConfig(msgspec.Struct, frozen=True):
     surge: Surge | None = None
     topic_spike: TopicSpike | None = None
     busy_from_start: bool = False
+    # Hours added to the local time of day for the profile, shifts, surges and topics: runs
+    # of several days with the same shift keep their days alike (the demo's weeks of history).
+    hour_shift: float = 0.0
     # Operators relative to the load (1: enough for most of the day). The demo runs short of
     # staff so that queues, waits and losses show within a minute.
     staffing: float = 1.0
@@ -82,6 +85,8 @@ class SimConfig(msgspec.Struct, frozen=True):
             raise ValueError("hours must be >= 0")
         if not (self.scale > 0 and math.isfinite(self.scale)):
             raise ValueError("scale must be a positive number")
+        if not math.isfinite(self.hour_shift):
+            raise ValueError("hour_shift must be a number")
         if not (self.staffing > 0 and math.isfinite(self.staffing)):
             raise ValueError("staffing must be a positive number")
         if self.crew is not None and (not self.crew or any(

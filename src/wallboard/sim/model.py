@@ -76,7 +76,8 @@ class Model:
         self.config = config
         self.rng = random.Random(config.seed)
         self.zone = ZoneInfo(config.timezone)
-        self.clock = ModelClock(self.zone, config.start_ms, config.busy_from_start)
+        self.clock = ModelClock(self.zone, config.start_ms, config.busy_from_start,
+                                config.hour_shift)
         end = config.end_ms
         self.end_ms = end
         # The reported day: the local day of the run's last instant.
