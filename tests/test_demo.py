@@ -62,7 +62,7 @@ def test_make_demo_serves_a_living_contact_center_and_stops_on_ctrl_c() -> None:
         effect = moves[0]["effects"][0]
         assert effect["group"] == "sales"
         assert effect["after"]["service_level"] > effect["before"]["service_level"] + 0.1
-        # Four weeks of history behind every row, a campaign marked on sales.
+        # Four weeks of history behind every row, a campaign marked on delivery.
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
                           trust_env=False, timeout=10) as client:
             trends = client.get("/api/v1/accounts/demo/trends").json()
@@ -70,7 +70,7 @@ def test_make_demo_serves_a_living_contact_center_and_stops_on_ctrl_c() -> None:
         assert len(trends["weeks"]) == 4
         rows = {(r["report"], r["id"]): r for r in trends["rows"]}
         assert rows[("group", "sales")]["weeks"] == 4 and rows[("total", None)]["weeks"] == 4
-        assert [c["rows"] for c in campaigns] == [[{"report": "group", "id": "sales"}]]
+        assert [c["rows"] for c in campaigns] == [[{"report": "group", "id": "delivery"}]]
     finally:
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         rest, _ = demo.communicate(timeout=30)
