@@ -20,9 +20,10 @@ from wallboard.events import decode_event
 from wallboard.history import changed_row_days
 from wallboard.normal import QUARTERS, baseline, quantile, tail_above, tail_below
 from wallboard.service.campaigns import Campaign, RowRef, campaign_report
+from wallboard.service.queries import DayCharts, DayChartsQuery, answer
 from wallboard.service.topics import hot_topics
 from wallboard.service.trends import local_quarters, trends
-from wallboard.store import open_store
+from wallboard.store import AccountConfig, open_store
 from wallboard.surge import ALPHA, Quarter, trend
 
 # -- the tails, against sums written here from the definitions --------------------------------
@@ -254,3 +255,22 @@ def test_hot_topics_against_their_usual_share(tmp_path: Path) -> None:
         ["delivery", "courier lost"], key=lambda t: -(by_topic[t].ratio or 0))
     assert {t.status for t in sales.topics} == {"usual"}
     assert ("total", None) in rows and ("channel", "web") not in rows
+
+
+def test_the_day_charts_carry_each_rows_normal(tmp_path: Path) -> None:
+    rng = random.Random(13)
+    today = datetime(2026, 11, 26, tzinfo=load_zone(TZ))
+    account, store = weeks_of_history(tmp_path, today, rng)
+    now = at(today, 9, 0)
+    feed(account, conversations(today, "sales", 8, rng, (8, 9)), now)
+    charts = answer(DayChartsQuery(), AccountConfig("acme", TZ), account, store, now)
+    assert isinstance(charts, DayCharts)
+    total = next(r for r in charts.rows if r.report == "total")
+    ten = charts.starts.index("10:00")
+    assert len(total.normal) == len(charts.starts)
+    # Twenty conversations a quarter in every week (sales 8, support 12), half a conversation
+    # over four weeks on top; nobody at night.
+    assert total.normal[ten] == pytest.approx(20, abs=5)
+    assert total.normal[charts.starts.index("03:00")] == pytest.approx(0.125)
+    sales = next(r for r in charts.rows if r.id == "sales")
+    assert sales.normal[ten] == pytest.approx(8, abs=3)

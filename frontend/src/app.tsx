@@ -63,6 +63,7 @@ export function alignWeek(week: DayCharts | null, day: DayCharts | null): DayCha
       arrived: pick(row.arrived, 0),
       in_queue: pick(row.in_queue, null),
       avg_wait_s: pick(row.avg_wait_s, null),
+      normal: pick(row.normal, null),
     })),
   };
 }
@@ -159,6 +160,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     return row && {
       arrived: row.arrived.slice(0, upTo), in_queue: row.in_queue.slice(0, upTo),
       avg_wait_s: row.avg_wait_s.slice(0, upTo),
+      normal: row.normal,  // the whole day: what is normal later too
     };
   }, [charts]);
   const totalWeek = weekAligned?.rows.find((r) => r.report === "total");
@@ -212,7 +214,9 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
           {charts && (
             <section class="charts" aria-label={t("total")}>
               <DayChart title={t("arrivals_chart")} starts={charts.starts} theme={theme}
-                        today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived} />
+                        today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
+                        normal={totalToday?.normal.some((v) => v != null)
+                          ? totalToday.normal : undefined} />
               <DayChart title={t("queue_chart")} starts={charts.starts} theme={theme}
                         today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue} />
               <DayChart title={t("wait_chart")} starts={charts.starts} theme={theme}

@@ -46,6 +46,7 @@ export interface RowChart {
   arrived: number[];
   in_queue: (number | null)[];
   avg_wait_s: (number | null)[];
+  normal: (number | null)[];  // arrivals normal for each bucket's local time; null: no history
 }
 
 export interface DayCharts { date: string; starts: string[]; current: number | null; rows: RowChart[] }

@@ -10,6 +10,8 @@ interface Props {
   starts: readonly string[];
   today: readonly (number | null)[];
   lastWeek: readonly (number | null)[] | undefined;
+  // The normal for each bucket's time of day (docs/normal.md), drawn when given.
+  normal?: readonly (number | null)[];
   theme: string;
 }
 
@@ -17,7 +19,7 @@ function css(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 }
 
-export function DayChart({ title, starts, today, lastWeek, theme }: Props) {
+export function DayChart({ title, starts, today, lastWeek, normal, theme }: Props) {
   const { t } = useWords();
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
@@ -25,7 +27,8 @@ export function DayChart({ title, starts, today, lastWeek, theme }: Props) {
   const data = (): uPlot.AlignedData => {
     const xs = starts.map((_, i) => i);
     const week = starts.map((_, i) => lastWeek?.[i] ?? null);
-    return [xs, starts.map((_, i) => today[i] ?? null), week];
+    const lines: uPlot.AlignedData = [xs, starts.map((_, i) => today[i] ?? null), week];
+    return normal ? [...lines, starts.map((_, i) => normal[i] ?? null)] : lines;
   };
 
   useEffect(() => {
@@ -49,6 +52,8 @@ export function DayChart({ title, starts, today, lastWeek, theme }: Props) {
         { label: t("this_day"), stroke: css("--accent"), width: 2, spanGaps: false,
           points: { show: true, size: 3 } },
         { label: t("week_ago"), stroke: css("--text-muted"), width: 1.5, dash: [5, 4] },
+        ...(normal ? [{ label: t("normal_line"), stroke: css("--text"), width: 1,
+                        dash: [2, 3] }] : []),
       ],
     }, data(), element);
     chart.current = made;
@@ -57,9 +62,9 @@ export function DayChart({ title, starts, today, lastWeek, theme }: Props) {
     observer.observe(element);
     return () => { observer.disconnect(); made.destroy(); chart.current = null; };
     // A new chart when the buckets, the language or the theme change; data alone updates.
-  }, [starts.length, starts[0], t, theme]);
+  }, [starts.length, starts[0], t, theme, normal === undefined]);
 
-  useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek]);
+  useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek, normal]);
 
   return (
     <figure class="chart">

@@ -26,7 +26,7 @@ from .advice import StaffingSettings, advise
 from .campaigns import CAMPAIGNS_SETTING, campaign_report, load_campaigns
 from .roster import roster
 from .topics import hot_topics
-from .trends import trends
+from .trends import baselines, local_quarters, trends
 
 __all__ = ["STAFFING_SETTING", "CampaignReportQuery", "ConversationQuery", "ConversationState",
            "DayCharts", "DayChartsQuery", "Explanation", "HistoryQuery", "HotTopicsQuery",
@@ -111,6 +111,9 @@ class RowChart(msgspec.Struct):
     arrived: list[int]
     in_queue: list[float | None]  # peak of the samples; null where not sampled
     avg_wait_s: list[float | None]  # null where no wait ended
+    # Normal arrivals for each bucket's local time (docs/normal.md); null where there is no
+    # normal (fewer than two weeks kept)
+    normal: list[float | None] = msgspec.field(default_factory=list)
 
 
 class DayCharts(msgspec.Struct):
@@ -209,8 +212,15 @@ def _day_charts(query: DayChartsQuery, config: AccountConfig, engine: Account, s
     start = calendar.day_start(ordinal)
     starts = [calendar.iso(start + q * BUCKET_MS, "minutes")[11:16]
               for q in range(calendar.slot_count(ordinal))]
-    rows = [RowChart(report, row_id, *compact(data, len(starts)))
-            for report, row_id, data in read_all_compact(config.id, ordinal, store, engine, now)]
+    normals = baselines(config.id, engine, store, ordinal, now)[1]
+    quarters = local_quarters(calendar, ordinal)
+    rows = []
+    for report, row_id, data in read_all_compact(config.id, ordinal, store, engine, now):
+        normal = normals.get(f"{report}:{row_id or ''}")
+        usual: list[float | None] = [None] * len(starts)
+        if normal is not None:
+            usual = [None if q is None else normal.centre[q] for q in quarters]
+        rows.append(RowChart(report, row_id, *compact(data, len(starts)), usual))
     current = (now - start) // BUCKET_MS if calendar.day_of(now) == ordinal else None
     return DayCharts(ordinal_iso(ordinal), starts, current, rows)
 
