@@ -672,3 +672,25 @@ def test_now_against_normal_on_screen_agrees_with_the_api(browser: Browser,
     if not rising:
         assert "No topic above its usual share" in text
     ctx.close()
+
+
+def test_a_campaign_is_marked_on_the_arrivals_chart(browser: Browser,
+                                                    site: dict[str, Any]) -> None:
+    url = "/api/v1/accounts/acme/campaigns"
+    today = api_snapshot(site)["date"]
+    with httpx.Client(base_url=site["server"].url,
+                      headers={"Authorization": f"Bearer {site['tokens']['admin']}"}) as client:
+        made = client.post(url, json={"name": "Radio spot",
+                                      "start": f"{today}T06:20:00Z"}).json()
+    try:
+        ctx, page = sign_in(browser, site)
+        page.wait_for_selector(".chart-marks")
+        # At the account's clock (the page's own zone may differ), on the chart and in words.
+        marks = page.locator(".chart-marks").inner_text()
+        assert "Radio spot (09:20)" in marks, marks
+        ctx.close()
+    finally:
+        with httpx.Client(base_url=site["server"].url,
+                          headers={"Authorization": f"Bearer {site['tokens']['admin']}"}
+                          ) as client:
+            client.delete(f"{url}/{made['id']}")

@@ -1,6 +1,6 @@
 // Talking to the service: JSON requests with the session cookie, and the live stream.
 import type {
-  DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
+  Campaign, DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
 } from "./types";
 
 export class HttpError extends Error {
@@ -42,6 +42,8 @@ export const api = {
     request<DayCharts>("GET", `/api/v1/accounts/${enc(account)}/series/rows?date=${date}`),
   thresholds: (account: string) =>
     request<Thresholds>("GET", `/api/v1/accounts/${enc(account)}/thresholds`),
+  campaigns: (account: string) =>
+    request<Campaign[]>("GET", `/api/v1/accounts/${enc(account)}/campaigns`),
   saveThresholds: (account: string, value: Thresholds) =>
     request<Thresholds>("PUT", `/api/v1/accounts/${enc(account)}/thresholds`, value),
 };

@@ -4,6 +4,7 @@ import { api, HttpError, openStream, type StreamState } from "./api";
 import { Header } from "./components/Header";
 import { Moves } from "./components/Moves";
 import { Now } from "./components/Now";
+import { campaignMarks } from "./now";
 import { Operators } from "./components/Operators";
 import { DayChart } from "./components/DayChart";
 import { type Report, ReportTable, rowKey } from "./components/ReportTable";
@@ -17,7 +18,7 @@ import type { Direction, SortKey } from "./sort";
 import { DEFAULT_THRESHOLDS } from "./thresholds";
 import { staffByGroup } from "./staffing";
 import type {
-  DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
+  Campaign, DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
 } from "./types";
 
 const TV_ROTATION_MS = 20_000;
@@ -97,6 +98,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const [operatorsAt, setOperatorsAt] = useState(0);  // when the list came
   const [staffing, setStaffing] = useState<Staffing | null>(null);
   const [trendsFeed, setTrendsFeed] = useState<TrendsFeed | null>(null);
+  const [campaigns, setCampaigns] = useState<Campaign[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -126,6 +128,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     let stop = false;
     const load = () => {
       api.charts(account, shown).then((c) => !stop && setCharts(c), () => undefined);
+      api.campaigns(account).then((c) => !stop && setCampaigns(c), () => undefined);
     };
     load();
     api.charts(account, shiftDate(shown, -7)).then((c) => !stop && setChartsWeek(c),
@@ -216,7 +219,9 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
               <DayChart title={t("arrivals_chart")} starts={charts.starts} theme={theme}
                         today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
                         normal={totalToday?.normal.some((v) => v != null)
-                          ? totalToday.normal : undefined} />
+                          ? totalToday.normal : undefined}
+                        marks={session ? campaignMarks(campaigns, charts.date, charts.starts,
+                                                       session.timezone) : undefined} />
               <DayChart title={t("queue_chart")} starts={charts.starts} theme={theme}
                         today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue} />
               <DayChart title={t("wait_chart")} starts={charts.starts} theme={theme}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { change, clockOf, flagged, hotTopics, withoutHistory } from "./now";
+import { campaignMarks, change, clockOf, flagged, hotTopics, withoutHistory } from "./now";
 import type { HotTopics, RowTrend, Trends } from "./types";
 
 function trend(id: string | null, status: RowTrend["status"], extra: number | null): RowTrend {
@@ -48,5 +48,21 @@ describe("now against normal", () => {
 describe("a window against the one before", () => {
   it("goes up, down or stays", () => {
     expect([change(5, 3), change(3, 5), change(4, 4)]).toEqual(["up", "down", "same"]);
+  });
+});
+
+describe("campaign marks on a day chart", () => {
+  const starts = Array.from({ length: 96 }, (_, i) =>
+    `${String(Math.floor(i / 4)).padStart(2, "0")}:${String((i % 4) * 15).padStart(2, "0")}`);
+  const campaign = (name: string, start: string) =>
+    ({ id: name, name, start, end: null, rows: [] });
+
+  it("puts a campaign at the bucket it started in, by the account's clock", () => {
+    const marks = campaignMarks([campaign("Radio", "2026-11-26T10:20:00Z"),
+                                 campaign("Mail", "2026-11-26T08:00:00+03:00"),
+                                 campaign("Old", "2026-11-25T12:00:00+03:00")],
+                                "2026-11-26", starts, "Europe/Moscow");
+    expect(marks).toEqual([{ index: 32, label: "Mail (08:00)" },
+                           { index: 53, label: "Radio (13:20)" }]);
   });
 });

@@ -1,6 +1,7 @@
 // What the "now against normal" panel shows: the rows whose arrivals are out of the ordinary,
 // worst first, and the topics above their usual share (from the stream's trends feed).
-import type { HotTopics, RowTopics, RowTrend, TopicNow, Trends } from "./types";
+import { localDate } from "./format";
+import type { Campaign, HotTopics, RowTopics, RowTrend, TopicNow, Trends } from "./types";
 
 /** Surging or dropping rows, the largest difference from normal first. */
 export function flagged(trends: Trends | null): RowTrend[] {
@@ -43,4 +44,25 @@ export type Change = "up" | "down" | "same";
 /** Which way a window's figure moved against the window before it. */
 export function change(now: number, before: number): Change {
   return now > before ? "up" : now < before ? "down" : "same";
+}
+
+export interface Mark { index: number; label: string }
+
+/** The campaigns that started on ``day`` (in the account's zone), at the bucket they
+ * started in: a mark for a day chart whose buckets start at ``starts`` ("HH:MM"). */
+export function campaignMarks(campaigns: readonly Campaign[], day: string,
+                              starts: readonly string[], timeZone: string): Mark[] {
+  const marks: Mark[] = [];
+  for (const c of campaigns) {
+    const at = new Date(c.start);
+    if (Number.isNaN(at.getTime()) || localDate(at, timeZone) !== day) continue;
+    const clock = new Intl.DateTimeFormat("en-GB", {
+      timeZone, hour: "2-digit", minute: "2-digit", hour12: false,
+    }).format(at);
+    const [h, m] = clock.split(":").map(Number);
+    const bucket = `${String(h).padStart(2, "0")}:${String(m - (m % 15)).padStart(2, "0")}`;
+    const index = starts.indexOf(bucket);
+    if (index >= 0) marks.push({ index, label: `${c.name} (${clock})` });
+  }
+  return marks.sort((a, b) => a.index - b.index);
 }

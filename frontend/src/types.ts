@@ -173,3 +173,11 @@ export interface RowTopics {
 export interface HotTopics { account: string; as_of: string; rows: RowTopics[] }
 
 export interface TrendsFeed { trends: Trends; hot_topics: HotTopics }
+
+export interface Campaign {
+  id: string;
+  name: string;
+  start: string;  // RFC 3339
+  end: string | null;
+  rows: { report: "total" | "channel" | "group"; id: string | null }[];
+}

@@ -4,6 +4,7 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { useWords } from "../context";
+import type { Mark } from "../now";
 
 interface Props {
   title: string;
@@ -12,6 +13,7 @@ interface Props {
   lastWeek: readonly (number | null)[] | undefined;
   // The normal for each bucket's time of day (docs/normal.md), drawn when given.
   normal?: readonly (number | null)[];
+  marks?: readonly Mark[];  // campaigns, at the bucket they started in
   theme: string;
 }
 
@@ -19,10 +21,12 @@ function css(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 }
 
-export function DayChart({ title, starts, today, lastWeek, normal, theme }: Props) {
+export function DayChart({ title, starts, today, lastWeek, normal, marks, theme }: Props) {
   const { t } = useWords();
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
+  const shownMarks = useRef<readonly Mark[]>(marks ?? []);
+  shownMarks.current = marks ?? [];
 
   const data = (): uPlot.AlignedData => {
     const xs = starts.map((_, i) => i);
@@ -41,6 +45,25 @@ export function DayChart({ title, starts, today, lastWeek, normal, theme }: Prop
       height: 150,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
+      hooks: { draw: [(u: uPlot) => {
+        // A campaign: a dashed vertical line at the bucket it started in, and its name.
+        const ctx = u.ctx;
+        const scale = window.devicePixelRatio || 1;
+        ctx.save();
+        ctx.strokeStyle = css("--accent");
+        ctx.fillStyle = css("--text");
+        ctx.font = `${12 * scale}px system-ui, sans-serif`;
+        ctx.setLineDash([4 * scale, 3 * scale]);
+        for (const mark of shownMarks.current) {
+          const x = u.valToPos(mark.index, "x", true);
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.fillText(mark.label, x + 4 * scale, u.bbox.top + 12 * scale);
+        }
+        ctx.restore();
+      }] },
       scales: { x: { time: false } },
       axes: [
         { ...axis, values: (_u, splits) => splits.map((i) => starts[Math.round(i)] ?? "") },
@@ -65,11 +88,15 @@ export function DayChart({ title, starts, today, lastWeek, normal, theme }: Prop
   }, [starts.length, starts[0], t, theme, normal === undefined]);
 
   useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek, normal]);
+  useEffect(() => { chart.current?.redraw(); }, [marks]);
 
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
       <div ref={box} class="chart-box" />
+      {marks && marks.length > 0 && (
+        <p class="chart-marks">{t("campaigns_on_chart")}: {marks.map((m) => m.label).join(", ")}</p>
+      )}
     </figure>
   );
 }
