@@ -99,6 +99,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const [staffing, setStaffing] = useState<Staffing | null>(null);
   const [trendsFeed, setTrendsFeed] = useState<TrendsFeed | null>(null);
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
+  const [chartRow, setChartRow] = useState("total:");  // report:id of the row charted
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -157,22 +158,28 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const weekAligned = useMemo(() => alignWeek(chartsWeek, charts), [chartsWeek, charts]);
   const sparksWeek = useMemo(() => sparkMap(weekAligned), [weekAligned]);
   // Buckets after now are ahead, not empty: they are left out of today's lines.
+  const chartKey = (r: { report: string; id: string | null }) => `${r.report}:${r.id ?? ""}`;
   const totalToday = useMemo(() => {
     const upTo = charts?.current == null ? undefined : charts.current + 1;
-    const row = charts?.rows.find((r) => r.report === "total");
+    const row = charts?.rows.find((r) => chartKey(r) === chartRow) ??
+      charts?.rows.find((r) => r.report === "total");
     return row && {
       arrived: row.arrived.slice(0, upTo), in_queue: row.in_queue.slice(0, upTo),
       avg_wait_s: row.avg_wait_s.slice(0, upTo),
       normal: row.normal,  // the whole day: what is normal later too
     };
-  }, [charts]);
-  const totalWeek = weekAligned?.rows.find((r) => r.report === "total");
+  }, [charts, chartRow]);
+  const totalWeek = weekAligned?.rows.find((r) => chartKey(r) === chartRow) ??
+    weekAligned?.rows.find((r) => r.report === "total");
+  // The campaigns aimed at the charted row (or at every row).
+  const chartCampaigns = campaigns.filter((c) => chartRow === "total:" || c.rows.length === 0 ||
+    c.rows.some((r) => chartKey(r) === chartRow));
   const staff = useMemo(() => staffByGroup(staffing), [staffing]);
   const liveGroups = useMemo(() => (live?.groups ?? []).map((g) => {
     const row = g.id == null ? undefined : staff.get(g.id);
     return row ? { ...g, staff: row } : g;
   }), [live, staff]);
-  const rowNames = useMemo(() => new Map([
+  const rowNames = useMemo(() => new Map<string, string>([
     ...(live?.channels ?? []).map((c) => [`channel:${c.id}`, c.name ?? c.id ?? ""] as const),
     ...(live?.groups ?? []).filter((g) => g.id != null)
       .map((g) => [`group:${g.id}`, g.name ?? g.id ?? ""] as const),
@@ -215,13 +222,29 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
         <main>
           <Totals total={snapshot.total} thresholds={thresholds} live={showingLive} />
           {charts && (
-            <section class="charts" aria-label={t("total")}>
+            <div class="chart-row">
+              <label>{t("chart_row")}{" "}
+                <select value={chartRow}
+                        onChange={(e) => setChartRow((e.target as HTMLSelectElement).value)}>
+                  <option value="total:">{t("total")}</option>
+                  {(live?.channels ?? []).map((c) => (
+                    <option key={c.id} value={`channel:${c.id}`}>{c.name ?? c.id}</option>))}
+                  {(live?.groups ?? []).map((g) => (
+                    <option key={g.id ?? ""} value={`group:${g.id ?? ""}`}>
+                      {g.name ?? g.id ?? t("no_group")}</option>))}
+                </select>
+              </label>
+            </div>
+          )}
+          {charts && (
+            <section class="charts" aria-label={rowNames.get(chartRow) ?? t("total")}>
               <DayChart title={t("arrivals_chart")} starts={charts.starts} theme={theme}
                         today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
                         normal={totalToday?.normal.some((v) => v != null)
                           ? totalToday.normal : undefined}
-                        marks={session ? campaignMarks(campaigns, charts.date, charts.starts,
-                                                       session.timezone) : undefined} />
+                        marks={session ? campaignMarks(chartCampaigns, charts.date,
+                                                       charts.starts, session.timezone)
+                          : undefined} />
               <DayChart title={t("queue_chart")} starts={charts.starts} theme={theme}
                         today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue} />
               <DayChart title={t("wait_chart")} starts={charts.starts} theme={theme}

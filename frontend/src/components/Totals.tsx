@@ -1,6 +1,7 @@
 // The strip of the account's totals, each with its threshold level.
 import { useWords } from "../context";
 import { formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
+import { change } from "../now";
 import { type Level, level } from "../thresholds";
 import type { Figures, Thresholds } from "../types";
 import { LevelMark } from "./Icons";
@@ -28,6 +29,13 @@ export function Totals({ total, thresholds, live }: Props) {
       {live && <Tile id="in_queue" label={t("in_queue")} value={formatCount(total.in_queue, lang)}
                      lvl={level(total.in_queue, thresholds.in_queue)} />}
       {live && <Tile id="in_work" label={t("in_work")} value={formatCount(total.in_work, lang)} />}
+      {live && total.windows && (() => {
+        const now = total.windows["15m"];
+        const before = formatCount(now.previous.arrived, lang);
+        const way = change(now.arrived, now.previous.arrived);
+        return <Tile id="recent" label={t("recent")} value={formatCount(now.arrived, lang)}
+                     extra={t(`recent_${way}`, { before })} />;
+      })()}
       <Tile id="served" label={t("served")} value={formatCount(total.served, lang)} />
       <Tile id="unserved" label={t("unserved")} value={formatCount(u.total, lang)}
             extra={t("unserved_breakdown", { u: formatCount(u.unassigned, lang),
