@@ -23,10 +23,9 @@ from typing import Any
 
 from ..figures import COUNTERS
 
-__all__ = ["EDGES_MS", "LENGTHS_MS", "WINDOWS", "RowWindows", "WindowLog"]
+__all__ = ["EDGES_MS", "WINDOWS", "RowWindows", "WindowLog"]
 
 MINUTE_MS = 60_000
-LENGTHS_MS = (15 * MINUTE_MS, 60 * MINUTE_MS)
 # How far each edge is behind now: the windows are (edge 0, edge 1] and (edge 1, edge 2] for
 # 15 minutes, (edge 0, edge 3] and (edge 3, edge 4] for 60.
 EDGES_MS = (0, 15 * MINUTE_MS, 30 * MINUTE_MS, 60 * MINUTE_MS, 120 * MINUTE_MS)

@@ -24,7 +24,7 @@ from ..history import read_all_compact
 from ..normal import quantile
 from ..store import Store
 from ..surge import MIN_DISPERSION
-from .trends import WEEKS, local_quarters
+from .trends import WEEKS, day_kept, local_quarters
 
 __all__ = ["CAMPAIGNS_SETTING", "MAX_CAMPAIGNS", "Campaign", "CampaignIn", "CampaignReport",
            "RowEffect", "RowRef", "campaign_report", "check_campaign", "load_campaigns"]
@@ -155,7 +155,7 @@ def _counted(account_id: str, engine: Account, store: Store, now: int,
     kept = False
     for day, quarters in wanted.items():
         rows = read_all_compact(account_id, day, store, engine, now)
-        if not any(report == "total" and data[0] for report, _, data in rows):
+        if not day_kept(rows):
             continue
         kept = True
         order = local_quarters(engine.calendar, day) if local else None

@@ -20,13 +20,13 @@ from ..engine.conversation import DONE, IN_WORK, NEW, OUTCOME_NAMES, WAITING
 from ..engine.series import compact
 from ..events import to_wire
 from ..figures import Report, Series
-from ..history import day_snapshots, read_all_compact, read_series
+from ..history import day_snapshots, read_all_compact, read_series, row_key
 from ..store import AccountConfig, Store
 from .advice import StaffingSettings, advise
 from .campaigns import CAMPAIGNS_SETTING, campaign_report, load_campaigns
 from .roster import roster
 from .topics import hot_topics
-from .trends import baselines, local_quarters, trends
+from .trends import local_quarters, normals, trends
 
 __all__ = ["STAFFING_SETTING", "CampaignReportQuery", "ConversationQuery", "ConversationState",
            "DayCharts", "DayChartsQuery", "Explanation", "HistoryQuery", "HotTopicsQuery",
@@ -212,11 +212,11 @@ def _day_charts(query: DayChartsQuery, config: AccountConfig, engine: Account, s
     start = calendar.day_start(ordinal)
     starts = [calendar.iso(start + q * BUCKET_MS, "minutes")[11:16]
               for q in range(calendar.slot_count(ordinal))]
-    normals = baselines(config.id, engine, store, ordinal, now)[1]
+    by_row = normals(config.id, engine, store, ordinal, now).rows
     quarters = local_quarters(calendar, ordinal)
     rows = []
     for report, row_id, data in read_all_compact(config.id, ordinal, store, engine, now):
-        normal = normals.get(f"{report}:{row_id or ''}")
+        normal = by_row.get(row_key(report, row_id))
         usual: list[float | None] = [None] * len(starts)
         if normal is not None:
             usual = [None if q is None else normal.centre[q] for q in quarters]

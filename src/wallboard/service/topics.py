@@ -20,9 +20,9 @@ import msgspec
 
 from ..engine import Account
 from ..figures import Report
-from ..history import read_all_compact
+from ..history import row_key
 from ..store import Store
-from .trends import WEEKS, local_quarters
+from .trends import normals
 
 __all__ = ["HotTopics", "RowTopics", "TopicNow", "hot_topics"]
 
@@ -75,36 +75,14 @@ def _binomial_above(count: int, trials: int, p: float) -> float:
     return min(1.0, total)
 
 
-def _usual(account_id: str, engine: Account, store: Store, now: int
-           ) -> tuple[int, dict[tuple[Report, str | None], dict[str, int]]]:
-    """The topics of the local hours the last hour touches, summed over the weeks kept."""
-    calendar = engine.calendar
-    today = calendar.day_of(now)
-    clock = [calendar.iso(t, "minutes")[11:13] for t in (now - _HOUR_MS + 1, now)]
-    hours = {int(h) for h in clock}
-    weeks = 0
-    counts: dict[tuple[Report, str | None], dict[str, int]] = {}
-    for week in range(1, WEEKS + 1):
-        day = today - 7 * week
-        rows = read_all_compact(account_id, day, store, engine, now)
-        if not any(report == "total" and data[0] for report, _, data in rows):
-            continue
-        weeks += 1
-        quarters = local_quarters(calendar, day)
-        for report, row_id, data in rows:
-            mine = counts.setdefault((report, row_id), {})
-            for slot_hour, topics in data[2]:
-                quarter = quarters[slot_hour * 4] if slot_hour * 4 < len(quarters) else None
-                if quarter is not None and quarter // 4 in hours:
-                    for topic, n in topics.items():
-                        mine[topic] = mine.get(topic, 0) + n
-    return weeks, counts
-
-
 def hot_topics(account_id: str, engine: Account, store: Store, now: int) -> HotTopics:
     """Every topic row's topics over the last hour against their usual share."""
     engine.move_windows(now)
-    weeks, usual = _usual(account_id, engine, store, now)
+    calendar = engine.calendar
+    normal = normals(account_id, engine, store, calendar.day_of(now), now)
+    weeks = len(normal.weeks)
+    # The local hours the last hour touches.
+    hours = {int(calendar.iso(t, "minutes")[11:13]) for t in (now - _HOUR_MS + 1, now)}
     rows = []
     for report, row_id, row in engine.report_rows():
         if report == "channel":
@@ -113,7 +91,10 @@ def hot_topics(account_id: str, engine: Account, store: Store, now: int) -> HotT
         recent = {} if sums is None else dict(sums.topics[2])  # the last 60 minutes
         if report == "group" and row_id is None and not recent:
             continue
-        before = usual.get((report, row_id), {})
+        before: dict[str, int] = {}
+        for hour in hours:
+            for topic, n in normal.topics.get(row_key(report, row_id), [{}] * 24)[hour].items():
+                before[topic] = before.get(topic, 0) + n
         known = set(before) | set(recent)
         total_before = sum(before.values()) + 0.5 * len(known)
         count = sum(recent.values())

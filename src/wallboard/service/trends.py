@@ -18,20 +18,21 @@ import msgspec
 
 from ..engine import Account
 from ..engine.calendar import BUCKET_MS, SLOT_BITS, Calendar, ordinal_iso
+from ..engine.series import RowDay
 from ..figures import COUNTER, Report
-from ..history import read_all_compact
+from ..history import read_all_compact, row_key
 from ..normal import QUARTERS, Baseline, baseline
 from ..store import Store
 from ..surge import WINDOW_MS, Quarter, Status, trend
 
-__all__ = ["WEEKS", "RowTrend", "Trends", "baselines", "local_quarters", "trends"]
+__all__ = ["WEEKS", "Normals", "RowTrend", "Trends", "day_kept", "local_quarters", "normals",
+           "trends"]
 
 WEEKS = 4
 _ARRIVED = COUNTER["arrived"]
 _SURGE_LOOKBACK = 24  # quarters (6 hours) searched for the start of a surge
 _CACHED_ACCOUNTS = 256
 
-RowKey = tuple[Report, str | None]
 
 
 class RowTrend(msgspec.Struct):
@@ -68,70 +69,77 @@ def local_quarters(calendar: Calendar, day: int) -> list[int | None]:
     return out
 
 
-def _weeks(account_id: str, engine: Account, store: Store, day: int, now: int
-           ) -> tuple[list[str], dict[RowKey, list[list[int | None]]]]:
-    """The earlier weeks' arrivals per row and local quarter: every row any of the weeks
-    had (a row that is new since has no normal yet)."""
+def day_kept(rows: list[tuple[Report, str | None, RowDay]]) -> bool:
+    """Whether the account kept anything of a day (``read_all_compact``'s rows): a day with
+    nothing is a day missing, not a quiet one."""
+    return any(report == "total" and data[0] for report, _, data in rows)
+
+
+class Normals(msgspec.Struct):
+    """A local day's normal, from the same weekday of the weeks before (read once a day)."""
+
+    weeks: list[str]  # the days it comes from
+    rows: dict[str, Baseline]  # arrivals, by row key (``history.row_key``)
+    # Per row key and local hour: each topic's conversations, summed over the weeks.
+    topics: dict[str, list[dict[str, int]]]
+
+
+def _read(account_id: str, engine: Account, store: Store, day: int, now: int) -> Normals:
+    """Every row any of the weeks had (a row that is new since has no normal yet)."""
     used: list[str] = []
-    weeks: list[tuple[list[int | None], dict[RowKey, list[list[int]]]]] = []
+    weeks: list[tuple[list[int | None], dict[str, RowDay]]] = []
     for week in range(1, WEEKS + 1):
         earlier = day - 7 * week
         rows = read_all_compact(account_id, earlier, store, engine, now)
-        if not any(report == "total" and data[0] for report, _, data in rows):
-            continue  # nothing kept that day: a week missing, not a quiet one
-        used.append(ordinal_iso(earlier))
-        weeks.append((local_quarters(engine.calendar, earlier),
-                      {(report, row_id): data[0] for report, row_id, data in rows}))
-    per_row: dict[RowKey, list[list[int | None]]] = {}
-    for row_key in {key for _, counts in weeks for key in counts}:
-        for quarters, counts in weeks:
-            day_counts: list[int | None] = [None] * QUARTERS
+        if day_kept(rows):
+            used.append(ordinal_iso(earlier))
+            weeks.append((local_quarters(engine.calendar, earlier),
+                          {row_key(report, row_id): data for report, row_id, data in rows}))
+    arrivals: dict[str, list[list[int | None]]] = {}
+    topics: dict[str, list[dict[str, int]]] = {}
+    for key in {key for _, by_key in weeks for key in by_key}:
+        hours: list[dict[str, int]] = [{} for _ in range(24)]
+        for quarters, by_key in weeks:
+            counts: list[int | None] = [None] * QUARTERS
             for q in quarters:
                 if q is not None:
-                    day_counts[q] = 0
-            for slot, *c in counts.get(row_key, []):
+                    counts[q] = 0
+            data = by_key.get(key, ([], [], []))
+            for slot, *c in data[0]:
                 if slot < len(quarters) and (q := quarters[slot]) is not None:
-                    day_counts[q] = c[_ARRIVED]
-            per_row.setdefault(row_key, []).append(day_counts)
-    return used, per_row
-
-
-class _Normals(msgspec.Struct):
-    weeks: list[str]
-    rows: dict[str, Baseline]  # by row key "report:id"
+                    counts[q] = c[_ARRIVED]
+            arrivals.setdefault(key, []).append(counts)
+            for slot_hour, by_topic in data[2]:
+                if slot_hour * 4 < len(quarters) and (q := quarters[slot_hour * 4]) is not None:
+                    for topic, n in by_topic.items():
+                        hours[q // 4][topic] = hours[q // 4].get(topic, 0) + n
+        topics[key] = hours
+    return Normals(used, {key: baseline(days) for key, days in arrivals.items()}, topics)
 
 
 # Per store (a test or a tool may open several): (account, day) -> its normals, the most
 # recently used last.
-_caches: WeakKeyDictionary[Store, OrderedDict[tuple[str, int], _Normals]] = WeakKeyDictionary()
+_caches: WeakKeyDictionary[Store, OrderedDict[tuple[str, int], Normals]] = WeakKeyDictionary()
 
 
-def _key(report: Report, row_id: str | None) -> str:
-    return f"{report}:{row_id or ''}"
-
-
-def baselines(account_id: str, engine: Account, store: Store, day: int, now: int
-              ) -> tuple[list[str], dict[str, Baseline]]:
+def normals(account_id: str, engine: Account, store: Store, day: int, now: int) -> Normals:
     """Each row's normal for a local day, worked out once a day (the weeks it reads are
     final)."""
     cache = _caches.setdefault(store, OrderedDict())
     found = cache.get((account_id, day))
     if found is None:
-        used, per_row = _weeks(account_id, engine, store, day, now)
-        found = _Normals(used, {_key(*row): baseline(weeks) for row, weeks in per_row.items()})
-        cache[(account_id, day)] = found
+        found = cache[(account_id, day)] = _read(account_id, engine, store, day, now)
         while len(cache) > _CACHED_ACCOUNTS:
             cache.popitem(last=False)
     else:
         cache.move_to_end((account_id, day))
-    return found.weeks, found.rows
+    return found
 
 
-def _slot_normal(calendar: Calendar, normals: dict[int, dict[str, Baseline]], key: str,
-                 slot: int, share: float, quarters: dict[int, list[int | None]]
-                 ) -> tuple[float, int] | None:
+def _slot_normal(by_day: dict[int, dict[str, Baseline]], key: str, slot: int, share: float,
+                 quarters: dict[int, list[int | None]]) -> tuple[float, int] | None:
     day = slot >> SLOT_BITS
-    normal = normals[day].get(key)
+    normal = by_day[day].get(key)
     if normal is None:
         return None
     quarter = quarters[day][slot & ((1 << SLOT_BITS) - 1)]
@@ -145,8 +153,8 @@ def trends(account_id: str, engine: Account, store: Store, now: int) -> Trends:
     calendar = engine.calendar
     today = calendar.day_of(now)
     days = (today - 1, today)  # the last 30 minutes may start yesterday
-    weeks, _ = baselines(account_id, engine, store, today, now)
-    normals = {d: baselines(account_id, engine, store, d, now)[1] for d in days}
+    weeks = normals(account_id, engine, store, today, now).weeks
+    by_day = {d: normals(account_id, engine, store, d, now).rows for d in days}
     quarters = {d: local_quarters(calendar, d) for d in days}
     engine.move_windows(now)
     # The slots the last 30 minutes cover, each with the share of it inside them.
@@ -162,13 +170,13 @@ def trends(account_id: str, engine: Account, store: Store, now: int) -> Trends:
     current = calendar.slot_of(now)
     rows = []
     for report, row_id, row in engine.report_rows():
-        key = _key(report, row_id)
+        key = row_key(report, row_id)
         sums = row.windows
         arrived = 0 if sums is None else sums.counters[0][_ARRIVED] - sums.counters[2][_ARRIVED]
         expected: float | None = 0.0
         fewest = WEEKS
         for slot, share in window:
-            part = _slot_normal(calendar, normals, key, slot, share, quarters)
+            part = _slot_normal(by_day, key, slot, share, quarters)
             if part is None or expected is None:
                 expected = None
                 break
@@ -179,11 +187,11 @@ def trends(account_id: str, engine: Account, store: Store, now: int) -> Trends:
             slot = current - back
             start = calendar.day_start(today) + (slot - (today << SLOT_BITS)) * BUCKET_MS
             share = min(1.0, (now - start + 1) / BUCKET_MS)
-            part = _slot_normal(calendar, normals, key, slot, share, quarters)
+            part = _slot_normal(by_day, key, slot, share, quarters)
             counts = row.buckets.get(slot)
             recent.append(Quarter(start, counts[_ARRIVED] if counts else 0,
                                   None if part is None else part[0]))
-        got = trend(arrived, expected, normals[today][key].dispersion if key in normals[today]
+        got = trend(arrived, expected, by_day[today][key].dispersion if key in by_day[today]
                     else 0.0, max(1, fewest), recent)
         if got.status == "not_enough_history" and report == "group" and row_id is None \
                 and arrived == 0:
