@@ -83,9 +83,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def sign_in(browser: Browser, site: dict[str, Any], role: str = "view", path: str = "/",
-            **context: Any) -> tuple[BrowserContext, Page]:
+            errors: list[str] | None = None, **context: Any) -> tuple[BrowserContext, Page]:
+    """A signed-in page; ``errors`` collects the page's uncaught errors from the start."""
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, **context)
     page = ctx.new_page()
+    if errors is not None:
+        page.on("pageerror", lambda error: errors.append(str(error)))
     url = site["server"].url
     page.goto(url + path)
     page.fill("#token", site["tokens"][role])
@@ -683,8 +686,13 @@ def test_a_campaign_is_marked_on_the_arrivals_chart(browser: Browser,
         made = client.post(url, json={"name": "Radio spot",
                                       "start": f"{today}T06:20:00Z"}).json()
     try:
-        ctx, page = sign_in(browser, site)
+        errors: list[str] = []
+        ctx, page = sign_in(browser, site, errors=errors)
         page.wait_for_selector(".chart-marks")
+        # Nothing failed drawing the marks (a redraw before the first draw once did).
+        page.wait_for_selector(".chart .u-legend")
+        page.wait_for_timeout(500)
+        assert errors == []
         # At the account's clock (the page's own zone may differ), on the chart and in words.
         marks = page.locator(".chart-marks").inner_text()
         assert "Radio spot (09:20)" in marks, marks
@@ -698,7 +706,8 @@ def test_a_campaign_is_marked_on_the_arrivals_chart(browser: Browser,
 
 def test_the_charts_follow_the_row_chosen_and_the_tile_shows_the_last_15_minutes(
         browser: Browser, site: dict[str, Any]) -> None:
-    ctx, page = sign_in(browser, site)
+    errors: list[str] = []
+    ctx, page = sign_in(browser, site, errors=errors)
     page.wait_for_selector(".chart .u-over")
     snapshot = api_snapshot(site)
     channel = snapshot["channels"][0]
@@ -708,4 +717,10 @@ def test_the_charts_follow_the_row_chosen_and_the_tile_shows_the_last_15_minutes
     recent = int(page.locator("[data-total=recent] .tile-value").inner_text().replace(",", ""))
     # The window moves with the clock alone: within a couple of the API's.
     assert abs(recent - api_snapshot(site)["total"]["windows"]["15m"]["arrived"]) <= 2
+    # Every row's sparkline fits its cell (the day's latest buckets, on the right, are seen).
+    overflow = page.evaluate("""() => [...document.querySelectorAll("svg.spark")].filter(
+        s => s.getBoundingClientRect().right > s.closest("td").getBoundingClientRect().right + 1)
+        .length""")
+    assert overflow == 0 and page.locator("svg.spark").count() >= 4
+    assert errors == []
     ctx.close()

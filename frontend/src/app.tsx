@@ -172,8 +172,11 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const totalWeek = weekAligned?.rows.find((r) => chartKey(r) === chartRow) ??
     weekAligned?.rows.find((r) => r.report === "total");
   // The campaigns aimed at the charted row (or at every row).
-  const chartCampaigns = campaigns.filter((c) => chartRow === "total:" || c.rows.length === 0 ||
-    c.rows.some((r) => chartKey(r) === chartRow));
+  const marks = useMemo(() => (charts && session ? campaignMarks(
+    campaigns.filter((c) => chartRow === "total:" || c.rows.length === 0 ||
+                     c.rows.some((r) => chartKey(r) === chartRow)),
+    charts.date, charts.starts, session.timezone) : undefined), [campaigns, chartRow, charts,
+                                                                 session]);
   const staff = useMemo(() => staffByGroup(staffing), [staffing]);
   const liveGroups = useMemo(() => (live?.groups ?? []).map((g) => {
     const row = g.id == null ? undefined : staff.get(g.id);
@@ -242,9 +245,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                         today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
                         normal={totalToday?.normal.some((v) => v != null)
                           ? totalToday.normal : undefined}
-                        marks={session ? campaignMarks(chartCampaigns, charts.date,
-                                                       charts.starts, session.timezone)
-                          : undefined} />
+                        marks={marks} />
               <DayChart title={t("queue_chart")} starts={charts.starts} theme={theme}
                         today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue} />
               <DayChart title={t("wait_chart")} starts={charts.starts} theme={theme}

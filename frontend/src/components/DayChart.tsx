@@ -87,8 +87,8 @@ export function DayChart({ title, starts, today, lastWeek, normal, marks, theme 
     // A new chart when the buckets, the language or the theme change; data alone updates.
   }, [starts.length, starts[0], t, theme, normal === undefined]);
 
-  useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek, normal]);
-  useEffect(() => { chart.current?.redraw(); }, [marks]);
+  // New marks are drawn with the data (a redraw before the chart's first one would fail).
+  useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek, normal, marks]);
 
   return (
     <figure class="chart">

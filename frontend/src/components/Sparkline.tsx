@@ -17,7 +17,10 @@ function SparklineView({ today, lastWeek, label }: Props) {
   const n = Math.max(today.length, lastWeek?.length ?? 0);
   const top = Math.max(1, ...today, ...(lastWeek ?? []));
   return (
-    <svg class="spark" viewBox="0 0 96 24" width="96" height="24" role="img" aria-label={label}>
+    // Stretched to its cell, however narrow the table makes it: a fixed width was cut off on
+    // the right, where the day's latest buckets are.
+    <svg class="spark" viewBox="0 0 96 24" width="100%" height="24" preserveAspectRatio="none"
+         role="img" aria-label={label}>
       {lastWeek && <polyline class="spark-week" points={points(lastWeek, n, top)} />}
       <polyline class="spark-today" points={points(today, n, top)} />
     </svg>
