@@ -365,6 +365,9 @@ def test_campaigns_are_the_admins_checked_and_reported(world: dict[str, Any]) ->
                            ({**body, "name": ""}, "name"),
                            ({**body, "rows": [{"report": "channel"}]}, "rows[0].id"),
                            ({**body, "rows": [{"report": "total", "id": "x"}]}, "rows[0].id"),
+                           ({**body, "name": "x" * 201}, "name"),
+                           ({**body, "rows": [{"report": "total"}] * 101}, "rows"),
+                           ({**body, "rows": [{"report": "queue"}]}, "rows[0].report"),
                            ({**body, "mood": "good"}, "mood")]:
             reply = client.post(url, json=bad)
             assert reply.status_code == 400, bad
