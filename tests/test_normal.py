@@ -24,7 +24,7 @@ from wallboard.service.queries import DayCharts, DayChartsQuery, answer
 from wallboard.service.topics import hot_topics
 from wallboard.service.trends import local_quarters, trends
 from wallboard.store import AccountConfig, open_store
-from wallboard.surge import ALPHA, Quarter, trend
+from wallboard.surge import ALPHA, Quarter, trend, usual_range
 
 # -- the tails, against sums written here from the definitions --------------------------------
 
@@ -52,6 +52,29 @@ def test_tails_are_the_sums_of_the_probabilities(mean: float, dispersion: float,
     assert tail_below(count, mean, dispersion) == pytest.approx(below, rel=1e-9, abs=1e-15)
     assert tail_above(count + 1, mean, dispersion) == pytest.approx(1 - below, rel=1e-6,
                                                                     abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.05, 600), st.sampled_from([0.0, 0.002, 0.1, 1.0]),
+       st.sampled_from([0.001, 0.05, 0.5, 0.95, 0.999]))
+def test_a_quantile_is_the_first_count_whose_sum_reaches_it(mean: float, dispersion: float,
+                                                            p: float) -> None:
+    k, below = 0, nb_pmf(0, mean, dispersion)
+    while below < p:
+        k += 1
+        below += nb_pmf(k, mean, dispersion)
+    assert quantile(p, mean, dispersion) == k
+
+
+def test_the_usual_range_holds_nine_ordinary_days_in_ten() -> None:
+    # Poisson(20), the widest the floor allows aside: 13 is the 5 % quantile (P(X <= 12) =
+    # 0.039, P(X <= 13) = 0.066) and 28 the 95 % one (P(X <= 27) = 0.948, P(X <= 28) = 0.966).
+    assert quantile(0.05, 20) == 13 and quantile(0.95, 20) == 28
+    band = usual_range(20, 0.0, 1_000_000)
+    assert (band.low, band.high) == (13, 28)
+    # A normal of two weeks is less sure than one of four, and wider for it.
+    two, four = usual_range(20, 0.0, 2), usual_range(20, 0.0, 4)
+    assert two.low <= four.low and two.high > four.high
 
 
 def test_small_numbers_are_counted_not_approximated() -> None:
@@ -274,3 +297,13 @@ def test_the_day_charts_carry_each_rows_normal(tmp_path: Path) -> None:
     assert total.normal[charts.starts.index("03:00")] == pytest.approx(0.125)
     sales = next(r for r in charts.rows if r.id == "sales")
     assert sales.normal[ten] == pytest.approx(8, abs=3)
+    # The band: where nine ordinary quarters in ten fall, around the normal; at night, none
+    # or one (an eighth of a conversation expected, from four weeks only).
+    for row in (total, sales):
+        low, high, centre = row.normal_low[ten], row.normal_high[ten], row.normal[ten]
+        assert low is not None and high is not None and centre is not None
+        assert low < centre < high
+    assert total.normal_high[ten] - total.normal_low[ten] > sales.normal_high[ten] \
+        - sales.normal_low[ten]
+    assert (total.normal_low[charts.starts.index("03:00")],
+            total.normal_high[charts.starts.index("03:00")]) == (0, 1)

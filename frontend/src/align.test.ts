@@ -19,7 +19,8 @@ function day(starts: string[]): DayCharts {
     date: "2026-11-01", starts, current: null,
     rows: [{ report: "total", id: null, arrived: starts.map((_, i) => i),
              in_queue: starts.map(() => null), avg_wait_s: starts.map(() => null),
-             normal: starts.map(() => null) }],
+             normal: starts.map(() => null), normal_low: starts.map(() => null),
+             normal_high: starts.map(() => null) }],
   };
 }
 

@@ -65,6 +65,8 @@ export function alignWeek(week: DayCharts | null, day: DayCharts | null): DayCha
       in_queue: pick(row.in_queue, null),
       avg_wait_s: pick(row.avg_wait_s, null),
       normal: pick(row.normal, null),
+      normal_low: pick(row.normal_low, null),
+      normal_high: pick(row.normal_high, null),
     })),
   };
 }
@@ -167,6 +169,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
       arrived: row.arrived.slice(0, upTo), in_queue: row.in_queue.slice(0, upTo),
       avg_wait_s: row.avg_wait_s.slice(0, upTo),
       normal: row.normal,  // the whole day: what is normal later too
+      band: { low: row.normal_low, high: row.normal_high },
     };
   }, [charts, chartRow]);
   const totalWeek = weekAligned?.rows.find((r) => chartKey(r) === chartRow) ??
@@ -245,6 +248,8 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                         today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
                         normal={totalToday?.normal.some((v) => v != null)
                           ? totalToday.normal : undefined}
+                        band={totalToday?.normal.some((v) => v != null)
+                          ? totalToday.band : undefined}
                         marks={marks} />
               <DayChart title={t("queue_chart")} starts={charts.starts} theme={theme}
                         today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue} />

@@ -47,6 +47,8 @@ export interface RowChart {
   in_queue: (number | null)[];
   avg_wait_s: (number | null)[];
   normal: (number | null)[];  // arrivals normal for each bucket's local time; null: no history
+  normal_low: (number | null)[];  // where nine ordinary days in ten fall (docs/normal.md)
+  normal_high: (number | null)[];
 }
 
 export interface DayCharts { date: string; starts: string[]; current: number | null; rows: RowChart[] }

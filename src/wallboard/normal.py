@@ -126,9 +126,21 @@ def tail_below(count: int, mean: float, dispersion: float = 0.0) -> float:
 
 def quantile(p: float, mean: float, dispersion: float = 0.0) -> int:
     """The smallest count whose P(X <= count) reaches ``p``."""
-    cumulative, k = 0.0, 0
+    if mean <= 0:
+        return 0
+    # Ten standard deviations below the mean the lower tail is far below any p asked for:
+    # the sum starts there (a quantile of a few hundred otherwise costs as many terms), and
+    # each term comes from the one before: P(k + 1) / P(k) = (k + r) / (k + 1) * mean / (r +
+    # mean) for the negative binomial, mean / (k + 1) for the Poisson.
+    k = max(0, math.floor(mean - 10 * math.sqrt(mean + dispersion * mean * mean)))
+    term = math.exp(_log_pmf(k, mean, dispersion))
+    poisson = dispersion <= 1e-12
+    r = 0.0 if poisson else 1 / dispersion
+    odds = mean if poisson else mean / (r + mean)
+    cumulative = 0.0
     while True:
-        cumulative += math.exp(_log_pmf(k, mean, dispersion))
+        cumulative += term
         if cumulative >= p or k > mean * 20 + 200:
             return k
+        term *= odds / (k + 1) if poisson else odds * (k + r) / (k + 1)
         k += 1

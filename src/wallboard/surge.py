@@ -17,9 +17,10 @@ from typing import Literal
 
 import msgspec
 
-from .normal import tail_above, tail_below
+from .normal import quantile, tail_above, tail_below
 
-__all__ = ["ALPHA", "WINDOW_MS", "Quarter", "Status", "Trend", "trend"]
+__all__ = ["ALPHA", "BAND", "WINDOW_MS", "Quarter", "Status", "Trend", "UsualRange", "spread",
+           "trend", "usual_range"]
 
 ALPHA = 1e-4
 WINDOW_MS = 30 * 60_000
@@ -28,6 +29,7 @@ WINDOW_MS = 30 * 60_000
 _CALM = 2.5
 MIN_DISPERSION = 0.002
 MIN_EXPECTED = 1.0  # below one conversation expected in 30 minutes, no drop can be seen
+BAND = 0.9  # the usual range of a count: where that share of ordinary days fall
 
 Status = Literal["normal", "surge", "drop", "not_enough_history"]
 
@@ -52,7 +54,14 @@ class Trend(msgspec.Struct):
     since_ratio: float | None
 
 
-def _spread(expected: float, dispersion: float, weeks: int) -> float:
+class UsualRange(msgspec.Struct, frozen=True):
+    """Where ``BAND`` of ordinary days' counts fall: from ``low`` to ``high``, both in."""
+
+    low: int
+    high: int
+
+
+def spread(expected: float, dispersion: float, weeks: int) -> float:
     """The dispersion of a count against a normal of ``weeks`` weeks."""
     # The normal is a mean of a few weeks, itself off by chance: its variance, mean / weeks,
     # is added to the count's, so that a noisy normal does not raise flags. And no traffic is
@@ -60,6 +69,14 @@ def _spread(expected: float, dispersion: float, weeks: int) -> float:
     # hundred conversations the rate's drift within a quarter hour alone is that much.
     noise = 1 / (weeks * expected) if expected > 0 else 0.0
     return max(dispersion, MIN_DISPERSION) + noise
+
+
+def usual_range(expected: float, dispersion: float, weeks: int) -> UsualRange:
+    """The range of a count that ``BAND`` of ordinary days give, by the same model the test
+    uses (so a count outside it is unusual, though not yet a flag, which needs far more)."""
+    dispersion = spread(expected, dispersion, weeks)
+    return UsualRange(quantile((1 - BAND) / 2, expected, dispersion),
+                      quantile((1 + BAND) / 2, expected, dispersion))
 
 
 def trend(arrived: int, expected: float | None, dispersion: float, weeks: int,
@@ -70,11 +87,11 @@ def trend(arrived: int, expected: float | None, dispersion: float, weeks: int,
     if expected is None:
         return Trend("not_enough_history", arrived, None, None, None, None, None, None)
     ratio = arrived / expected if expected > 0 else None
-    spread = _spread(expected, dispersion, weeks)
-    if abs(arrived - expected) < _CALM * math.sqrt(expected + spread * expected * expected):
+    wider = spread(expected, dispersion, weeks)
+    if abs(arrived - expected) < _CALM * math.sqrt(expected + wider * expected * expected):
         return Trend("normal", arrived, expected, ratio, None, None, None, None)
-    above = tail_above(arrived, expected, spread)
-    below = tail_below(arrived, expected, spread) if expected >= MIN_EXPECTED else 1.0
+    above = tail_above(arrived, expected, wider)
+    below = tail_below(arrived, expected, wider) if expected >= MIN_EXPECTED else 1.0
     if above >= ALPHA and below >= ALPHA:
         return Trend("normal", arrived, expected, ratio, min(above, below), None, None, None)
     surge = above < ALPHA

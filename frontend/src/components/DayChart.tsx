@@ -6,6 +6,8 @@ import "uplot/dist/uPlot.min.css";
 import { useWords } from "../context";
 import type { Mark } from "../now";
 
+export interface Band { low: readonly (number | null)[]; high: readonly (number | null)[] }
+
 interface Props {
   title: string;
   starts: readonly string[];
@@ -13,6 +15,8 @@ interface Props {
   lastWeek: readonly (number | null)[] | undefined;
   // The normal for each bucket's time of day (docs/normal.md), drawn when given.
   normal?: readonly (number | null)[];
+  // Where nine ordinary days in ten fall for each bucket, shaded around the normal when given.
+  band?: Band;
   marks?: readonly Mark[];  // campaigns, at the bucket they started in
   theme: string;
 }
@@ -21,12 +25,14 @@ function css(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 }
 
-export function DayChart({ title, starts, today, lastWeek, normal, marks, theme }: Props) {
+export function DayChart({ title, starts, today, lastWeek, normal, band, marks, theme }: Props) {
   const { t } = useWords();
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const shownMarks = useRef<readonly Mark[]>(marks ?? []);
   shownMarks.current = marks ?? [];
+  const shownBand = useRef<Band | undefined>(band);
+  shownBand.current = band;
 
   const data = (): uPlot.AlignedData => {
     const xs = starts.map((_, i) => i);
@@ -45,7 +51,25 @@ export function DayChart({ title, starts, today, lastWeek, normal, marks, theme 
       height: 150,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
-      hooks: { draw: [(u: uPlot) => {
+      hooks: { drawAxes: [(u: uPlot) => {
+        // The usual range: a shaded step per bucket, under the lines.
+        const range = shownBand.current;
+        if (!range) return;
+        const ctx = u.ctx;
+        ctx.save();
+        ctx.fillStyle = css("--band");
+        for (let i = 0; i < starts.length; i++) {
+          const low = range.low[i];
+          const high = range.high[i];
+          if (low == null || high == null) continue;
+          const left = u.valToPos(i - 0.5, "x", true);
+          const right = u.valToPos(i + 0.5, "x", true);
+          const top = u.valToPos(high, "y", true);
+          const bottom = u.valToPos(low, "y", true);
+          ctx.fillRect(left, top, right - left, Math.max(1, bottom - top));
+        }
+        ctx.restore();
+      }], draw: [(u: uPlot) => {
         // A campaign: a dashed vertical line at the bucket it started in, and its name.
         const ctx = u.ctx;
         const scale = window.devicePixelRatio || 1;
@@ -64,7 +88,12 @@ export function DayChart({ title, starts, today, lastWeek, normal, marks, theme 
         }
         ctx.restore();
       }] },
-      scales: { x: { time: false } },
+      scales: {
+        x: { time: false },
+        // Tall enough for the band as well as the lines.
+        y: { range: (_u, min, max) => uPlot.rangeNum(Math.min(0, min), Math.max(max,
+          ...(shownBand.current?.high ?? []).map((v) => v ?? 0)), 0.1, true) },
+      },
       axes: [
         { ...axis, values: (_u, splits) => splits.map((i) => starts[Math.round(i)] ?? "") },
         { ...axis, size: 60 },
@@ -88,12 +117,13 @@ export function DayChart({ title, starts, today, lastWeek, normal, marks, theme 
   }, [starts.length, starts[0], t, theme, normal === undefined]);
 
   // New marks are drawn with the data (a redraw before the chart's first one would fail).
-  useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek, normal, marks]);
+  useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek, normal, band, marks]);
 
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
       <div ref={box} class="chart-box" />
+      {band && <p class="chart-note">{t("band_note")}</p>}
       {marks && marks.length > 0 && (
         <p class="chart-marks">{t("campaigns_on_chart")}: {marks.map((m) => m.label).join(", ")}</p>
       )}

@@ -21,9 +21,8 @@ from ..engine.calendar import BUCKET_MS, SLOT_BITS
 from ..events import EventError, parse_timestamp
 from ..figures import COUNTER, Report
 from ..history import read_all_compact
-from ..normal import quantile
 from ..store import Store
-from ..surge import MIN_DISPERSION
+from ..surge import usual_range
 from .trends import WEEKS, day_kept, local_quarters
 
 __all__ = ["CAMPAIGNS_SETTING", "MAX_CAMPAIGNS", "Campaign", "CampaignIn", "CampaignReport",
@@ -32,7 +31,6 @@ __all__ = ["CAMPAIGNS_SETTING", "MAX_CAMPAIGNS", "Campaign", "CampaignIn", "Camp
 CAMPAIGNS_SETTING = "campaigns"
 MAX_CAMPAIGNS = 200  # kept per account
 MAX_ROWS = 100  # rows a campaign names
-INTERVAL = 0.9  # the uplift's interval: what 90 % of ordinary days would give
 
 _ARRIVED, _SERVED = COUNTER["arrived"], COUNTER["served"]
 _LOST = tuple(COUNTER[n] for n in ("unassigned", "canceled", "missed"))
@@ -216,15 +214,12 @@ def _effect(key: tuple[Report, str | None], seen: _Sums, weeks: list[_Sums]) -> 
     mean = statistics.fmean(counts)
     expected = mean + 0.5 / len(weeks)  # as normal.py: a quiet stretch still expects a little
     extra = statistics.variance(counts) - mean
-    spread = max(MIN_DISPERSION, extra / mean ** 2 if mean > 0 else 0.0) + 1 / (len(weeks)
-                                                                              * expected)
-    low = quantile((1 - INTERVAL) / 2, expected, spread)
-    high = quantile((1 + INTERVAL) / 2, expected, spread)
+    usual = usual_range(expected, max(0.0, extra / mean ** 2) if mean > 0 else 0.0, len(weeks))
     samples = sum(w.samples for w in weeks)
     closed_before = sum(w.served + w.lost for w in weeks)
     effect.expected = expected
     effect.uplift = seen.arrived - expected
-    effect.uplift_low, effect.uplift_high = seen.arrived - high, seen.arrived - low
+    effect.uplift_low, effect.uplift_high = seen.arrived - usual.high, seen.arrived - usual.low
     effect.ratio = seen.arrived / expected
     effect.normal_avg_wait_s = (sum(w.wait_ms for w in weeks) / samples / 1000 if samples
                                 else None)

@@ -114,6 +114,9 @@ class RowChart(msgspec.Struct):
     # Normal arrivals for each bucket's local time (docs/normal.md); null where there is no
     # normal (fewer than two weeks kept)
     normal: list[float | None] = msgspec.field(default_factory=list)
+    # Where nine ordinary days in ten fall, from the same weeks (surge.usual_range)
+    normal_low: list[int | None] = msgspec.field(default_factory=list)
+    normal_high: list[int | None] = msgspec.field(default_factory=list)
 
 
 class DayCharts(msgspec.Struct):
@@ -212,15 +215,20 @@ def _day_charts(query: DayChartsQuery, config: AccountConfig, engine: Account, s
     start = calendar.day_start(ordinal)
     starts = [calendar.iso(start + q * BUCKET_MS, "minutes")[11:16]
               for q in range(calendar.slot_count(ordinal))]
-    by_row = normals(config.id, engine, store, ordinal, now).rows
+    usual_day = normals(config.id, engine, store, ordinal, now)
     quarters = local_quarters(calendar, ordinal)
     rows = []
     for report, row_id, data in read_all_compact(config.id, ordinal, store, engine, now):
-        normal = by_row.get(row_key(report, row_id))
+        key = row_key(report, row_id)
+        normal, bands = usual_day.rows.get(key), usual_day.band(key)
         usual: list[float | None] = [None] * len(starts)
-        if normal is not None:
-            usual = [None if q is None else normal.centre[q] for q in quarters]
-        rows.append(RowChart(report, row_id, *compact(data, len(starts)), usual))
+        low: list[int | None] = [None] * len(starts)
+        high: list[int | None] = [None] * len(starts)
+        if normal is not None and bands is not None:
+            for slot, q in enumerate(quarters):
+                if q is not None and (band := bands[q]) is not None:
+                    usual[slot], low[slot], high[slot] = normal.centre[q], band.low, band.high
+        rows.append(RowChart(report, row_id, *compact(data, len(starts)), usual, low, high))
     current = (now - start) // BUCKET_MS if calendar.day_of(now) == ordinal else None
     return DayCharts(ordinal_iso(ordinal), starts, current, rows)
 

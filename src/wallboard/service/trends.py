@@ -23,7 +23,7 @@ from ..figures import COUNTER, Report
 from ..history import read_all_compact, row_key
 from ..normal import QUARTERS, Baseline, baseline
 from ..store import Store
-from ..surge import WINDOW_MS, Quarter, Status, trend
+from ..surge import WINDOW_MS, Quarter, Status, UsualRange, trend, usual_range
 
 __all__ = ["WEEKS", "Normals", "RowTrend", "Trends", "day_kept", "local_quarters", "normals",
            "trends"]
@@ -82,6 +82,20 @@ class Normals(msgspec.Struct):
     rows: dict[str, Baseline]  # arrivals, by row key (``history.row_key``)
     # Per row key and local hour: each topic's conversations, summed over the weeks.
     topics: dict[str, list[dict[str, int]]]
+    # Per row key, each quarter's usual range, worked out when first asked for
+    bands: dict[str, list[UsualRange | None]] = msgspec.field(default_factory=dict)
+
+    def band(self, key: str) -> list[UsualRange | None] | None:
+        """A row's usual range for each local quarter; None for a row the weeks did not have."""
+        normal = self.rows.get(key)
+        if normal is None:
+            return None
+        found = self.bands.get(key)
+        if found is None:
+            found = self.bands[key] = [
+                None if centre is None else usual_range(centre, normal.dispersion, weeks)
+                for centre, weeks in zip(normal.centre, normal.weeks, strict=True)]
+        return found
 
 
 def _read(account_id: str, engine: Account, store: Store, day: int, now: int) -> Normals:
