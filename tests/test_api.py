@@ -380,6 +380,10 @@ def test_campaigns_are_the_admins_checked_and_reported(world: dict[str, Any]) ->
                            json={**body, "end": "2026-11-26T11:00:00+03:00"}).json()
         assert ended["end"] == "2026-11-26T11:00:00+03:00"
         assert client.get(url).json() == [ended]
+        # Listed latest first by the instant, not the text: 08:30Z is after 10:00+03:00.
+        later = client.post(url, json={"name": "Later", "start": "2026-11-26T08:30:00Z"}).json()
+        assert [c["name"] for c in client.get(url).json()] == ["Later", "Black Friday"]
+        assert client.delete(f"{url}/{later['id']}").status_code == 204
         report = client.get(f"{url}/{campaign['id']}/report").json()
         assert [(r["report"], r["id"]) for r in report["rows"]] == [("group", "sales")]
         # No weeks before it here: the arrivals are counted, the normal is not guessed.

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from server import Server, cli, create_account, token
 from wallboard.api.dashboard import STATIC
 from wallboard.engine.calendar import load_zone
+from wallboard.service import Admin
 from wallboard.sim import SimConfig, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,12 +58,23 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A server with three busy hours today and a morning yesterday."""
+    """A server with three busy hours today, a morning yesterday, and the same three hours of
+    the same weekday of three weeks before (kept as history: a normal to compare with)."""
     data = tmp_path_factory.mktemp("dashboard") / "data"
     create_account(data, "acme", TZ)
     tokens = {role: token(data, "acme", role) for role in ("ingest", "view", "admin")}
     now = int(time.time() * 1000)
     zone = load_zone(TZ)
+    with Admin(data) as admin:
+        for week in (1, 2, 3):
+            past = simulate(SimConfig(seed=10 + week, account="acme", timezone=TZ,
+                                      start_ms=now - 3 * 3600_000 - week * 7 * 86_400_000,
+                                      hours=3, busy_from_start=True, staffing=0.5)).events
+            by_day: dict[str, list[dict[str, Any]]] = {}  # the hours may span midnight
+            for event in past:
+                local = datetime.fromtimestamp(event["at"] / 1000, zone).date().isoformat()
+                by_day.setdefault(local, []).append(event)
+            admin.fill_history("acme", by_day.values())
     yesterday = (datetime.now(zone) - timedelta(days=1)).replace(hour=9, minute=0, second=0,
                                                                   microsecond=0)
     days = [simulate(SimConfig(seed=3, account="acme", timezone=TZ, start_ms=now - 3 * 3600_000,
@@ -291,6 +303,9 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     if not AXE.is_file():
         _missing("axe-core is not installed: run `make frontend`")
     url = site["server"].url
+    with site["server"].client(site["tokens"]["admin"]) as client:
+        campaign = client.post("/api/v1/accounts/acme/campaigns", json={
+            "name": "Axe", "start": f"{api_snapshot(site)['date']}T08:00:00+03:00"}).json()
     # bypass_csp: axe is injected into the page, which the policy rightly forbids.
     ctx = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme=scheme,
                               bypass_csp=True, locale="ru-RU" if lang == "ru" else "en-US")
@@ -305,7 +320,16 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     page.wait_for_selector("section.operators tr[data-operator]")
     page.wait_for_selector("section.moves")
     page.wait_for_selector("section.now")
+    page.wait_for_selector("form.campaign-form")
     problems["channels"] = axe_violations(page)
+    # A campaign's report open, and the form showing an error.
+    page.locator(".campaign-list li button[aria-expanded]").first.click()
+    page.wait_for_selector(".campaign-report table")
+    page.fill("input[name=campaign-name]", "x")
+    page.fill("input[name=campaign-end]", "2000-01-01T00:00")
+    page.click("form.campaign-form button[type=submit]")
+    page.wait_for_selector("form.campaign-form [role=alert]")
+    problems["campaigns"] = axe_violations(page)
     page.click("role=tab >> nth=1")
     page.wait_for_selector("table.report[data-report=group]")
     problems["groups"] = axe_violations(page)
@@ -327,6 +351,8 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     page.wait_for_selector("section.operation")
     problems["API reference"] = axe_violations(page)
     ctx.close()
+    with site["server"].client(site["tokens"]["admin"]) as client:
+        client.delete(f"/api/v1/accounts/acme/campaigns/{campaign['id']}")
     assert {view: found for view, found in problems.items() if found} == {}
 
 
@@ -701,6 +727,129 @@ def test_a_campaign_is_marked_on_the_arrivals_chart(browser: Browser,
         with httpx.Client(base_url=site["server"].url,
                           headers={"Authorization": f"Bearer {site['tokens']['admin']}"}
                           ) as client:
+            client.delete(f"{url}/{made['id']}")
+
+
+def test_the_arrivals_chart_shades_the_usual_range(browser: Browser,
+                                                   site: dict[str, Any]) -> None:
+    with site["server"].client(site["tokens"]["view"]) as client:
+        charts = client.get("/api/v1/accounts/acme/series/rows").json()
+    total = next(r for r in charts["rows"] if r["report"] == "total")
+    # Three weeks kept: the band is there, around the normal, wherever the normal is.
+    pairs = [(low, centre, high) for low, centre, high
+             in zip(total["normal_low"], total["normal"], total["normal_high"], strict=True)
+             if centre is not None]
+    assert len(pairs) == len(charts["starts"]) and all(lo <= c <= hi for lo, c, hi in pairs)
+    assert max(hi - lo for lo, _, hi in pairs) > 0
+    errors: list[str] = []
+    ctx, page = sign_in(browser, site, errors=errors)
+    page.wait_for_selector(".chart .u-legend")
+    note = page.locator(".chart .chart-note")
+    assert note.count() == 1 and "nine ordinary days in ten" in note.inner_text()
+    # The band is painted: the arrivals chart's canvas (transparent, over the panel) holds
+    # many pixels of exactly the band's colour.
+    shaded = page.evaluate("""() => {
+        const band = getComputedStyle(document.documentElement).getPropertyValue("--band")
+            .trim();  // #rrggbbaa once built
+        const [r, g, b, a] = band.startsWith("#")
+            ? band.slice(1).match(/../g).map((h, i) => parseInt(h, 16) / (i === 3 ? 255 : 1))
+            : band.match(/[\\d.]+/g).map(Number);
+        const canvas = document.querySelector(".chart canvas");
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height)
+            .data;
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            // (stored premultiplied, the colour is off by a few units)
+            if (Math.abs(data[i] - r) <= 8 && Math.abs(data[i + 1] - g) <= 8
+                && Math.abs(data[i + 2] - b) <= 8 && Math.abs(data[i + 3] - a * 255) <= 2) n++;
+        }
+        return n;
+    }""")
+    assert shaded > 500, shaded
+    assert errors == []
+    ctx.close()
+
+
+def test_an_admin_marks_ends_and_deletes_a_campaign_on_the_page(browser: Browser,
+                                                                site: dict[str, Any]) -> None:
+    url = "/api/v1/accounts/acme/campaigns"
+    snapshot = api_snapshot(site)
+    group = next(g for g in snapshot["groups"] if g["id"] is not None)
+    errors: list[str] = []
+    # The browser's own clock is New York's: times are typed on the account's (Moscow).
+    ctx, page = sign_in(browser, site, role="admin", errors=errors,
+                        timezone_id="America/New_York")
+    form = page.locator("form.campaign-form")
+    form.locator("input[name=campaign-name]").fill("Spring sale")
+    form.locator("input[name=campaign-start]").fill(f"{snapshot['date']}T09:20")
+    form.locator("input[name=campaign-end]").fill(f"{snapshot['date']}T09:05")
+    form.locator(f"input[name=campaign-row][value='group:{group['id']}']").check()
+    form.locator("button[type=submit]").click()
+    # The API's own word, naming the field.
+    assert "end: after the start" in form.locator("[role=alert]").inner_text()
+    form.locator("input[name=campaign-end]").fill("")
+    form.locator("button[type=submit]").click()
+    item = page.locator(".campaign-list li", has_text="Spring sale")
+    item.wait_for()
+    with site["server"].client(site["tokens"]["view"]) as client:
+        made = next(c for c in client.get(url).json() if c["name"] == "Spring sale")
+    try:
+        assert made["start"] == f"{snapshot['date']}T09:20:00+03:00"
+        assert made["end"] is None
+        assert made["rows"] == [{"report": "group", "id": group["id"]}]
+        assert form.locator("input[name=campaign-name]").input_value() == ""
+        assert group["name"] in item.inner_text() and "running" in item.inner_text()
+        # Its report: the same figures as the API's.
+        item.get_by_role("button", name="Report").click()
+        row = item.locator(f".campaign-report tr[data-row='group:{group['id']}']")
+        row.wait_for()
+        with site["server"].client(site["tokens"]["view"]) as client:
+            report = client.get(f"{url}/{made['id']}/report").json()
+        effect = report["rows"][0]
+        cells = row.locator("td").all_inner_texts()
+        assert cells[0].replace(",", "") == str(effect["arrived"])
+        assert cells[1].replace(",", "") == str(round(effect["expected"]))
+        assert row.get_attribute("data-verdict") in ("above", "below", "usual")
+        assert "weeks before" in item.locator(".campaign-report p").inner_text()
+        page.locator("section.campaigns").screenshot(path=SCREENSHOTS / "campaigns.png")
+        # Ended now, then deleted.
+        item.get_by_role("button", name="End now").click()
+        page.wait_for_function("() => !document.querySelector('.campaign-list li')"
+                               ".textContent.includes('running')")
+        with site["server"].client(site["tokens"]["view"]) as client:
+            ended = next(c for c in client.get(url).json() if c["id"] == made["id"])
+        assert ended["end"] is not None
+        item.get_by_role("button", name="Delete: Spring sale").click()
+        item.wait_for(state="detached")
+        with site["server"].client(site["tokens"]["view"]) as client:
+            assert all(c["id"] != made["id"] for c in client.get(url).json())
+        assert errors == []
+    finally:
+        with site["server"].client(site["tokens"]["admin"]) as client:
+            client.delete(f"{url}/{made['id']}")
+        ctx.close()
+
+
+def test_a_viewer_sees_campaigns_but_cannot_change_them(browser: Browser,
+                                                       site: dict[str, Any]) -> None:
+    url = "/api/v1/accounts/acme/campaigns"
+    today = api_snapshot(site)["date"]
+    with site["server"].client(site["tokens"]["admin"]) as client:
+        made = client.post(url, json={"name": "Radio", "start": f"{today}T07:00:00+03:00"}
+                           ).json()
+    try:
+        ctx, page = sign_in(browser, site)
+        item = page.locator(".campaign-list li", has_text="Radio")
+        item.wait_for()
+        assert "every row" in item.inner_text()
+        assert page.locator("form.campaign-form").count() == 0
+        assert item.get_by_role("button", name="Delete: Radio").count() == 0
+        assert item.get_by_role("button", name="End now").count() == 0
+        item.get_by_role("button", name="Report").click()
+        item.locator(".campaign-report tr[data-row='total:']").wait_for()
+        ctx.close()
+    finally:
+        with site["server"].client(site["tokens"]["admin"]) as client:
             client.delete(f"{url}/{made['id']}")
 
 

@@ -1,6 +1,7 @@
 // Talking to the service: JSON requests with the session cookie, and the live stream.
 import type {
-  Campaign, DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
+  Campaign, CampaignDraft, CampaignReport, DayCharts, OperatorList, Session, Snapshot, Staffing,
+  Thresholds, TrendsFeed,
 } from "./types";
 
 export class HttpError extends Error {
@@ -44,6 +45,15 @@ export const api = {
     request<Thresholds>("GET", `/api/v1/accounts/${enc(account)}/thresholds`),
   campaigns: (account: string) =>
     request<Campaign[]>("GET", `/api/v1/accounts/${enc(account)}/campaigns`),
+  createCampaign: (account: string, draft: CampaignDraft) =>
+    request<Campaign>("POST", `/api/v1/accounts/${enc(account)}/campaigns`, draft),
+  updateCampaign: (account: string, id: string, draft: CampaignDraft) =>
+    request<Campaign>("PUT", `/api/v1/accounts/${enc(account)}/campaigns/${enc(id)}`, draft),
+  deleteCampaign: (account: string, id: string) =>
+    request<void>("DELETE", `/api/v1/accounts/${enc(account)}/campaigns/${enc(id)}`),
+  campaignReport: (account: string, id: string) =>
+    request<CampaignReport>("GET",
+                            `/api/v1/accounts/${enc(account)}/campaigns/${enc(id)}/report`),
   saveThresholds: (account: string, value: Thresholds) =>
     request<Thresholds>("PUT", `/api/v1/accounts/${enc(account)}/thresholds`, value),
 };

@@ -1,6 +1,7 @@
 // The dashboard: live figures from the stream, day charts from the history API.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, HttpError, openStream, type StreamState } from "./api";
+import { Campaigns, type RowChoice } from "./components/Campaigns";
 import { Header } from "./components/Header";
 import { Moves } from "./components/Moves";
 import { Now } from "./components/Now";
@@ -190,6 +191,15 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     ...(live?.groups ?? []).filter((g) => g.id != null)
       .map((g) => [`group:${g.id}`, g.name ?? g.id ?? ""] as const),
   ]), [live]);
+  const campaignRows = useMemo((): RowChoice[] => [
+    ...(live?.channels ?? []).map((c) => ({ report: "channel" as const, id: c.id,
+                                            name: c.name ?? c.id ?? "" })),
+    ...(live?.groups ?? []).filter((g) => g.id != null)
+      .map((g) => ({ report: "group" as const, id: g.id, name: g.name ?? g.id ?? "" })),
+  ], [live]);
+  const reloadCampaigns = () => {
+    if (account) api.campaigns(account).then(setCampaigns, () => undefined);
+  };
   const groupNames = useMemo(() => new Map((live?.groups ?? []).filter((g) => g.id != null)
     .map((g) => [g.id as string, g.name ?? (g.id as string)])), [live]);
 
@@ -280,6 +290,11 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
             <Topics total={snapshot.total.topics} groups={snapshot.groups} />
           </div>
           {showingLive && trendsFeed && <Now feed={trendsFeed} names={rowNames} />}
+          {!tv && account && (
+            <Campaigns account={account} timezone={session.timezone}
+                       admin={session.role === "admin"} campaigns={campaigns}
+                       rows={campaignRows} onChanged={reloadCampaigns} />
+          )}
           {showingLive && (operators || staffing) && (
             <div class="columns people">
               {operators && (

@@ -183,3 +183,36 @@ export interface Campaign {
   end: string | null;
   rows: { report: "total" | "channel" | "group"; id: string | null }[];
 }
+
+export interface CampaignRowEffect {
+  report: "total" | "channel" | "group";
+  id: string | null;
+  arrived: number;
+  expected: number | null;  // null without two weeks of history
+  uplift: number | null;
+  uplift_low: number | null;  // the 90 % interval of the uplift
+  uplift_high: number | null;
+  ratio: number | null;
+  avg_wait_s: number | null;
+  normal_avg_wait_s: number | null;
+  unserved: number;
+  normal_unserved: number | null;
+  unserved_share: number | null;
+  normal_unserved_share: number | null;
+  weeks: number;
+}
+
+export interface CampaignReport {
+  account: string;
+  campaign: Campaign;
+  from: string;
+  to: string;
+  rows: CampaignRowEffect[];
+}
+
+export interface CampaignDraft {
+  name: string;
+  start: string;
+  end: string | null;
+  rows: Campaign["rows"];
+}

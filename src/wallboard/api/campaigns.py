@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, delete, get, post, put
 from litestar.openapi import ResponseSpec
 
+from ..events import parse_timestamp
 from ..service import (
     CAMPAIGNS_SETTING,
     MAX_CAMPAIGNS,
@@ -47,7 +48,9 @@ def _checked(data: CampaignIn) -> None:
      responses={200: ResponseSpec(list[Campaign], description="Campaigns"), **AUTH_ERRORS})
 async def list_campaigns(request: Request[Any, Any, Any], account_id: str) -> list[Campaign]:
     account = account_of(request, account_id, ("view",))
-    return sorted(_campaigns(request, account), key=lambda c: c.start, reverse=True)
+    # By the instant: starts given with different offsets do not sort as text.
+    return sorted(_campaigns(request, account), key=lambda c: parse_timestamp(c.start),
+                  reverse=True)
 
 
 @post("/api/v1/accounts/{account_id:str}/campaigns", summary="Mark a campaign (admin)",
