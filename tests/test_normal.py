@@ -144,7 +144,7 @@ def usual_topic(rng: random.Random, q: int) -> str:
 
 def conversations(day: datetime, group: str, per_quarter: float, rng: random.Random,
                   hours: tuple[int, int] = (8, 20), factor: Any = None,
-                  topic: Any = usual_topic) -> list[dict[str, Any]]:
+                  topic: Any = usual_topic, channel: str = "web") -> list[dict[str, Any]]:
     out = []
     for q in range(hours[0] * 4, hours[1] * 4):
         rate = per_quarter * (factor(q) if factor else 1)
@@ -152,7 +152,7 @@ def conversations(day: datetime, group: str, per_quarter: float, rng: random.Ran
             start = at(day, 0, q * 15) + rng.randrange(15 * 60_000)
             cid = f"{group}{start}{rng.random()}"
             out += [{"type": "conversation.started", "at": start, "conversation": cid,
-                     "channel": "web", "group": group, "topic": topic(rng, q)},
+                     "channel": channel, "group": group, "topic": topic(rng, q)},
                     {"type": "conversation.closed", "at": start + 60_000, "conversation": cid,
                      "by": "system"}]
     return out
@@ -266,7 +266,9 @@ def test_hot_topics_against_their_usual_share(tmp_path: Path) -> None:
         return usual_topic(rng, q)
 
     feed(account, conversations(today, "sales", 8, rng, (8, 15))
-         + conversations(today, "support", 12, rng, (8, 15), topic=broken), now)
+         + conversations(today, "support", 12, rng, (8, 15), topic=broken)
+         # A new channel: no week had topics there, so none of its topics is "new".
+         + conversations(today, "sales", 2, rng, (13, 15), channel="app"), now)
     rows = {(r.report, r.id): r for r in hot_topics("acme", account, store, now).rows}
     support, sales = rows[("group", "support")], rows[("group", "sales")]
     assert support.weeks == 4 and support.count == sum(t.count for t in support.topics)
@@ -277,7 +279,13 @@ def test_hot_topics_against_their_usual_share(tmp_path: Path) -> None:
     assert [t.topic for t in support.topics[:2]] == sorted(
         ["delivery", "courier lost"], key=lambda t: -(by_topic[t].ratio or 0))
     assert {t.status for t in sales.topics} == {"usual"}
-    assert ("total", None) in rows and ("channel", "web") not in rows
+    assert ("total", None) in rows
+    # Channels have their hot topics too (the snapshot shows none of theirs).
+    web = {t.topic: t for t in rows[("channel", "web")].topics}
+    assert rows[("channel", "web")].weeks == 4
+    assert web["delivery"].status == "rising" and web["courier lost"].status == "new"
+    app = rows[("channel", "app")]
+    assert app.weeks == 0 and app.count > 0 and {t.status for t in app.topics} == {None}
 
 
 def test_the_day_charts_carry_each_rows_normal(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def brute_windows(account: Account, events: list[Event], now: int
             elif tag == ENTRY:
                 rows = [("group", effect[2])]
             elif tag == TOPIC_COUNT:
-                rows = [("total", None), ("group", effect[2])]
+                rows = [("channel", channel), ("total", None), ("group", effect[2])]
             else:
                 rows = [("channel", channel), ("total", None), ("group", effect[2])]
             for length, periods in spans.items():
@@ -116,10 +116,10 @@ def brute_windows(account: Account, events: list[Event], now: int
     def period(report: str, row_id: str | None, length: str, which: int) -> dict[str, Any]:
         values = period_figures(sums.get((report, row_id, length, which), zero), zero)
         out = dict(zip(figures, msgspec.to_builtins(values), strict=True))
-        if report != "channel":
-            counts = topics.get((report, row_id, length, which), {})
-            out["topics"] = dict(sorted(((t, k) for t, k in counts.items() if k),
-                                        key=lambda kv: (-kv[1], kv[0])))
+        counts = topics.get((report, row_id, length, which), {})
+        # A channel's are not published (METRICS.md), only kept for its hot topics.
+        out["topics"] = dict(sorted(((t, k) for t, k in counts.items() if k),
+                                    key=lambda kv: (-kv[1], kv[0])))
         return out
 
     result = {}
@@ -142,6 +142,14 @@ def published_windows(snapshot: bytes) -> dict[tuple[str, str | None], Any]:
 def check(account: Account, accepted: list[Event], now: int) -> None:
     got = published_windows(encode(build(account, now)))
     want = brute_windows(account, accepted, now)
+    for channel_id, channel in account.channels.items():  # the channels' topics, kept
+        if channel.excluded or ("channel", channel_id) not in got:
+            continue
+        kept = channel.row.windows.topics if channel.row.windows else [{}] * 4
+        for w, (length, which) in enumerate((("15m", 0), ("15m", 1), ("60m", 0), ("60m", 1))):
+            window = want[("channel", channel_id)][length]
+            want_topics = (window if which == 0 else window["previous"]).pop("topics")
+            assert {t: k for t, k in kept[w].items() if k} == want_topics, (channel_id, w)
     for key, windows in got.items():
         assert windows == want[key], (key, now)
     # The no-group row is published exactly when it has something to show (or its day has).

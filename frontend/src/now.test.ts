@@ -39,6 +39,19 @@ describe("now against normal", () => {
       .toEqual([[null, "outage"], [null, "delivery"], ["care", "refund"]]);
   });
 
+  it("tells a topic hot in several rows once, where it is told best", () => {
+    const topic = (name: string, ratio: number) =>
+      ({ topic: name, count: 5, share: 0.5, usual_share: 0.1, ratio, status: "rising" as const });
+    const feed: HotTopics = { account: "acme", as_of: "", rows: [
+      { report: "channel", id: "web", count: 9, weeks: 4, topics: [topic("refund", 5)] },
+      { report: "group", id: "care", count: 9, weeks: 4, topics: [topic("refund", 4)] },
+      { report: "total", id: null, count: 20, weeks: 4, topics: [topic("refund", 2)] },
+    ] };
+    const got = hotTopics(feed);
+    expect(got.map((h) => [h.row.report, h.topic.ratio])).toEqual([["total", 2]]);
+    expect(got[0].also.map((r) => r.id)).toEqual(["web", "care"]);
+  });
+
   it("reads the clock of a local instant", () => {
     expect(clockOf("2026-11-26T13:30:00.000+03:00")).toBe("13:30");
     expect(clockOf(null)).toBe("");

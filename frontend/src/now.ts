@@ -18,20 +18,31 @@ export function withoutHistory(trends: Trends | null): boolean {
     trends.rows.every((r) => r.status === "not_enough_history");
 }
 
-export interface HotTopic { row: RowTopics; topic: TopicNow }
+export interface HotTopic {
+  row: RowTopics;  // where it is told: the total if it is hot there, else the highest ratio
+  topic: TopicNow;
+  also: RowTopics[];  // the other rows it is hot in (a topic hot in a group often is in the total)
+}
 
-/** Rising and new topics of every row, the total's first, then by ratio. */
+/** Rising and new topics, once each: the total's first, then by ratio. */
 export function hotTopics(feed: HotTopics | null): HotTopic[] {
   if (!feed) return [];
-  const out: HotTopic[] = [];
+  const found: { row: RowTopics; topic: TopicNow }[] = [];
   for (const row of feed.rows) {
     for (const topic of row.topics) {
-      if (topic.status === "rising" || topic.status === "new") out.push({ row, topic });
+      if (topic.status === "rising" || topic.status === "new") found.push({ row, topic });
     }
   }
-  return out.sort((a, b) => Number(b.row.report === "total") - Number(a.row.report === "total") ||
-                            (b.topic.ratio ?? 0) - (a.topic.ratio ?? 0) ||
-                            a.topic.topic.localeCompare(b.topic.topic));
+  found.sort((a, b) => Number(b.row.report === "total") - Number(a.row.report === "total") ||
+                       (b.topic.ratio ?? 0) - (a.topic.ratio ?? 0) ||
+                       a.topic.topic.localeCompare(b.topic.topic));
+  const byTopic = new Map<string, HotTopic>();
+  for (const { row, topic } of found) {
+    const first = byTopic.get(topic.topic);
+    if (first) first.also.push(row);
+    else byTopic.set(topic.topic, { row, topic, also: [] });
+  }
+  return [...byTopic.values()];
 }
 
 /** "13:30" from a local RFC 3339 instant as the server writes it. */

@@ -38,13 +38,14 @@ export function Now({ feed, names }: Props) {
       {topics.length === 0 && <p>{t("hot_none")}</p>}
       {topics.length > 0 && (
         <ul class="hot-topics">
-          {topics.map(({ row, topic }) => (
-            <li key={`${row.report}:${row.id}:${topic.topic}`} data-topic={topic.topic}>
+          {topics.map(({ row, topic, also }) => (
+            <li key={topic.topic} data-topic={topic.topic}>
               {t(topic.status === "new" ? "hot_new" : "hot_rising", {
                 topic: topic.topic, row: rowName(row),
                 ratio: formatPercent(topic.ratio, lang),
                 count: formatCount(topic.count, lang),
               })}
+              {also.length > 0 && `; ${t("hot_also", { rows: also.map(rowName).join(", ") })}`}
             </li>
           ))}
         </ul>

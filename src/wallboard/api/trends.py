@@ -29,11 +29,13 @@ async def get_trends(request: Request[Any, Any, Any], account_id: str) -> Trends
 
 
 @get("/api/v1/accounts/{account_id:str}/topics/hot", summary="Hot topics now",
-     description="For the total and every group: each topic's conversations over the last "
+     description="For the total, every channel and every group: each topic's conversations "
+     "over the last "
      "hour, its share of the row's conversations with a topic, its usual share at this time "
      "of day (the same local hours of the same weekday of the four weeks before), and "
      "`status`: `rising` (at least 1.5 times usual and very unlikely by chance), `new` (the "
-     "weeks never had it) or `usual`; null without two weeks of history (docs/normal.md).",
+     "weeks never had it) or `usual`; null without two weeks that had topics in the row at "
+     "those hours (docs/normal.md).",
      responses={200: ResponseSpec(HotTopics, description="Hot topics"), **AUTH_ERRORS})
 async def get_hot_topics(request: Request[Any, Any, Any], account_id: str) -> HotTopics:
     account = account_of(request, account_id, ("view",))

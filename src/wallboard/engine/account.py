@@ -71,8 +71,10 @@ DAYS_KEPT = 8
 # Bumped whenever the pickled state changes meaning: an older checkpoint is then refused and
 # the service rebuilds the state from its event log instead, unless ``__setstate__`` can bring
 # it up to date (format 2: operators counted by status, stints in work timed; 3: windows).
-CHECKPOINT_FORMAT = 5
-_MIGRATED_FORMATS = frozenset({2, 3, 4})  # 3: before the rolling windows; 4: topic hours
+CHECKPOINT_FORMAT = 6
+# 3: before the rolling windows; 4: topic hours; 5: channels' topics (counted from the
+# upgrade on: hot topics compare shares, which a part of a day still gives)
+_MIGRATED_FORMATS = frozenset({2, 3, 4, 5})
 _STATUS = {status: i for i, status in enumerate(STATUSES)}
 _UNCOUNTED = -1
 
@@ -429,6 +431,7 @@ class Account:
                 log(effect[6], effect, sign, apply)
             elif tag == TOPIC_COUNT:
                 hour = (self._slot_of(effect[5]) & _QUARTERS) >> 2
+                crow.add_topic(effect[3], hour, effect[4], sign)
                 total.add_topic(effect[3], hour, effect[4], sign)
                 grow.add_topic(effect[3], hour, effect[4], sign)
                 log(effect[5], effect, sign, apply)
@@ -446,7 +449,9 @@ class Account:
             rows: tuple[Row, ...] = (self.channels[effect[1]].row, total)
         else:
             grow = self.no_group.row if effect[2] is None else self.groups[effect[2]].row
-            if tag == TOPIC_COUNT:  # the topics of the total and the group
+            if tag == TOPIC_COUNT:  # every row's topics (the snapshot shows no channel's)
+                self.channels[effect[1]].row.window_sums().count_topic(effect[4], sign, first,
+                                                                       stop)
                 total.window_sums().count_topic(effect[4], sign, first, stop)
                 grow.window_sums().count_topic(effect[4], sign, first, stop)
                 return

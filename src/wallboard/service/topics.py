@@ -7,8 +7,11 @@ A topic is rising when its count is very unlikely under its usual share (a binom
 below ``ALPHA``) and at least ``MIN_RATIO`` times it; new when the weeks never had it and it
 has ``MIN_NEW`` conversations already (one stray conversation is not news). The
 usual share adds half a conversation to every topic the weeks or the hour have (so a rare one
-is rare, not impossible). Topics are counted in the total and the groups, as the contract
-counts them (METRICS.md section 5).
+is rare, not impossible). A week counts when the row had conversations with a topic at those
+hours (a week before topics were sent, or before a channel's were kept, says nothing of them).
+Channels' topics are not in the snapshot (METRICS.md section 5 counts them for the total and
+the groups), but a topic hot in one channel (a broken checkout in the app) is news: the engine
+keeps them for this.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ class RowTopics(msgspec.Struct):
     report: Report
     id: str | None
     count: int  # conversations with a topic in the last hour
-    weeks: int
+    weeks: int  # weeks whose same hours had topics in this row (two are needed)
     topics: list[TopicNow]  # rising and new first (by ratio), then by count
 
 
@@ -80,21 +83,24 @@ def hot_topics(account_id: str, engine: Account, store: Store, now: int) -> HotT
     engine.move_windows(now)
     calendar = engine.calendar
     normal = normals(account_id, engine, store, calendar.day_of(now), now)
-    weeks = len(normal.weeks)
     # The local hours the last hour touches.
     hours = {int(calendar.iso(t, "minutes")[11:13]) for t in (now - _HOUR_MS + 1, now)}
     rows = []
     for report, row_id, row in engine.report_rows():
-        if report == "channel":
-            continue
         sums = row.windows
         recent = {} if sums is None else dict(sums.topics[2])  # the last 60 minutes
         if report == "group" and row_id is None and not recent:
             continue
         before: dict[str, int] = {}
+        had = 0  # the weeks with topics in the row at these hours
         for hour in hours:
-            for topic, n in normal.topics.get(row_key(report, row_id), [{}] * 24)[hour].items():
+            kept = normal.topics.get(row_key(report, row_id))
+            if kept is None:
+                continue
+            had |= kept[hour].weeks
+            for topic, n in kept[hour].counts.items():
                 before[topic] = before.get(topic, 0) + n
+        weeks = had.bit_count()
         known = set(before) | set(recent)
         total_before = sum(before.values()) + 0.5 * len(known)
         count = sum(recent.values())

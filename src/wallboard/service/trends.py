@@ -75,13 +75,20 @@ def day_kept(rows: list[tuple[Report, str | None, RowDay]]) -> bool:
     return any(report == "total" and data[0] for report, _, data in rows)
 
 
+class HourTopics(msgspec.Struct):
+    """A row's topics in one local hour of the day, over the weeks."""
+
+    counts: dict[str, int] = msgspec.field(default_factory=dict)  # summed over the weeks
+    weeks: int = 0  # which of the weeks had any (a bit each: weeks without a topic don't count)
+
+
 class Normals(msgspec.Struct):
     """A local day's normal, from the same weekday of the weeks before (read once a day)."""
 
     weeks: list[str]  # the days it comes from
     rows: dict[str, Baseline]  # arrivals, by row key (``history.row_key``)
-    # Per row key and local hour: each topic's conversations, summed over the weeks.
-    topics: dict[str, list[dict[str, int]]]
+    # Per row key, each local hour's topics.
+    topics: dict[str, list[HourTopics]]
     # Per row key, each quarter's usual range, worked out when first asked for
     bands: dict[str, list[UsualRange | None]] = msgspec.field(default_factory=dict)
 
@@ -110,10 +117,10 @@ def _read(account_id: str, engine: Account, store: Store, day: int, now: int) ->
             weeks.append((local_quarters(engine.calendar, earlier),
                           {row_key(report, row_id): data for report, row_id, data in rows}))
     arrivals: dict[str, list[list[int | None]]] = {}
-    topics: dict[str, list[dict[str, int]]] = {}
+    topics: dict[str, list[HourTopics]] = {}
     for key in {key for _, by_key in weeks for key in by_key}:
-        hours: list[dict[str, int]] = [{} for _ in range(24)]
-        for quarters, by_key in weeks:
+        hours = [HourTopics() for _ in range(24)]
+        for week, (quarters, by_key) in enumerate(weeks):
             counts: list[int | None] = [None] * QUARTERS
             for q in quarters:
                 if q is not None:
@@ -125,8 +132,10 @@ def _read(account_id: str, engine: Account, store: Store, day: int, now: int) ->
             arrivals.setdefault(key, []).append(counts)
             for slot_hour, by_topic in data[2]:
                 if slot_hour * 4 < len(quarters) and (q := quarters[slot_hour * 4]) is not None:
+                    hour = hours[q // 4]
+                    hour.weeks |= (1 << week) if by_topic else 0
                     for topic, n in by_topic.items():
-                        hours[q // 4][topic] = hours[q // 4].get(topic, 0) + n
+                        hour.counts[topic] = hour.counts.get(topic, 0) + n
         topics[key] = hours
     return Normals(used, {key: baseline(days) for key, days in arrivals.items()}, topics)
 
