@@ -118,8 +118,11 @@ async def _push_run(url: str, ingest_secret: str, view_secret: str, account: str
                                 headers={"Authorization": f"Bearer {view_secret}"}) as r:
                 if r.status_code != 200:
                     raise RuntimeError(f"stream: {r.status_code}")
+                kind = ""
                 async for line in r.aiter_lines():
-                    if line.startswith("data: "):
+                    if line.startswith("event: "):
+                        kind = line[7:]
+                    elif line.startswith("data: ") and kind == "snapshot":
                         arrived = _snapshot_total(line[6:]).total.arrived
                         received.append(_Seen(time.perf_counter(), arrived))
                         first.set()

@@ -3,6 +3,7 @@ data directory while the service runs, and the write queue filling up under load
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -100,14 +101,35 @@ def test_stream_pushes_changes_and_heartbeats(world: dict[str, Any]) -> None:
         assert parse_timestamp(beat["as_of"]) > parse_timestamp(pushed["as_of"])
 
 
-def feeds(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every event of a server-sent event stream: (its name, its data)."""
+def feeds(response: httpx.Response, ticks: bool = False
+          ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every event of a server-sent event stream: (its name, its data); the ticks only when
+    asked."""
     kind = ""
     for line in response.iter_lines():
         if line.startswith("event: "):
             kind = line[7:]
-        elif line.startswith("data: "):
+        elif line.startswith("data: ") and (ticks or kind != "tick"):
             yield kind, json.loads(line[6:])
+
+
+def test_the_stream_ticks_every_two_seconds_with_the_servers_time(world: dict[str, Any]
+                                                                   ) -> None:
+    with world["server"].client(world["tokens"]["acme", "view"]) as client, \
+            client.stream("GET", "/api/v1/accounts/acme/stream") as response:
+        got = feeds(response, ticks=True)
+        assert [next(got)[0] for _ in range(2)] == ["snapshot", "tick"]  # at once
+        started = time.monotonic()
+        ticks = []
+        while len(ticks) < 3:
+            kind, data = next(got)
+            if kind == "tick":
+                ticks.append((time.monotonic() - started, data))
+        # Every 2 s, with no traffic, whatever the snapshots' heartbeat (20 s).
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(ticks)]
+        assert all(1.5 <= gap <= 2.6 for gap in gaps), gaps
+        assert all(d["every_ms"] == 2000 for _, d in ticks)
+        assert abs(ticks[-1][1]["at"] - time.time() * 1000) < 1000
 
 
 def test_the_stream_carries_operators_and_staffing_when_asked(world: dict[str, Any]) -> None:

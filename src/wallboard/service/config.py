@@ -16,6 +16,7 @@ class Limits(msgspec.Struct, frozen=True):
     write_queue: int = 64  # batches waiting for the writer; when full, 429 with Retry-After
     push_interval_s: float = 0.2  # at most 5 snapshots a second per account on a stream
     heartbeat_s: float = 20.0  # a snapshot at least this often, even with no traffic
+    tick_s: float = 2.0  # a stream says it is alive this often (a page seeing none is stale)
     operators_interval_s: float = 1.0  # the operator list at most this often on a stream
     staffing_interval_s: float = 5.0  # staffing advice at most this often on a stream
     trends_interval_s: float = 10.0  # trends and hot topics at most this often on a stream

@@ -7,6 +7,11 @@ Changes are coalesced: however many events arrive, a stream gets at most one sna
 time alone (``longest_wait_s``, the day rollover at local midnight, the arrival rates)
 refreshes with no traffic. Each feed is built once per push and shared by every client that
 asked for it; a slow client only ever gets the newest of each.
+
+Every stream also gets a ``tick`` every ``tick_s`` (the server's time and the interval), sent
+by the same loop that pushes the feeds: a page that hears nothing for longer than that knows
+within seconds that its figures are no longer live, whether the network, the process or this
+loop stopped.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from .config import Limits
 
 __all__ = ["EXTRA_FEEDS", "Feed", "Publisher"]
 
-Feed = Literal["snapshot", "operators", "staffing", "trends"]
+Feed = Literal["snapshot", "operators", "staffing", "trends", "tick"]
 EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing", "trends")  # only to streams asking
-_ORDER: tuple[Feed, ...] = ("snapshot", *EXTRA_FEEDS)
+_ORDER: tuple[Feed, ...] = ("snapshot", *EXTRA_FEEDS, "tick")
+_ALWAYS: frozenset[Feed] = frozenset(("snapshot", "tick"))  # to every stream
 
 
 class _Client:
@@ -44,8 +50,10 @@ class Publisher:
         self._builders = builders
         self._intervals: dict[Feed, float] = {
             "snapshot": limits.push_interval_s, "operators": limits.operators_interval_s,
-            "staffing": limits.staffing_interval_s, "trends": limits.trends_interval_s}
+            "staffing": limits.staffing_interval_s, "trends": limits.trends_interval_s,
+            "tick": limits.tick_s}
         self._heartbeat = limits.heartbeat_s
+        self._tick_s = limits.tick_s
         self._clients: set[_Client] = set()
         self._changed = asyncio.Event()
         self._dirty: set[Feed] = set()  # changed since that feed was last sent
@@ -69,7 +77,8 @@ class Publisher:
             self._task = None
 
     def changed(self) -> None:
-        self._dirty.update(_ORDER)
+        self._dirty.update(EXTRA_FEEDS)
+        self._dirty.add("snapshot")
         self._changed.set()
 
     def end_streams(self) -> None:
@@ -82,6 +91,8 @@ class Publisher:
     def _due(self, feed: Feed, now: float) -> float:
         """Seconds until ``feed`` should be sent (0: now), or infinity."""
         since = now - self._sent[feed]
+        if feed == "tick":
+            return max(0.0, self._tick_s - since)
         if since >= self._heartbeat:
             return 0.0
         if feed in self._dirty:
@@ -110,11 +121,16 @@ class Publisher:
                     self._dirty.discard(feed)
                     self._sent[feed] = now
                     if any(feed in c.wants for c in self._clients):
-                        self._send(feed, self._builders[feed]())
+                        self._send(feed, self._tick() if feed == "tick"
+                                   else self._builders[feed]())
 
     def _wanted(self) -> list[Feed]:
         asked = {feed for c in self._clients for feed in c.wants}
-        return [feed for feed in _ORDER if feed == "snapshot" or feed in asked]
+        return [feed for feed in _ORDER if feed in _ALWAYS or feed in asked]
+
+    def _tick(self) -> bytes:
+        return b'{"at":%d,"every_ms":%d}' % (time.time_ns() // 1_000_000,
+                                              round(self._tick_s * 1000))
 
     def _send(self, feed: Feed, body: bytes) -> None:
         for client in self._clients:
@@ -131,13 +147,15 @@ class Publisher:
         """
         if self._ended:
             return
-        client = _Client(frozenset(("snapshot", *extras)))
+        client = _Client(frozenset((*_ALWAYS, *extras)))
         self._clients.add(client)
+        self._changed.set()  # the loop may be asleep until the next heartbeat: ticks now
         checked = time.monotonic()
         try:
             for feed in _ORDER:
                 if feed in client.wants:
-                    yield _message(feed, self._builders[feed]())
+                    yield _message(feed, self._tick() if feed == "tick"
+                                   else self._builders[feed]())
             while True:
                 await client.ready.wait()
                 client.ready.clear()
