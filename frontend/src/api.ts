@@ -62,7 +62,14 @@ function enc(value: string): string {
   return encodeURIComponent(value);
 }
 
-export type StreamState = "connecting" | "live" | "reconnecting";
+// stale: connected, but nothing heard for longer than the server's tick allows (a stalled
+// proxy, a frozen server): the figures on screen are no longer live.
+export type StreamState = "connecting" | "live" | "stale" | "reconnecting";
+
+/** How long past a missed tick the page still calls itself live. */
+export const TICK_GRACE_MS = 2000;
+/** Silent this long past a missed tick, the stream is dropped and opened again. */
+const REOPEN_AFTER_MS = 10_000;
 
 /** What a stream delivers: every snapshot, and the operators and staffing when handled. */
 export interface Feeds {
@@ -84,14 +91,40 @@ export function openStream(account: string, feeds: Feeds,
   let retry = 1000;
   let timer: number | undefined;
   let closed = false;
+  let heard: number | null = null;  // when anything last came
+  let every = 2000;  // the server's tick, as it says
+  let state: StreamState = "connecting";
   const extras = (["operators", "staffing", "trends"] as const).filter((name) => feeds[name]);
   const query = extras.length ? `?include=${extras.join(",")}` : "";
+  const say = (next: StreamState) => {
+    if (next !== state) { state = next; onState(next); }
+  };
+  const alive = () => {
+    heard = Date.now();
+    retry = 1000;
+    say("live");
+  };
+  // Silence past the tick: stale; long silence: the connection is dead though not closed.
+  const watchdog = window.setInterval(() => {
+    if (heard === null || !source) return;
+    const silent = Date.now() - heard - every;
+    if (silent > REOPEN_AFTER_MS) {
+      source.close();
+      heard = null;
+      connect();
+    } else if (silent > TICK_GRACE_MS) {
+      say("stale");
+    }
+  }, 250);
 
   const connect = () => {
     source = new EventSource(`/api/v1/accounts/${enc(account)}/stream${query}`);
+    source.addEventListener("tick", (event) => {
+      every = (JSON.parse((event as MessageEvent<string>).data) as { every_ms: number }).every_ms;
+      alive();
+    });
     source.addEventListener("snapshot", (event) => {
-      retry = 1000;
-      onState("live");
+      alive();
       feeds.snapshot(JSON.parse((event as MessageEvent<string>).data) as Snapshot);
     });
     source.addEventListener("operators", (event) => {
@@ -104,7 +137,7 @@ export function openStream(account: string, feeds: Feeds,
       feeds.trends?.(JSON.parse((event as MessageEvent<string>).data) as TrendsFeed);
     });
     source.onerror = () => {
-      onState("reconnecting");
+      say("reconnecting");
       if (source && source.readyState === EventSource.CLOSED && !closed) {
         source = null;
         api.session().then(
@@ -121,6 +154,7 @@ export function openStream(account: string, feeds: Feeds,
   return () => {
     closed = true;
     window.clearTimeout(timer);
+    window.clearInterval(watchdog);
     source?.close();
   };
 }

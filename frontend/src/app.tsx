@@ -1,8 +1,12 @@
 // The dashboard: live figures from the stream, day charts from the history API.
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, HttpError, openStream, type StreamState } from "./api";
 import { Campaigns, type RowChoice } from "./components/Campaigns";
+import { type Attention, attention, newlyRed } from "./attention";
 import { Header } from "./components/Header";
+import { NeedsAttention } from "./components/NeedsAttention";
+import { Wall } from "./components/Wall";
+import { WaitsFrom } from "./clock";
 import { Moves } from "./components/Moves";
 import { Now } from "./components/Now";
 import { campaignMarks } from "./now";
@@ -13,16 +17,15 @@ import { ThresholdDialog } from "./components/ThresholdDialog";
 import { Topics } from "./components/Topics";
 import { Totals } from "./components/Totals";
 import { useWords } from "./context";
-import { formatDay, localDate, shiftDate } from "./format";
+import { formatClock, formatDay, localDate, shiftDate } from "./format";
 import type { Lang } from "./i18n";
 import type { Direction, SortKey } from "./sort";
 import { DEFAULT_THRESHOLDS } from "./thresholds";
 import { staffByGroup } from "./staffing";
 import type {
-  Campaign, DayCharts, OperatorList, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
+  Campaign, DayCharts, OperatorList, Row, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
 } from "./types";
 
-const TV_ROTATION_MS = 20_000;
 const CHARTS_REFRESH_MS = 60_000;
 
 interface Props {
@@ -94,7 +97,9 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const [thresholds, setThresholds] = useState<Thresholds>(DEFAULT_THRESHOLDS);
   const [tab, setTab] = useState<Report>("channel");
   const [sorts, setSorts] = useState<Record<Report, { key: SortKey; dir: Direction }>>({
-    channel: { key: "name", dir: "asc" }, group: { key: "name", dir: "asc" },
+    // A wall screen shows the worst rows first; on a desk, by name until asked otherwise.
+    channel: tv ? { key: "severity", dir: "desc" } : { key: "name", dir: "asc" },
+    group: tv ? { key: "severity", dir: "desc" } : { key: "name", dir: "asc" },
   });
   const [editing, setEditing] = useState(false);
   const [operators, setOperators] = useState<OperatorList | null>(null);
@@ -150,12 +155,6 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     return () => { stale = true; };
   }, [account, day]);
 
-  useEffect(() => {
-    if (!tv) return;
-    const timer = window.setInterval(
-      () => setTab((current) => (current === "channel" ? "group" : "channel")), TV_ROTATION_MS);
-    return () => window.clearInterval(timer);
-  }, [tv]);
 
   const sparks = useMemo(() => sparkMap(charts), [charts]);
   const weekAligned = useMemo(() => alignWeek(chartsWeek, charts), [chartsWeek, charts]);
@@ -181,11 +180,36 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                      c.rows.some((r) => chartKey(r) === chartRow)),
     charts.date, charts.starts, session.timezone) : undefined), [campaigns, chartRow, charts,
                                                                  session]);
+  // The rows over a threshold, worst first (the null group, a placeholder, never is).
+  const thresholdsFor = useCallback((_report: string, id: string | null) =>
+    (id === null && _report === "group" ? null : thresholds), [thresholds]);
+  const troubles = useMemo(() => (live ? attention([
+    { report: "total" as const, row: { ...live.total, id: null, name: null }, name: t("total") },
+    ...live.channels.map((c) => ({ report: "channel" as const, row: c, name: c.name ?? c.id ?? "" })),
+    ...live.groups.map((g) => ({ report: "group" as const, row: g,
+                                 name: g.name ?? g.id ?? t("no_group") })),
+  ], thresholdsFor) : []), [live, thresholdsFor, t]);
+  const wereRed = useRef<Attention[] | null>(null);
+  const [announce, setAnnounce] = useState("");
+  useEffect(() => {
+    if (wereRed.current !== null) {
+      const turned = newlyRed(wereRed.current, troubles);
+      if (turned.length) setAnnounce(t("turned_red", { rows: turned.map((a) => a.name).join(", ") }));
+    }
+    wereRed.current = troubles;
+  }, [troubles]);
   const staff = useMemo(() => staffByGroup(staffing), [staffing]);
+  const severities = useMemo(() => new Map(troubles.map((a) => [a.key, a])), [troubles]);
+  const rated = <T extends Row>(report: string, row: T): T => {
+    const found = severities.get(`${report}:${row.id ?? ""}`);
+    return found ? { ...row, severity: found.severity, level: found.level } : row;
+  };
   const liveGroups = useMemo(() => (live?.groups ?? []).map((g) => {
     const row = g.id == null ? undefined : staff.get(g.id);
-    return row ? { ...g, staff: row } : g;
-  }), [live, staff]);
+    return rated("group", row ? { ...g, staff: row } : g);
+  }), [live, staff, severities]);
+  const liveChannels = useMemo(() => (live?.channels ?? []).map((c) => rated("channel", c)),
+                               [live, severities]);
   const rowNames = useMemo(() => new Map<string, string>([
     ...(live?.channels ?? []).map((c) => [`channel:${c.id}`, c.name ?? c.id ?? ""] as const),
     ...(live?.groups ?? []).filter((g) => g.id != null)
@@ -207,6 +231,10 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   if (!session) return <p class="loading">{t("loading")}</p>;
   const snapshot = day ? past : live;
   const showingLive = !day;
+  // Connected but silent, or the connection lost: the figures are greyed and say since when.
+  const notLive = showingLive && (stream === "stale" || stream === "reconnecting");
+  // While live, the longest waits keep counting between pushes.
+  const waitsFrom = showingLive && stream === "live" ? lastUpdate : null;
 
   const sortBy = (key: SortKey) => {
     const current = sorts[tab];
@@ -227,16 +255,47 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   };
 
   return (
-    <div class="dashboard">
+    <WaitsFrom.Provider value={waitsFrom}>
+    <div class={`dashboard${notLive ? " not-live" : ""}`}>
       <Header title={session.account_name ?? session.account} timezone={session.timezone}
-              stream={stream} lastUpdate={lastUpdate} tv={tv} day={day} today={today}
+              stream={stream} lastUpdate={lastUpdate} dataAt={live?.as_of ?? null}
+              announce={announce} tv={tv} day={day} today={today}
               onDay={setDay} onLang={onLang} theme={theme} onTheme={onTheme}
               admin={session.role === "admin"} onThresholds={() => setEditing(true)}
               onSignOut={() => api.signOut().finally(toSignIn)} />
       {day && <p class="past-note" role="note">{t("past_day", { date: formatDay(day, lang) })}</p>}
-      {!snapshot ? <p class="loading">{t("loading")}</p> : (
+      {notLive && live && (
+        <p class="stale-banner" role="alert">
+          {t("stale_banner", { at: formatClock(new Date(live.as_of), session.timezone, lang) })}
+        </p>
+      )}
+      {!snapshot ? <p class="loading">{t("loading")}</p> : tv && live ? (
+        <Wall
+          totals={<Totals total={live.total} thresholds={thresholds} live />}
+          attention={<NeedsAttention rows={troubles} limit={6} />}
+          channels={<ReportTable report="channel" rows={liveChannels} thresholds={thresholds} live
+                                 sort={sorts.channel} sparks={sparks} sparksWeek={sparksWeek}
+                                 wall />}
+          groups={<ReportTable report="group" rows={liveGroups} thresholds={thresholds} live
+                               sort={sorts.group} sparks={sparks} sparksWeek={sparksWeek} wall />}
+          side={<>
+            {charts && (
+              <DayChart title={t("arrivals_chart")} starts={charts.starts} theme={theme}
+                        today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
+                        normal={totalToday?.normal.some((v) => v != null)
+                          ? totalToday.normal : undefined}
+                        band={totalToday?.normal.some((v) => v != null)
+                          ? totalToday.band : undefined}
+                        marks={marks} />
+            )}
+            {trendsFeed && <Now feed={trendsFeed} names={rowNames} />}
+            {staffing && <Moves staffing={staffing} names={groupNames} />}
+            <Topics total={live.total.topics} groups={live.groups} />
+          </>} />
+      ) : (
         <main>
           <Totals total={snapshot.total} thresholds={thresholds} live={showingLive} />
+          {showingLive && <NeedsAttention rows={troubles} limit={tv ? 6 : 8} />}
           {charts && (
             <div class="chart-row">
               <label>{t("chart_row")}{" "}
@@ -281,7 +340,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
               </div>
               <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
                 <ReportTable report={tab}
-                             rows={tab === "channel" ? snapshot.channels
+                             rows={tab === "channel" ? (showingLive ? liveChannels : snapshot.channels)
                                : showingLive ? liveGroups : snapshot.groups}
                              thresholds={thresholds} live={showingLive} sort={sorts[tab]}
                              onSort={tv ? undefined : sortBy} sparks={sparks} sparksWeek={sparksWeek} />
@@ -312,5 +371,6 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                          onClose={() => setEditing(false)} />
       )}
     </div>
+    </WaitsFrom.Provider>
   );
 }

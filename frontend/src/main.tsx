@@ -1,5 +1,5 @@
 import { render } from "preact";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { App } from "./app";
 import { SignIn } from "./components/SignIn";
 import { WordsContext, words } from "./context";
@@ -28,11 +28,12 @@ function Root() {
     tv ? "dark" : stored(THEME_KEY) ??
       (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"));
 
-  useEffect(() => {
-    document.documentElement.lang = lang;
-    document.documentElement.dataset.theme = theme;
-    document.documentElement.classList.toggle("tv", tv);
-  }, [lang, theme, tv]);
+  // Set while rendering, not in an effect: the charts read the theme's colours and the wall
+  // screen's type size in their own effects, which run before this component's would.
+  const root = document.documentElement;
+  root.lang = lang;
+  root.dataset.theme = theme;
+  root.classList.toggle("tv", tv);
 
   const chooseLang = (value: Lang) => { setLang(value); remember(LANG_KEY, value); };
   const chooseTheme = (value: string) => { setTheme(value); remember(THEME_KEY, value); };

@@ -7,7 +7,7 @@ import type { Row } from "./types";
 export type SortKey =
   | "name" | "in_queue" | "longest_wait_s" | "in_work" | "arrived" | "served" | "unserved"
   | "avg_wait_s" | "sl" | "operators_available" | "slots_available" | "occupancy" | "staff"
-  | "recent";
+  | "recent" | "severity";
 export type Direction = "asc" | "desc";
 
 export function sortValue(row: Row, key: SortKey): number | null {
@@ -17,6 +17,7 @@ export function sortValue(row: Row, key: SortKey): number | null {
     case "sl": return serviceLevel(row);
     case "staff": return shortBy(row.staff);
     case "recent": return row.windows?.["15m"].arrived ?? null;
+    case "severity": return row.severity ?? 0;
     default: return row[key];
   }
 }

@@ -19,3 +19,11 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   in_queue: { amber: 5, red: 10 },
   sl_percent: { amber: 80, red: 60 },
 };
+
+/** No thresholds at all: a row that is never flagged (the "No group" placeholder). */
+export const NO_THRESHOLDS: Thresholds = {
+  avg_wait_s: { amber: null, red: null },
+  longest_wait_s: { amber: null, red: null },
+  in_queue: { amber: null, red: null },
+  sl_percent: { amber: null, red: null },
+};

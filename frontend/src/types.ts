@@ -10,6 +10,9 @@ export interface Row extends Figures {
   kind?: string;
   topics?: Record<string, number>;
   staff?: RowStaffing;  // not in the snapshot: the staffing feed's row, joined on the screen
+  // Not in the snapshot: how badly the row is over its thresholds (attention.ts), 0 when not
+  severity?: number;
+  level?: "ok" | "amber" | "red";
 }
 
 export interface Snapshot {

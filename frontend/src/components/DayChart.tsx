@@ -1,6 +1,6 @@
 // One figure of the total over the day in 15-minute buckets (uPlot), this day against the
 // same weekday a week before.
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { useWords } from "../context";
@@ -25,10 +25,17 @@ function css(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 }
 
+/** The page's type size: a chart and its labels grow with it (the wall screen's grows with
+ * the screen). */
+function remPx(): number {
+  return parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
+}
+
 export function DayChart({ title, starts, today, lastWeek, normal, band, marks, theme }: Props) {
   const { t } = useWords();
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
+  const [rem, setRem] = useState(remPx);
   const shownMarks = useRef<readonly Mark[]>(marks ?? []);
   shownMarks.current = marks ?? [];
   const shownBand = useRef<Band | undefined>(band);
@@ -44,11 +51,13 @@ export function DayChart({ title, starts, today, lastWeek, normal, band, marks, 
   useEffect(() => {
     const element = box.current;
     if (!element) return;
+    const font = `${Math.round(0.8 * rem)}px system-ui, sans-serif`;
     const axis = { stroke: css("--text-muted"), grid: { stroke: css("--grid"), width: 1 },
-                   ticks: { stroke: css("--grid"), width: 1 } };
+                   ticks: { stroke: css("--grid"), width: 1 }, font };
+    const height = Math.round(10 * rem);
     const made = new uPlot({
       width: Math.max(200, element.clientWidth),
-      height: 150,
+      height,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       hooks: { drawAxes: [(u: uPlot) => {
@@ -95,8 +104,10 @@ export function DayChart({ title, starts, today, lastWeek, normal, band, marks, 
           ...(shownBand.current?.high ?? []).map((v) => v ?? 0)), 0.1, true) },
       },
       axes: [
-        { ...axis, values: (_u, splits) => splits.map((i) => starts[Math.round(i)] ?? "") },
-        { ...axis, size: 60 },
+        // Labels as far apart as their size asks (uPlot's spacing is in pixels).
+        { ...axis, size: Math.round(2.6 * rem), space: Math.round(4 * rem),
+          values: (_u, splits) => splits.map((i) => starts[Math.round(i)] ?? "") },
+        { ...axis, size: Math.round(4 * rem), space: Math.round(2 * rem) },
       ],
       series: [
         {},
@@ -109,12 +120,14 @@ export function DayChart({ title, starts, today, lastWeek, normal, band, marks, 
       ],
     }, data(), element);
     chart.current = made;
-    const observer = new ResizeObserver(() =>
-      made.setSize({ width: Math.max(200, element.clientWidth), height: 150 }));
+    const observer = new ResizeObserver(() => {
+      if (remPx() !== rem) setRem(remPx());  // a new chart, its labels at the new size
+      else made.setSize({ width: Math.max(200, element.clientWidth), height });
+    });
     observer.observe(element);
     return () => { observer.disconnect(); made.destroy(); chart.current = null; };
     // A new chart when the buckets, the language or the theme change; data alone updates.
-  }, [starts.length, starts[0], t, theme, normal === undefined]);
+  }, [starts.length, starts[0], t, theme, normal === undefined, rem]);
 
   // New marks are drawn with the data (a redraw before the chart's first one would fail).
   useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek, normal, band, marks]);

@@ -1,6 +1,6 @@
 // The top bar: account, its local date and time, freshness of the data, and the controls.
-import { useEffect, useState } from "preact/hooks";
 import type { StreamState } from "../api";
+import { useSecond } from "../clock";
 import { useWords } from "../context";
 import { formatClock, formatDay, formatDuration } from "../format";
 import { LANGS, type Lang } from "../i18n";
@@ -9,7 +9,9 @@ interface Props {
   title: string;
   timezone: string;
   stream: StreamState;
-  lastUpdate: number | null;
+  lastUpdate: number | null;  // when the last snapshot came (the page's clock)
+  dataAt: string | null;  // its as_of
+  announce: string;  // rows that just turned red, for screen readers
   tv: boolean;
   day: string | null;
   today: string;
@@ -24,33 +26,40 @@ interface Props {
 
 export function Header(props: Props) {
   const { lang, t } = useWords();
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), 1000);
-    return () => window.clearInterval(timer);
-  }, []);
+  const now = useSecond();
   const age = props.lastUpdate == null ? null : Math.max(0, (now - props.lastUpdate) / 1000);
-  let freshness: string;
-  let state: string;
-  if (props.stream === "reconnecting") {
-    freshness = t("reconnecting"); state = "reconnecting";
-  } else if (age == null) {
-    freshness = t("connecting"); state = "connecting";
-  } else if (age > 30) {
-    freshness = t("stale", { age: formatDuration(age, lang) }); state = "stale";
-  } else {
-    freshness = `${t("live")} · ${t("updated", { age: formatDuration(age, lang) })}`;
-    state = "live";
-  }
+  // The time of the figures on screen, on the account's clock.
+  const dataClock = props.dataAt ? formatClock(new Date(props.dataAt), props.timezone, lang) : "";
+  const state = props.day ? "past" : age == null && props.stream !== "reconnecting"
+    ? "connecting" : props.stream;
+  const freshness = {
+    past: t("past_short"),
+    connecting: t("connecting"),
+    live: `${t("live")} · ${t("updated", { age: formatDuration(age, lang) })}`,
+    stale: t("stale_since", { at: dataClock }),
+    reconnecting: `${t("reconnecting")} ${t("figures_as_of", { at: dataClock })}`,
+  }[state];
+  // What a screen reader is told: a change of state (and rows turning red), never the ticking
+  // age of the data.
+  const spoken = {
+    past: "", connecting: "", live: t("live"), stale: t("stale_since", { at: dataClock }),
+    reconnecting: t("reconnecting"),
+  }[state];
   return (
     <header class="top">
       <h1>{props.title}</h1>
       <div class="clock" title={t("local_time")}>
         <span class="clock-date">{formatDay(props.day ?? props.today, lang)}</span>
         {!props.day && <time class="clock-time">{formatClock(new Date(now), props.timezone, lang)}</time>}
+        {!props.day && props.dataAt && (
+          <span class="clock-data" data-at={props.dataAt}>{t("data_at", { at: dataClock })}</span>
+        )}
       </div>
-      <p class={`freshness freshness-${state}`} role="status" aria-live="polite" data-state={state}>
+      <p class={`freshness freshness-${state}`} data-state={state}>
         <span class="dot" aria-hidden="true" />{freshness}
+      </p>
+      <p class="sr-only" role="status" aria-live="polite" data-spoken>
+        {[spoken, props.announce].filter(Boolean).join(". ")}
       </p>
       {!props.tv && (
         <div class="controls">

@@ -1,20 +1,23 @@
 // A report (Channels or Groups): a semantic table, sortable by any column from the keyboard.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { grown, useSecond, useWaitsFrom } from "../clock";
 import { useWords } from "../context";
 import { NONE, formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
 import { kindName } from "../i18n";
 import { change } from "../now";
 import { type Direction, type SortKey, rowName, sortRows } from "../sort";
 import { formatOperators, shortBy } from "../staffing";
-import { type Level, level } from "../thresholds";
-import type { Row, Thresholds } from "../types";
+import { type Level, NO_THRESHOLDS, level } from "../thresholds";
+import type { Limit, Row, Thresholds } from "../types";
 import { KindIcon, LevelMark } from "./Icons";
 import { memo } from "../memo";
 import { Sparkline } from "./Sparkline";
 
 export type Report = "channel" | "group";
 
-interface Column { key: SortKey; label: string; live?: boolean }
+// live: only while live (gauges); desk: only at a desk, not on the wall screen, where the
+// columns that lead to a decision keep the width.
+interface Column { key: SortKey; label: string; live?: boolean; desk?: boolean }
 
 interface Props {
   report: Report;
@@ -25,6 +28,7 @@ interface Props {
   onSort?: (key: SortKey) => void;
   sparks: Map<string, number[]>;
   sparksWeek: Map<string, number[]>;
+  wall?: boolean;  // the wall screen's columns
 }
 
 export const rowKey = (report: Report, id: string | null) => `${report}:${id ?? ""}`;
@@ -35,6 +39,7 @@ const WHOLE_UP_TO = 120;
 // Column widths by what the column holds (a fixed table layout takes them from the header).
 const WIDTH: Partial<Record<SortKey, string>> = {
   longest_wait_s: "duration", avg_wait_s: "duration", unserved: "unserved", staff: "staff",
+  severity: "status",
 };
 const OVERSCAN = 15;
 
@@ -71,24 +76,26 @@ function useWindow(body: { current: HTMLElement | null }, count: number
     : [range[0], Math.min(range[1], count), rowHeight];
 }
 
-export function ReportTable({ report, rows, thresholds, live, sort, onSort, sparks, sparksWeek }: Props) {
+export function ReportTable({ report, rows, thresholds, live, sort, onSort, sparks, sparksWeek,
+                             wall = false }: Props) {
   const { lang, t } = useWords();
   const columns: Column[] = [
     { key: "name", label: t("name") },
+    { key: "severity", label: t("row_state"), live: true },
     { key: "in_queue", label: t("in_queue"), live: true },
     { key: "longest_wait_s", label: t("longest_wait_s"), live: true },
-    { key: "in_work", label: t("in_work"), live: true },
+    { key: "in_work", label: t("in_work"), live: true, desk: true },
     { key: "arrived", label: t("arrived") },
     { key: "recent", label: t("recent"), live: true },
-    { key: "served", label: t("served") },
+    { key: "served", label: t("served"), desk: true },
     { key: "unserved", label: t("unserved") },
     { key: "avg_wait_s", label: t("avg_wait_s") },
     { key: "sl", label: t("sl") },
     { key: "operators_available", label: t("operators_available"), live: true },
     { key: "slots_available", label: t("slots_available"), live: true },
-    { key: "occupancy", label: t("occupancy"), live: true },
+    { key: "occupancy", label: t("occupancy"), live: true, desk: true },
     ...(report === "group" ? [{ key: "staff", label: t("staff"), live: true }] : []),
-  ].filter((c) => live || !c.live) as Column[];
+  ].filter((c) => (live || !c.live) && !(wall && c.desk)) as Column[];
   const sorted = sortRows(rows, sort.key, sort.dir, lang, t("no_group"));
   const body = useRef<HTMLTableSectionElement>(null);
   const [start, end, rowHeight] = useWindow(body, sorted.length);
@@ -114,26 +121,28 @@ export function ReportTable({ report, rows, thresholds, live, sort, onSort, spar
               </th>
             );
           })}
-          <th scope="col" class="col-spark">{t("today_chart")}</th>
+          {!wall && <th scope="col" class="col-spark">{t("today_chart")}</th>}
         </tr>
       </thead>
       <tbody ref={body}>
         {start > 0 && (
           <tr class="gap" aria-hidden="true">
-            <td colSpan={columns.length + 1} style={{ height: height(start) }} />
+            <td colSpan={columns.length + (wall ? 0 : 1)} style={{ height: height(start) }} />
           </tr>
         )}
         {sorted.slice(start, end).map((row, i) => {
           const key = rowKey(report, row.id);
           return (
             <RowView key={key} rowId={key} index={start + i + 2} row={row} report={report}
-                     live={live} thresholds={thresholds} lang={lang} today={sparks.get(key)}
-                     lastWeek={sparksWeek.get(key)} />
+                     live={live} thresholds={row.id === null ? NO_THRESHOLDS : thresholds}
+                     lang={lang} today={sparks.get(key)} lastWeek={sparksWeek.get(key)}
+                     wall={wall} />
           );
         })}
         {end < sorted.length && (
           <tr class="gap" aria-hidden="true">
-            <td colSpan={columns.length + 1} style={{ height: height(sorted.length - end) }} />
+            <td colSpan={columns.length + (wall ? 0 : 1)}
+                style={{ height: height(sorted.length - end) }} />
           </tr>
         )}
       </tbody>
@@ -151,6 +160,7 @@ interface RowProps {
   lang: string;
   today: number[] | undefined;
   lastWeek: number[] | undefined;
+  wall: boolean;
 }
 
 function Cell({ name, value, text, lvl = "ok" }: {
@@ -161,6 +171,16 @@ function Cell({ name, value, text, lvl = "ok" }: {
       {text}<LevelMark level={lvl} />
     </td>
   );
+}
+
+/** The longest wait now, counting on between pushes while the figures are live. */
+function WaitCell({ value, limit }: { value: number | null; limit: Limit }) {
+  const { lang } = useWords();
+  const now = useSecond();
+  const from = useWaitsFrom();
+  const shown = grown(value, from, now);
+  return <Cell name="longest_wait_s" value={value} text={formatDuration(shown, lang)}
+               lvl={level(shown, limit)} />;
 }
 
 /** Arrivals over the last 15 minutes, and which way they went against the 15 before. */
@@ -186,7 +206,9 @@ function RecentCell({ row }: { row: Row }) {
   );
 }
 
-function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastWeek }: RowProps) {
+function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastWeek,
+                      wall }: RowProps) {
+  const desk = !wall;
   const { lang, t } = useWords();
   const sl = serviceLevel(row);
   const u = row.unserved;
@@ -195,19 +217,21 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
     <tr data-row={rowId} aria-rowindex={index}>
       <th scope="row" class="col-name">
         <span class="row-name">{name}</span>
-        {report === "channel" && row.kind && (
+        {desk && report === "channel" && row.kind && (
           <span class="kind"><KindIcon kind={row.kind} />{kindName(row.kind, lang)}</span>
         )}
       </th>
+      {live && (
+        <td class={`status level-${row.level ?? "ok"}`} data-key="severity"
+            data-value={row.severity ?? 0}><LevelMark level={row.level ?? "ok"} /></td>
+      )}
       {live && <Cell name="in_queue" value={row.in_queue} text={formatCount(row.in_queue, lang)}
                      lvl={level(row.in_queue, thresholds.in_queue)} />}
-      {live && <Cell name="longest_wait_s" value={row.longest_wait_s}
-                     text={formatDuration(row.longest_wait_s, lang)}
-                     lvl={level(row.longest_wait_s, thresholds.longest_wait_s)} />}
-      {live && <Cell name="in_work" value={row.in_work} text={formatCount(row.in_work, lang)} />}
+      {live && <WaitCell value={row.longest_wait_s} limit={thresholds.longest_wait_s} />}
+      {live && desk && <Cell name="in_work" value={row.in_work} text={formatCount(row.in_work, lang)} />}
       <Cell name="arrived" value={row.arrived} text={formatCount(row.arrived, lang)} />
       {live && <RecentCell row={row} />}
-      <Cell name="served" value={row.served} text={formatCount(row.served, lang)} />
+      {desk && <Cell name="served" value={row.served} text={formatCount(row.served, lang)} />}
       <td class="num" data-key="unserved" data-value={u.total}
           title={t("unserved_breakdown", { u: u.unassigned, c: u.canceled, m: u.missed })}>
         {formatCount(u.total, lang)}
@@ -222,11 +246,11 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
                      text={formatCount(row.operators_available, lang)} />}
       {live && <Cell name="slots_available" value={row.slots_available}
                      text={formatCount(row.slots_available, lang)} />}
-      {live && <Cell name="occupancy" value={row.occupancy}
+      {live && desk && <Cell name="occupancy" value={row.occupancy}
                      text={formatPercent(row.occupancy, lang)} />}
       {live && report === "group" && <StaffCell row={row} />}
-      <td class="col-spark"><Sparkline today={today} lastWeek={lastWeek}
-                                        label={`${t("arrived")}: ${name}`} /></td>
+      {desk && <td class="col-spark"><Sparkline today={today} lastWeek={lastWeek}
+                                                label={`${t("arrived")}: ${name}`} /></td>}
     </tr>
   );
 }
@@ -260,7 +284,8 @@ function StaffCell({ row }: { row: Row }) {
 // Most rows do not change between two snapshots: compare their figures, not their objects.
 const RowView = memo(RowViewImpl, (a, b) =>
   a.index === b.index && a.live === b.live && a.thresholds === b.thresholds && a.lang === b.lang &&
-  a.today === b.today && a.lastWeek === b.lastWeek && sameFigures(a.row, b.row));
+  a.today === b.today && a.lastWeek === b.lastWeek && a.wall === b.wall &&
+  sameFigures(a.row, b.row));
 
 function sameFigures(a: Row, b: Row): boolean {
   return a.in_queue === b.in_queue && a.in_work === b.in_work &&
@@ -269,5 +294,15 @@ function sameFigures(a: Row, b: Row): boolean {
     a.unserved.canceled === b.unserved.canceled && a.avg_wait_s === b.avg_wait_s &&
     a.wait_samples === b.wait_samples && a.answered_within_sl === b.answered_within_sl &&
     a.operators_available === b.operators_available && a.slots_available === b.slots_available &&
-    a.occupancy === b.occupancy && a.staff === b.staff && a.name === b.name && a.kind === b.kind;
+    a.occupancy === b.occupancy && a.staff === b.staff && a.name === b.name && a.kind === b.kind &&
+    a.severity === b.severity && a.level === b.level && sameRecent(a, b);
+}
+
+/** The last 15 minutes' cell reads these (a new windows object comes with every snapshot). */
+function sameRecent(a: Row, b: Row): boolean {
+  const x = a.windows, y = b.windows;
+  if (!x || !y) return x === y;
+  return x["15m"].arrived === y["15m"].arrived &&
+    x["15m"].previous.arrived === y["15m"].previous.arrived &&
+    x["60m"].arrived === y["60m"].arrived && x["60m"].previous.arrived === y["60m"].previous.arrived;
 }

@@ -1,4 +1,5 @@
 // The strip of the account's totals, each with its threshold level.
+import { grown, useSecond, useWaitsFrom } from "../clock";
 import { useWords } from "../context";
 import { formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
 import { change } from "../now";
@@ -6,7 +7,11 @@ import { type Level, level } from "../thresholds";
 import type { Figures, Thresholds } from "../types";
 import { LevelMark } from "./Icons";
 
-interface Props { total: Figures; thresholds: Thresholds; live: boolean }
+interface Props {
+  total: Figures;
+  thresholds: Thresholds;
+  live: boolean;
+}
 
 function Tile({ id, label, value, extra, lvl = "ok" }: {
   id: string; label: string; value: string; extra?: string; lvl?: Level;
@@ -22,6 +27,8 @@ function Tile({ id, label, value, extra, lvl = "ok" }: {
 
 export function Totals({ total, thresholds, live }: Props) {
   const { lang, t } = useWords();
+  const now = useSecond();
+  const longest = grown(total.longest_wait_s, useWaitsFrom(), now);
   const u = total.unserved;
   const sl = serviceLevel(total);
   return (
@@ -44,8 +51,8 @@ export function Totals({ total, thresholds, live }: Props) {
       <Tile id="avg_wait_s" label={t("avg_wait_s")} value={formatDuration(total.avg_wait_s, lang)}
             lvl={level(total.avg_wait_s, thresholds.avg_wait_s)} />
       {live && <Tile id="longest_wait_s" label={t("longest_wait_s")}
-                     value={formatDuration(total.longest_wait_s, lang)}
-                     lvl={level(total.longest_wait_s, thresholds.longest_wait_s)} />}
+                     value={formatDuration(longest, lang)}
+                     lvl={level(longest, thresholds.longest_wait_s)} />}
       <Tile id="sl" label={t("sl")} value={formatPercent(sl, lang)}
             lvl={level(sl == null ? null : sl * 100, thresholds.sl_percent, true)} />
       {live && <Tile id="operators_available" label={t("operators_available")}
