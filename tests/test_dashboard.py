@@ -192,6 +192,23 @@ def test_sign_in_with_a_token_and_with_a_one_time_link(browser: Browser,
     assert "code" not in page.url
     page.goto(url + "/")
     assert page.url.startswith(url + "/signin")
+    # A fresh link pasted into this tab, already on the sign-in page (only the #fragment
+    # changes, so no page loads): it signs in all the same.
+    fresh = cli(site["data"], "signin-link", "acme", "--url", url).strip()
+    page.goto(url + "/signin")
+    assert fresh.startswith(page.url + "#code=")
+    page.evaluate("link => { location.href = link; }", fresh)
+    page.wait_for_url(url + "/")
+    page.wait_for_selector("tr[data-row]")
+    ctx.close()
+
+    # The help names the command as code, not as Markdown.
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(url + "/signin")
+    hint = page.locator(".hint")
+    assert "`" not in hint.inner_text()
+    assert hint.locator("code").inner_text() == "wallboard token create ACCOUNT --role view"
     ctx.close()
 
 

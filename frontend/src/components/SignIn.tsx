@@ -22,6 +22,12 @@ export function nextPath(search: string, origin: string = location.origin): stri
   return "/";
 }
 
+/** A sentence with a command in it, the command set as code. */
+function withCommand(sentence: string, command: string) {
+  const [before, after = ""] = sentence.split("{command}");
+  return <>{before}<code>{command}</code>{after}</>;
+}
+
 export function SignIn() {
   const { t } = useWords();
   const [token, setToken] = useState("");
@@ -30,18 +36,26 @@ export function SignIn() {
   const next = nextPath(location.search);
 
   useEffect(() => {
-    const code = new URLSearchParams(location.hash.slice(1)).get("code");
-    if (!code) {
+    const useCode = () => {
+      const code = new URLSearchParams(location.hash.slice(1)).get("code");
+      if (!code) return false;
+      // The code leaves the address bar at once, whatever happens next.
+      history.replaceState(null, "", location.pathname + location.search);
+      setBusy(true);
+      setError(null);
+      api.signIn({ code }).then(
+        () => location.replace(next),
+        () => { setBusy(false); setError(t("signin_link_used")); });
+      return true;
+    };
+    if (!useCode()) {
       // Already signed in (a bookmark of this page): straight on.
       api.session().then(() => location.replace(next), () => undefined);
-      return;
     }
-    // The code leaves the address bar at once, whatever happens next.
-    history.replaceState(null, "", location.pathname + location.search);
-    setBusy(true);
-    api.signIn({ code }).then(
-      () => location.replace(next),
-      () => { setBusy(false); setError(t("signin_link_used")); });
+    // A link pasted into this very tab changes only the #fragment: no new page load.
+    const pasted = () => { useCode(); };
+    window.addEventListener("hashchange", pasted);
+    return () => window.removeEventListener("hashchange", pasted);
   }, []);
 
   const submit = async (event: Event) => {
@@ -68,7 +82,8 @@ export function SignIn() {
         <button type="submit" class="primary" disabled={busy}>
           {busy ? t("signing_in") : t("signin_submit")}</button>
         {error && <p class="error" role="alert">{error}</p>}
-        <p class="hint">{t("signin_help")}</p>
+        <p class="hint">{withCommand(t("signin_help", { command: "{command}" }),
+                                       "wallboard token create ACCOUNT --role view")}</p>
       </form>
     </main>
   );
