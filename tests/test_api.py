@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +224,17 @@ def test_past_day_and_bad_date(world: dict[str, Any]) -> None:
     assert past["date"] == "2026-01-01" and past["total"]["in_queue"] is None
     with world["server"].client(world["tokens"]["acme", "view"]) as client:
         reply = client.get("/api/v1/accounts/acme/snapshot", params={"date": "yesterday"})
-    assert reply.status_code == 400 and reply.json()["error"]["field"] == "date"
+        assert reply.status_code == 400 and reply.json()["error"]["field"] == "date"
+        # A day the account's clock has not reached has no figures, not zeros.
+        today = client.get("/api/v1/accounts/acme/snapshot").json()["date"]
+        tomorrow = (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+        for route in ("snapshot", "series", "series/rows"):
+            reply = client.get(f"/api/v1/accounts/acme/{route}", params={"date": tomorrow})
+            assert reply.status_code == 400, route
+            assert reply.json()["error"] == {"code": "bad_date", "field": "date",
+                                             "message": f"after the account's today ({today})"}
+            assert client.get(f"/api/v1/accounts/acme/{route}",
+                              params={"date": today}).status_code == 200
 
 
 def test_conversation_explanation(world: dict[str, Any]) -> None:

@@ -759,6 +759,32 @@ def test_the_rows_needing_attention_lead_worst_first(browser: Browser,
     ctx.close()
 
 
+def test_a_past_day_says_so_everywhere_a_future_one_is_refused_an_empty_one_has_no_data(
+        browser: Browser, site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site)
+    page.fill("input[name=day]", site["yesterday"])
+    page.wait_for_selector(".past-note")
+    when = page.locator(".past-note").inner_text().split("Viewing ", 1)[1].split(":", 1)[0]
+    assert page.get_attribute(".freshness", "data-state") == "past"
+    assert page.locator(".tiles-day").inner_text() == f"Totals for {when}"
+    assert page.locator("#topics-title").inner_text() == f"Top topics on {when}"
+    assert page.locator("table.report th.col-spark").inner_text() == "That day"
+    assert page.locator(".clock-time").count() == 0  # no wall clock for a past day
+    # A day with nothing received says so, not a screen of zeros.
+    page.fill("input[name=day]", "2026-01-05")
+    page.wait_for_selector(".no-data")
+    assert "No data for" in page.locator(".no-data").inner_text()
+    assert page.locator("[data-total]").count() == 0
+    # Tomorrow on the account's clock: refused.
+    today = api_snapshot(site)["date"]
+    tomorrow = (datetime.fromisoformat(today) + timedelta(days=1)).date().isoformat()
+    page.fill("input[name=day]", tomorrow)
+    alert = page.locator("p.error[role=alert]")
+    assert "has not come yet" in alert.inner_text()
+    assert page.locator(".no-data").count() == 1  # still the day shown before
+    ctx.close()
+
+
 def seconds_of(text: str) -> int:
     """A duration as the page writes it ("1 min 05 s", "42 s") in seconds."""
     total = 0

@@ -84,6 +84,14 @@ function sparkMap(charts: DayCharts | null): Map<string, number[]> {
   return map;
 }
 
+/** A day with nothing received: no arrival, close or wait in any row (it says "no data"
+ * rather than a screen of zeros). */
+function emptyDay(snapshot: Snapshot): boolean {
+  const t = snapshot.total;
+  return t.arrived === 0 && t.served === 0 && t.unserved.total === 0 && t.wait_samples === 0 &&
+    Object.keys(t.topics).length === 0;
+}
+
 export function App({ tv, theme, onTheme, onLang }: Props) {
   const { lang, t } = useWords();
   const [session, setSession] = useState<Session | null>(null);
@@ -91,6 +99,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const [stream, setStream] = useState<StreamState>("connecting");
   const [lastUpdate, setLastUpdate] = useState<number | null>(null);
   const [day, setDay] = useState<string | null>(null);
+  const [refused, setRefused] = useState<string | null>(null);  // a future day asked for
   const [past, setPast] = useState<Snapshot | null>(null);
   const [charts, setCharts] = useState<DayCharts | null>(null);
   const [chartsWeek, setChartsWeek] = useState<DayCharts | null>(null);
@@ -229,6 +238,12 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
 
   if (error) return <p class="error" role="alert">{t("error", { message: error })}</p>;
   if (!session) return <p class="loading">{t("loading")}</p>;
+  // A day not yet begun on the account's clock has no figures: refused, not shown as zeros.
+  const chooseDay = (value: string | null) => {
+    if (value !== null && value > today) { setRefused(value); return; }
+    setRefused(null);
+    setDay(value);
+  };
   const snapshot = day ? past : live;
   const showingLive = !day;
   // Connected but silent, or the connection lost: the figures are greyed and say since when.
@@ -260,16 +275,19 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
       <Header title={session.account_name ?? session.account} timezone={session.timezone}
               stream={stream} lastUpdate={lastUpdate} dataAt={live?.as_of ?? null}
               announce={announce} tv={tv} day={day} today={today}
-              onDay={setDay} onLang={onLang} theme={theme} onTheme={onTheme}
+              onDay={chooseDay} onLang={onLang} theme={theme} onTheme={onTheme}
               admin={session.role === "admin"} onThresholds={() => setEditing(true)}
               onSignOut={() => api.signOut().finally(toSignIn)} />
       {day && <p class="past-note" role="note">{t("past_day", { date: formatDay(day, lang) })}</p>}
+      {refused && <p class="error" role="alert">{t("future_day", { date: formatDay(refused, lang) })}</p>}
       {notLive && live && (
         <p class="stale-banner" role="alert">
           {t("stale_banner", { at: formatClock(new Date(live.as_of), session.timezone, lang) })}
         </p>
       )}
-      {!snapshot ? <p class="loading">{t("loading")}</p> : tv && live ? (
+      {!snapshot ? <p class="loading">{t("loading")}</p> : day && emptyDay(snapshot) ? (
+        <p class="no-data" role="status">{t("no_data_day", { date: formatDay(day, lang) })}</p>
+      ) : tv && live ? (
         <Wall
           totals={<Totals total={live.total} thresholds={thresholds} live />}
           attention={<NeedsAttention rows={troubles} limit={6} />}
@@ -294,7 +312,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
           </>} />
       ) : (
         <main>
-          <Totals total={snapshot.total} thresholds={thresholds} live={showingLive} />
+          <Totals total={snapshot.total} thresholds={thresholds} live={showingLive} day={day} />
           {showingLive && <NeedsAttention rows={troubles} limit={tv ? 6 : 8} />}
           {charts && (
             <div class="chart-row">
@@ -346,7 +364,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                              onSort={tv ? undefined : sortBy} sparks={sparks} sparksWeek={sparksWeek} />
               </div>
             </section>
-            <Topics total={snapshot.total.topics} groups={snapshot.groups} />
+            <Topics total={snapshot.total.topics} groups={snapshot.groups} day={day} />
           </div>
           {showingLive && trendsFeed && <Now feed={trendsFeed} names={rowNames} />}
           {!tv && account && (

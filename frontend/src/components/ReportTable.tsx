@@ -121,7 +121,7 @@ export function ReportTable({ report, rows, thresholds, live, sort, onSort, spar
               </th>
             );
           })}
-          {!wall && <th scope="col" class="col-spark">{t("today_chart")}</th>}
+          {!wall && <th scope="col" class="col-spark">{t(live ? "today_chart" : "that_day_chart")}</th>}
         </tr>
       </thead>
       <tbody ref={body}>

@@ -1,6 +1,6 @@
 // What customers write about today: overall, and the top three of each group.
 import { useWords } from "../context";
-import { formatCount } from "../format";
+import { formatCount, formatDay } from "../format";
 import type { Row } from "../types";
 
 function Bars({ topics, limit }: { topics: Record<string, number>; limit: number }) {
@@ -20,12 +20,14 @@ function Bars({ topics, limit }: { topics: Record<string, number>; limit: number
   );
 }
 
-export function Topics({ total, groups }: { total: Record<string, number>; groups: readonly Row[] }) {
-  const { t } = useWords();
+export function Topics({ total, groups, day }: {
+  total: Record<string, number>; groups: readonly Row[]; day?: string | null;
+}) {
+  const { lang, t } = useWords();
   const busy = groups.filter((g) => g.topics && Object.keys(g.topics).length);
   return (
     <section class="panel" aria-labelledby="topics-title">
-      <h2 id="topics-title">{t("topics")}</h2>
+      <h2 id="topics-title">{day ? t("topics_on", { date: formatDay(day, lang) }) : t("topics")}</h2>
       {Object.keys(total).length ? <Bars topics={total} limit={8} /> : <p>{t("topics_none")}</p>}
       {busy.length > 0 && (
         <>

@@ -1,7 +1,7 @@
 // The strip of the account's totals, each with its threshold level.
 import { grown, useSecond, useWaitsFrom } from "../clock";
 import { useWords } from "../context";
-import { formatCount, formatDuration, formatPercent, serviceLevel } from "../format";
+import { formatCount, formatDay, formatDuration, formatPercent, serviceLevel } from "../format";
 import { change } from "../now";
 import { type Level, level } from "../thresholds";
 import type { Figures, Thresholds } from "../types";
@@ -11,6 +11,7 @@ interface Props {
   total: Figures;
   thresholds: Thresholds;
   live: boolean;
+  day?: string | null;  // a past day shown: its date is on the tiles
 }
 
 function Tile({ id, label, value, extra, lvl = "ok" }: {
@@ -25,14 +26,18 @@ function Tile({ id, label, value, extra, lvl = "ok" }: {
   );
 }
 
-export function Totals({ total, thresholds, live }: Props) {
+export function Totals({ total, thresholds, live, day }: Props) {
   const { lang, t } = useWords();
   const now = useSecond();
   const longest = grown(total.longest_wait_s, useWaitsFrom(), now);
   const u = total.unserved;
   const sl = serviceLevel(total);
   return (
-    <dl class="totals" aria-label={t("total")}>
+    <>
+    {day && <p class="tiles-day">{t("totals_on", { date: formatDay(day, lang) })}</p>}
+    <dl class={`totals${day ? " past" : ""}`}
+        aria-label={day ? t("totals_on", { date: formatDay(day, lang) }) : t("total")}
+        data-day={day ?? undefined}>
       {live && <Tile id="in_queue" label={t("in_queue")} value={formatCount(total.in_queue, lang)}
                      lvl={level(total.in_queue, thresholds.in_queue)} />}
       {live && <Tile id="in_work" label={t("in_work")} value={formatCount(total.in_work, lang)} />}
@@ -60,5 +65,6 @@ export function Totals({ total, thresholds, live }: Props) {
       {live && <Tile id="slots_available" label={t("slots_available")}
                      value={formatCount(total.slots_available, lang)} />}
     </dl>
+    </>
   );
 }

@@ -17,7 +17,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..service import JSON_BODY_BYTES, Limits, Service
+from ..service import JSON_BODY_BYTES, FutureDay, Limits, Service
 from .auth import service_of, session_routes
 from .campaigns import campaign_routes
 from .dashboard import ApiReference, dashboard_routes
@@ -25,6 +25,7 @@ from .errors import (
     ApiError,
     ErrorBody,
     handle_api_error,
+    handle_future_day,
     handle_http_exception,
     handle_unexpected,
 )
@@ -101,7 +102,7 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": metrics_token}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception,
-                            Exception: handle_unexpected},
+                            FutureDay: handle_future_day, Exception: handle_unexpected},
         before_send=[security_headers],
         request_max_body_size=JSON_BODY_BYTES,  # the ingest route reads its own, larger body
         openapi_config=OpenAPIConfig(

@@ -10,7 +10,10 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-__all__ = ["ApiError", "ErrorBody", "ErrorDetail", "handle_api_error", "handle_http_exception",
+from ..service import FutureDay
+
+__all__ = ["ApiError", "ErrorBody", "ErrorDetail", "handle_api_error", "handle_future_day",
+           "handle_http_exception",
            "handle_unexpected"]
 
 log = logging.getLogger("wallboard.api")
@@ -42,6 +45,11 @@ def _response(status: int, detail: ErrorDetail, headers: dict[str, str] | None =
 
 def handle_api_error(_: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorBody]:
     return _response(exc.status, exc.detail, exc.headers)
+
+
+def handle_future_day(_: Request[Any, Any, Any], exc: FutureDay) -> Response[ErrorBody]:
+    """Every route with a ``date`` refuses a day the account's clock has not reached."""
+    return _response(400, ErrorDetail("bad_date", str(exc), "date"))
 
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

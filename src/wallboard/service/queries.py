@@ -29,10 +29,20 @@ from .topics import hot_topics
 from .trends import local_quarters, normals, trends
 
 __all__ = ["STAFFING_SETTING", "CampaignReportQuery", "ConversationQuery", "ConversationState",
-           "DayCharts", "DayChartsQuery", "Explanation", "HistoryQuery", "HotTopicsQuery",
+           "DayCharts", "DayChartsQuery", "Explanation", "FutureDay", "HistoryQuery",
+           "HotTopicsQuery",
            "LoggedEvent", "OldestAcceptedQuery", "OperatorsQuery", "Query", "RowChart",
            "SeriesQuery", "SnapshotQuery", "StaffingQuery", "TrendsQuery", "answer",
            "staffing_settings"]
+
+
+class FutureDay(Exception):
+    """A day asked for that has not begun on the account's clock: it has no figures, not
+    zeros."""
+
+    def __init__(self, today: str) -> None:
+        super().__init__(f"after the account's today ({today})")
+        self.today = today
 
 
 class SnapshotQuery(msgspec.Struct, tag="snapshot", frozen=True):
@@ -156,7 +166,13 @@ def staffing_settings(store: Store, account_id: str) -> StaffingSettings:
 
 
 def _ordinal(engine: Account, day: str | None, now: int) -> int:
-    return engine.calendar.day_of(now) if day is None else date.fromisoformat(day).toordinal()
+    today = engine.calendar.day_of(now)
+    if day is None:
+        return today
+    ordinal = date.fromisoformat(day).toordinal()
+    if ordinal > today:
+        raise FutureDay(ordinal_iso(today))
+    return ordinal
 
 
 def answer(query: Query, config: AccountConfig, engine: Account, store: Store, now: int
@@ -193,7 +209,7 @@ def answer(query: Query, config: AccountConfig, engine: Account, store: Store, n
 def _snapshot(query: SnapshotQuery, engine: Account, store: Store, now: int) -> bytes:
     if query.day is None:
         return encode(build(engine, now))
-    ordinal = date.fromisoformat(query.day).toordinal()
+    ordinal = _ordinal(engine, query.day, now)
     if not engine.holds_day(ordinal, now):  # out of memory, or filled in: the history kept
         saved = store.days(engine.id, query.day, query.day)
         if saved:
