@@ -7,6 +7,7 @@ docs/screenshots/ (the README links them).
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
 import re
@@ -476,7 +477,7 @@ def test_tabs_and_sorting_work_from_the_keyboard(browser: Browser, site: dict[st
     assert page.evaluate("document.activeElement.id") == "tab-group"
     page.wait_for_selector("table.report[data-report=group]")
     page.keyboard.press("Tab")  # the first column's sort button: Name
-    page.keyboard.press("Tab")  # State
+    page.keyboard.press("Tab")  # Alert
     page.keyboard.press("Tab")  # In queue
     assert page.evaluate("document.activeElement.textContent").startswith("In queue")
     page.keyboard.press("Enter")
@@ -749,13 +750,119 @@ def test_the_rows_needing_attention_lead_worst_first(browser: Browser,
     assert all(key != "group:" for key, _ in shown)  # the placeholder is never flagged
     # The tables sort by the same severity.
     page.click("role=tab[name='Groups']")
-    page.click("table.report th button:has-text('State')")  # worst first
+    page.click("table.report th button:has-text('Alert')")  # worst first
     severity = page.eval_on_selector_all(
         "table.report tbody tr[data-row] td[data-key=severity]",
         "els => els.map(e => Number(e.dataset.value))")
     assert severity == sorted(severity, reverse=True) and severity[0] > 0
     no_group = page.locator("tr[data-row='group:'] td.level-red")
     assert no_group.count() == 0
+    ctx.close()
+
+
+# What a page's own geometry says is cut, broken or wrapped (see the test below).
+GEOMETRY = """() => {
+    const lines = (range) => new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    const broken = [], cut = [];
+    for (const e of document.querySelectorAll("table.report thead th, .tile dt")) {
+        if (getComputedStyle(e).display === "none") continue;
+        if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+            cut.push(e.textContent);
+        const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            for (const m of n.textContent.matchAll(/\\S+/g)) {
+                const r = document.createRange();
+                r.setStart(n, m.index);
+                r.setEnd(n, m.index + m[0].length);
+                if (lines(r).size > 1) broken.push(m[0]);
+            }
+        }
+    }
+    const wrapped = [...document.querySelectorAll(".tile-value")]
+        .filter((e) => { const r = document.createRange(); r.selectNodeContents(e);
+                         return lines(r).size > 1; }).map((e) => e.textContent);
+    const cells = [...document.querySelectorAll("table.report td")]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent);
+    const sideways = [document.documentElement, ...document.querySelectorAll(".reports")]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1).length;
+    return {broken, cut, wrapped, cells, sideways};
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 1920])
+@pytest.mark.parametrize("locale", ["en-US", "ru-RU"])
+def test_nothing_is_cut_or_broken_at_a_laptops_width_in_either_language(
+        browser: Browser, site: dict[str, Any], locale: str, width: int) -> None:
+    ctx, page = sign_in(browser, site, locale=locale)
+    page.set_viewport_size({"width": width, "height": 800})
+    for tab in (0, 1):
+        page.locator("[role=tab]").nth(tab).click()
+        page.wait_for_selector(f"table.report[data-report={('channel', 'group')[tab]}]")
+        page.wait_for_timeout(200)
+        found = page.evaluate(GEOMETRY)
+        assert found == {"broken": [], "cut": [], "wrapped": [], "cells": [], "sideways": 0}, \
+            (locale, width, tab, found)
+    ctx.close()
+
+
+def test_charts_take_the_colours_of_the_theme_chosen(browser: Browser,
+                                                     site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site, color_scheme="light")
+    page.wait_for_selector(".chart .u-over")
+    count = """(hex) => {
+        const [r, g, b] = hex.slice(1).match(/../g).map((h) => parseInt(h, 16));
+        const c = document.querySelector(".chart canvas");
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            if (Math.abs(d[i] - r) <= 3 && Math.abs(d[i + 1] - g) <= 3
+                && Math.abs(d[i + 2] - b) <= 3 && d[i + 3] > 200) n++;
+        }
+        return n;
+    }"""
+    grid = "getComputedStyle(document.documentElement).getPropertyValue('--grid').trim()"
+    light = page.evaluate(grid)
+    assert page.evaluate(count, light) > 100
+    page.select_option("select[name=theme]", "dark")
+    page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
+    page.wait_for_timeout(300)
+    dark = page.evaluate(grid)
+    assert dark != light
+    # The grid is drawn in the dark theme's colour; of the light one's, at most a few pixels
+    # of anti-aliased text happen to come near it.
+    now_dark, still_light = page.evaluate(count, dark), page.evaluate(count, light)
+    assert now_dark > 100 and still_light < now_dark / 50, (now_dark, still_light)
+    ctx.close()
+
+
+def drawn(page: Page, chart: int) -> dict[str, list[float | None]]:
+    """What a day chart draws, by series (the chart writes it beside its canvas)."""
+    box = page.locator(".chart .chart-box").nth(chart)
+    data: dict[str, list[float | None]] = json.loads(box.get_attribute("data-drawn") or "{}")
+    return data
+
+
+def test_the_day_charts_read_true(browser: Browser, site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site)
+    page.wait_for_selector(".chart .chart-box[data-drawn]")
+    with site["server"].client(site["tokens"]["view"]) as client:
+        charts = client.get("/api/v1/accounts/acme/series/rows").json()
+    total = next(r for r in charts["rows"] if r["report"] == "total")
+    current = charts["current"]
+    arrivals = drawn(page, 0)
+    done, partial = arrivals["This day"], arrivals["This quarter hour so far"]
+    first = next(i for i, v in enumerate(total["arrived"]) if v)
+    # Nothing before the day's first data (the service got its first event then), not zeros.
+    assert all(v is None for v in done[:first]) and done[first] == total["arrived"][first]
+    # The bucket still filling is apart from the line, a point of its own.
+    assert done[current] is None and partial[current] == total["arrived"][current]
+    assert [i for i, v in enumerate(partial) if v is not None] == [current]
+    # Waits of many minutes read in minutes, on one scale with the week before.
+    assert "Queue wait (average, min)" in page.locator(".chart figcaption").nth(2).inner_text()
+    waits = drawn(page, 2)["This day"]
+    seconds = total["avg_wait_s"]
+    assert all(v is None or w is None or abs(v - w / 60) < 1e-9
+               for v, w in zip(waits, seconds, strict=True) if v is not None)
     ctx.close()
 
 
@@ -812,6 +919,10 @@ def test_a_silent_stream_greys_the_page_within_two_seconds_of_the_missed_tick(
         page.fill("#token", view)
         page.click("button[type=submit]")
         page.wait_for_selector(".freshness[data-state=live]")
+        # A fresh account has no week before: no line of zeros for it, and no legend.
+        page.wait_for_selector(".chart .chart-box[data-drawn]")
+        assert "Same weekday last week" not in drawn(page, 0)
+        assert page.locator(".chart .u-legend", has_text="Same weekday last week").count() == 0
         wait = page.locator("[data-total=longest_wait_s] .tile-value")
         # The longest wait counts on between pushes (the next snapshot is 20 s away).
         first = seconds_of(wait.inner_text())

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { api, HttpError, openStream, type StreamState } from "./api";
 import { Campaigns, type RowChoice } from "./components/Campaigns";
 import { type Attention, attention, newlyRed } from "./attention";
+import { waitScale } from "./chartdata";
 import { Header } from "./components/Header";
 import { NeedsAttention } from "./components/NeedsAttention";
 import { Wall } from "./components/Wall";
@@ -183,6 +184,10 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   }, [charts, chartRow]);
   const totalWeek = weekAligned?.rows.find((r) => chartKey(r) === chartRow) ??
     weekAligned?.rows.find((r) => r.report === "total");
+  // One scale for both days' waits, so that they compare.
+  const waits = useMemo(() => waitScale([...(totalToday?.avg_wait_s ?? []),
+                                         ...(totalWeek?.avg_wait_s ?? [])]),
+                        [totalToday, totalWeek]);
   // The campaigns aimed at the charted row (or at every row).
   const marks = useMemo(() => (charts && session ? campaignMarks(
     campaigns.filter((c) => chartRow === "total:" || c.rows.length === 0 ||
@@ -304,7 +309,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                           ? totalToday.normal : undefined}
                         band={totalToday?.normal.some((v) => v != null)
                           ? totalToday.band : undefined}
-                        marks={marks} />
+                        marks={marks} current={charts.current} />
             )}
             {trendsFeed && <Now feed={trendsFeed} names={rowNames} />}
             {staffing && <Moves staffing={staffing} names={groupNames} />}
@@ -337,11 +342,14 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                           ? totalToday.normal : undefined}
                         band={totalToday?.normal.some((v) => v != null)
                           ? totalToday.band : undefined}
-                        marks={marks} />
+                        marks={marks} current={charts.current} />
               <DayChart title={t("queue_chart")} starts={charts.starts} theme={theme}
-                        today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue} />
-              <DayChart title={t("wait_chart")} starts={charts.starts} theme={theme}
-                        today={totalToday?.avg_wait_s ?? []} lastWeek={totalWeek?.avg_wait_s} />
+                        today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue}
+                        current={charts.current} />
+              <DayChart title={t("wait_chart", { unit: t(waits.unit === "min" ? "unit_min" : "unit_s") })}
+                        starts={charts.starts} theme={theme} scale={waits}
+                        today={totalToday?.avg_wait_s ?? []} lastWeek={totalWeek?.avg_wait_s}
+                        current={charts.current} />
             </section>
           )}
           <div class="columns">

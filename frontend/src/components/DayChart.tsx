@@ -1,9 +1,11 @@
-// One figure of the total over the day in 15-minute buckets (uPlot), this day against the
-// same weekday a week before.
+// One figure of a row over the day in 15-minute buckets (uPlot), this day against the same
+// weekday a week before: from the day's first data on (no line of zeros before it), the
+// bucket still filling apart from the finished ones, a comparison day with no data left off.
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { useWords } from "../context";
+import { type WaitScale, fromFirstData, hasData, splitCurrent } from "../chartdata";
 import type { Mark } from "../now";
 
 export interface Band { low: readonly (number | null)[]; high: readonly (number | null)[] }
@@ -18,6 +20,9 @@ interface Props {
   // Where nine ordinary days in ten fall for each bucket, shaded around the normal when given.
   band?: Band;
   marks?: readonly Mark[];  // campaigns, at the bucket they started in
+  current?: number | null;  // the bucket still filling (today), drawn apart
+  // Waits: the unit and a top that a few very long waits do not set (chartdata.waitScale).
+  scale?: WaitScale;
   theme: string;
 }
 
@@ -31,7 +36,8 @@ function remPx(): number {
   return parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
 }
 
-export function DayChart({ title, starts, today, lastWeek, normal, band, marks, theme }: Props) {
+export function DayChart({ title, starts, today, lastWeek, normal, band, marks, current, scale,
+                          theme }: Props) {
   const { t } = useWords();
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
@@ -41,11 +47,18 @@ export function DayChart({ title, starts, today, lastWeek, normal, band, marks, 
   const shownBand = useRef<Band | undefined>(band);
   shownBand.current = band;
 
+  const withWeek = hasData(lastWeek);
   const data = (): uPlot.AlignedData => {
     const xs = starts.map((_, i) => i);
-    const week = starts.map((_, i) => lastWeek?.[i] ?? null);
-    const lines: uPlot.AlignedData = [xs, starts.map((_, i) => today[i] ?? null), week];
-    return normal ? [...lines, starts.map((_, i) => normal[i] ?? null)] : lines;
+    // In the scale's unit, the values above its top drawn at the top.
+    const unit = (v: number | null | undefined) => (v == null ? null : !scale ? v
+      : scale.top != null ? Math.min(v / scale.divisor, scale.top) : v / scale.divisor);
+    const day = splitCurrent(fromFirstData(starts.map((_, i) => unit(today[i]))),
+                             current ?? null);
+    const lines: (number | null)[][] = [day.done, day.partial];
+    if (withWeek) lines.push(fromFirstData(starts.map((_, i) => unit(lastWeek?.[i]))));
+    if (normal) lines.push(starts.map((_, i) => normal[i] ?? null));
+    return [xs, ...lines] as uPlot.AlignedData;
   };
 
   useEffect(() => {
@@ -114,7 +127,11 @@ export function DayChart({ title, starts, today, lastWeek, normal, band, marks, 
         // Points drawn always: a lone sampled bucket amid unsampled ones has no line.
         { label: t("this_day"), stroke: css("--accent"), width: 2, spanGaps: false,
           points: { show: true, size: 3 } },
-        { label: t("week_ago"), stroke: css("--text-muted"), width: 1.5, dash: [5, 4] },
+        // The bucket still filling: a hollow point, no line to it.
+        { label: t("so_far"), stroke: css("--accent"), width: 0,
+          points: { show: true, size: Math.round(0.6 * rem), fill: css("--surface"), width: 2 } },
+        ...(withWeek ? [{ label: t("week_ago"), stroke: css("--text-muted"), width: 1.5,
+                          dash: [5, 4] }] : []),
         ...(normal ? [{ label: t("normal_line"), stroke: css("--text"), width: 1,
                         dash: [2, 3] }] : []),
       ],
@@ -127,16 +144,30 @@ export function DayChart({ title, starts, today, lastWeek, normal, band, marks, 
     observer.observe(element);
     return () => { observer.disconnect(); made.destroy(); chart.current = null; };
     // A new chart when the buckets, the language or the theme change; data alone updates.
-  }, [starts.length, starts[0], t, theme, normal === undefined, rem]);
+  }, [starts.length, starts[0], t, theme, normal === undefined, rem, withWeek]);
 
   // New marks are drawn with the data (a redraw before the chart's first one would fail).
-  useEffect(() => { chart.current?.setData(data()); }, [today, lastWeek, normal, band, marks]);
+  useEffect(() => {
+    const drawn = data();
+    chart.current?.setData(drawn);
+    // What is drawn, by series label, for the browser tests (the canvas cannot be read back
+    // as numbers).
+    const labels = chart.current?.series.slice(1).map((x) => String(x.label)) ?? [];
+    box.current?.setAttribute("data-drawn", JSON.stringify(
+      Object.fromEntries(labels.map((label, i) => [label, drawn[i + 1]]))));
+  }, [today, lastWeek, normal, band, marks, current, scale, rem, withWeek, t]);
 
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
       <div ref={box} class="chart-box" />
       {band && <p class="chart-note">{t("band_note")}</p>}
+      {scale && scale.over > 0 && scale.highest != null && (
+        <p class="chart-note" data-over={scale.over}>
+          {t("off_scale", { n: String(scale.over),
+                            highest: `${Math.round(scale.highest)} ${t(scale.unit === "min" ? "unit_min" : "unit_s")}` })}
+        </p>
+      )}
       {marks && marks.length > 0 && (
         <p class="chart-marks">{t("campaigns_on_chart")}: {marks.map((m) => m.label).join(", ")}</p>
       )}

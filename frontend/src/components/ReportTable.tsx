@@ -39,7 +39,7 @@ const WHOLE_UP_TO = 120;
 // Column widths by what the column holds (a fixed table layout takes them from the header).
 const WIDTH: Partial<Record<SortKey, string>> = {
   longest_wait_s: "duration", avg_wait_s: "duration", unserved: "unserved", staff: "staff",
-  severity: "status",
+  severity: "status", sl: "percent", occupancy: "percent", served: "wide",
 };
 const OVERSCAN = 15;
 
