@@ -100,7 +100,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 def sign_in(browser: Browser, site: dict[str, Any], role: str = "view", path: str = "/",
             errors: list[str] | None = None, **context: Any) -> tuple[BrowserContext, Page]:
     """A signed-in page; ``errors`` collects the page's uncaught errors from the start."""
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, **context)
+    context.setdefault("viewport", {"width": 1600, "height": 1000})
+    ctx = browser.new_context(**context)
     page = ctx.new_page()
     if errors is not None:
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -802,6 +803,33 @@ def test_nothing_is_cut_or_broken_at_a_laptops_width_in_either_language(
         found = page.evaluate(GEOMETRY)
         assert found == {"broken": [], "cut": [], "wrapped": [], "cells": [], "sideways": 0}, \
             (locale, width, tab, found)
+    ctx.close()
+
+
+def test_on_a_phone_the_names_stay_while_the_table_scrolls_and_nothing_is_cut(
+        browser: Browser, site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site, viewport={"width": 390, "height": 844}, is_mobile=True,
+                        has_touch=True)
+    page.wait_for_selector("section.attention")
+    found = page.evaluate(GEOMETRY)
+    # Only the table's own scroller goes sideways, never the page.
+    assert found == {"broken": [], "cut": [], "wrapped": [], "cells": [], "sideways": 1}, found
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    assert page.evaluate("document.querySelector('header.top').getBoundingClientRect().height") \
+        < 100
+    scroller = page.locator("section.reports")
+    name = page.locator("table.report tbody th[scope=row]").first
+    before = name.bounding_box()
+    scroller.evaluate("e => { e.scrollLeft = 400; }")
+    page.wait_for_timeout(100)
+    assert scroller.evaluate("e => e.scrollLeft") >= 300
+    after = name.bounding_box()
+    assert before is not None and after is not None and abs(after["x"] - before["x"]) < 1
+    # No state by colour alone: every coloured cell and tile carries a mark that says it.
+    unmarked = page.evaluate("""() => [...document.querySelectorAll(
+        "td.level-amber, td.level-red, .tile.level-amber, .tile.level-red")]
+        .filter((e) => !e.querySelector(".mark[role=img][aria-label]")).length""")
+    assert unmarked == 0
     ctx.close()
 
 
