@@ -407,6 +407,47 @@ def test_campaigns_are_the_admins_checked_and_reported(world: dict[str, Any]) ->
         assert client.delete(f"{url}/{campaign['id']}").status_code == 404
 
 
+@pytest.mark.parametrize(("body", "field", "code"), [
+    ({"avg_wait_s": {"amber": 200, "red": 100}}, "avg_wait_s", "amber_above_red"),
+    ({"sl_percent": {"amber": 50, "red": 70}}, "sl_percent", "amber_below_red"),
+    ({"unserved_percent": {"amber": 10, "red": 120}}, "unserved_percent", "percent_over_100"),
+    ({"in_queue": {"amber": -1}}, "in_queue.amber", "bad_request"),
+    ({"rows": [{"report": "channel", "id": "email",
+                "avg_wait_s": {"amber": 7200, "red": 3600}}]}, "rows[0].avg_wait_s",
+     "amber_above_red"),
+    ({"rows": [{"report": "group", "id": "g"}, {"report": "group", "id": "g"}]}, "rows[1]",
+     "duplicate_row"),
+    ({"rows": [{"report": "total", "id": "x"}]}, "rows[0].report", "bad_request"),
+    ({"rows": [{"report": "group", "id": ""}]}, "rows[0].id", "bad_request"),
+    ({"rows": [{"report": "group", "id": f"g{i}"} for i in range(1001)]}, "rows",
+     "bad_request"),
+    ({"mood": {}}, "mood", "bad_request"),
+])
+def test_thresholds_are_refused_naming_the_field_and_the_problem(
+        world: dict[str, Any], body: dict[str, Any], field: str, code: str) -> None:
+    with world["server"].client(world["tokens"]["acme", "admin"]) as client:
+        reply = client.put("/api/v1/accounts/acme/thresholds", json=body)
+    assert reply.status_code == 400, reply.text
+    error = reply.json()["error"]
+    assert (error["field"], error["code"]) == (field, code), error
+
+
+def test_a_row_has_its_own_thresholds_figure_by_figure(world: dict[str, Any]) -> None:
+    url = "/api/v1/accounts/acme/thresholds"
+    body = {"unserved_percent": {"amber": 10, "red": 20},
+            "rows": [{"report": "channel", "id": "email", "avg_wait_s": {"amber": 3600,
+                                                                          "red": 7200}}]}
+    with world["server"].client(world["tokens"]["acme", "admin"]) as client:
+        assert client.put(url, json=body).status_code == 200
+        saved = client.get(url).json()
+        assert saved["rows"][0]["avg_wait_s"] == {"amber": 3600, "red": 7200}
+        assert saved["rows"][0]["in_queue"] is None  # the account's
+        assert saved["avg_wait_s"] == {"amber": 60, "red": 180}  # the account's own, as before
+        assert saved["unserved_percent"] == {"amber": 10, "red": 20}
+        assert saved["abandoned_percent"] == {"amber": None, "red": None}  # off until set
+        client.put(url, json={}).raise_for_status()
+
+
 def test_trends_and_hot_topics_say_when_there_is_no_history(world: dict[str, Any]) -> None:
     with world["server"].client(world["tokens"]["acme", "view"]) as client:
         trends = client.get("/api/v1/accounts/acme/trends").json()

@@ -18,7 +18,14 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.params import Parameter
 from litestar.response import Redirect
 
-from ..service import DayCharts, DayChartsQuery
+from ..service import (
+    THRESHOLDS_SETTING,
+    DayCharts,
+    DayChartsQuery,
+    Thresholds,
+    check_thresholds,
+    load_thresholds,
+)
 from .auth import account_of, admin_only, service_of, session_of
 from .errors import ApiError, ErrorBody
 from .params import AUTH_ERRORS, DATE_PATTERN, parse_date, reject_deep_json
@@ -68,44 +75,15 @@ async def signin_page() -> Response[bytes]:
 
 # -- thresholds ------------------------------------------------------------------------------
 
-class Limit(msgspec.Struct, forbid_unknown_fields=True):
-    """Amber above this value, red above that one (below them for the service level)."""
-
-    amber: Annotated[float, msgspec.Meta(ge=0)] | None = None
-    red: Annotated[float, msgspec.Meta(ge=0)] | None = None
-
-
-class Thresholds(msgspec.Struct, forbid_unknown_fields=True):
-    avg_wait_s: Limit = msgspec.field(default_factory=lambda: Limit(60, 180))
-    longest_wait_s: Limit = msgspec.field(default_factory=lambda: Limit(120, 300))
-    in_queue: Limit = msgspec.field(default_factory=lambda: Limit(5, 10))
-    sl_percent: Limit = msgspec.field(default_factory=lambda: Limit(80, 60))  # lower is worse
-
-    def check(self) -> None:
-        for name in ("avg_wait_s", "longest_wait_s", "in_queue"):
-            limit: Limit = getattr(self, name)
-            if limit.amber is not None and limit.red is not None and limit.amber > limit.red:
-                raise ApiError(400, "bad_thresholds", "amber must not be above red", name)
-        sl = self.sl_percent
-        for value in (sl.amber, sl.red):
-            if value is not None and value > 100:
-                raise ApiError(400, "bad_thresholds", "a percentage is at most 100",
-                               "sl_percent")
-        if sl.amber is not None and sl.red is not None and sl.amber < sl.red:
-            raise ApiError(400, "bad_thresholds", "for the service level, amber must not be "
-                           "below red", "sl_percent")
-
-
-_SETTING = "thresholds"
-
-
 @get("/api/v1/accounts/{account_id:str}/thresholds", summary="Dashboard thresholds",
-     description="When the dashboard colours a figure amber or red (view or admin role).",
+     description="When the dashboard colours a figure amber or red (view or admin role): the "
+     "account's, and in `rows` a channel's or group's own, figure by figure (null: the "
+     "account's). `unserved_percent` and `abandoned_percent` are shares of the conversations "
+     "closed today, off until set.",
      responses={200: ResponseSpec(Thresholds, description="The thresholds"), **AUTH_ERRORS})
 async def get_thresholds(request: Request[Any, Any, Any], account_id: str) -> Thresholds:
     account = account_of(request, account_id, ("view",))
-    saved = service_of(request).setting(account, _SETTING)
-    return Thresholds() if saved is None else msgspec.json.decode(saved, type=Thresholds)
+    return load_thresholds(service_of(request).setting(account, THRESHOLDS_SETTING))
 
 
 @put("/api/v1/accounts/{account_id:str}/thresholds", summary="Change the thresholds (admin)",
@@ -114,8 +92,10 @@ async def get_thresholds(request: Request[Any, Any, Any], account_id: str) -> Th
 async def put_thresholds(request: Request[Any, Any, Any], account_id: str, data: Thresholds
                          ) -> Thresholds:
     account = account_of(request, account_id, ("admin",))
-    data.check()
-    service_of(request).save_setting(account, _SETTING, msgspec.json.encode(data))
+    problem = check_thresholds(data)
+    if problem is not None:
+        raise ApiError(400, problem.code, problem.message, problem.field)
+    service_of(request).save_setting(account, THRESHOLDS_SETTING, msgspec.json.encode(data))
     return data
 
 

@@ -48,6 +48,16 @@ from .queries import (
 )
 from .replay import replay
 from .roster import HeldConversation, OperatorInfo, OperatorList
+from .thresholds import (
+    MAX_ROW_THRESHOLDS,
+    THRESHOLDS_SETTING,
+    Limit,
+    RowThresholds,
+    ThresholdProblem,
+    Thresholds,
+    check_thresholds,
+    load_thresholds,
+)
 from .topics import HotTopics
 from .trends import RowTrend, Trends
 
@@ -56,8 +66,10 @@ __all__ = [
     "EXTRA_FEEDS",
     "JSON_BODY_BYTES",
     "MAX_CAMPAIGNS",
+    "MAX_ROW_THRESHOLDS",
     "ROLES",
     "SESSION_MAX_MS",
+    "THRESHOLDS_SETTING",
     "AccountConfig",
     "AccountExists",
     "AccountStats",
@@ -78,6 +90,7 @@ __all__ = [
     "HistoryQuery",
     "HotTopics",
     "HotTopicsQuery",
+    "Limit",
     "Limits",
     "LoggedEvent",
     "Move",
@@ -92,6 +105,7 @@ __all__ = [
     "Role",
     "RowChart",
     "RowStaffing",
+    "RowThresholds",
     "RowTrend",
     "SeriesQuery",
     "Service",
@@ -102,13 +116,17 @@ __all__ = [
     "StaffingQuery",
     "StaffingSettings",
     "Suggestion",
+    "ThresholdProblem",
+    "Thresholds",
     "TokenInfo",
     "Trends",
     "TrendsQuery",
     "UnknownAccount",
     "check_campaign",
+    "check_thresholds",
     "csv_rows",
     "load_campaigns",
+    "load_thresholds",
     "replay",
     "row_of",
     "series_csv",
