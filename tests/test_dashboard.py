@@ -543,6 +543,85 @@ def test_thresholds_colour_a_row_when_crossed(browser: Browser, site: dict[str, 
     ctx.close()
 
 
+def test_a_channel_has_its_own_thresholds_and_shares_can_have_theirs(
+        browser: Browser, site: dict[str, Any]) -> None:
+    snapshot = api_snapshot(site)
+    slow = sorted((c for c in snapshot["channels"] if (c["avg_wait_s"] or 0) > 180),
+                  key=lambda c: c["id"])
+    assert len(slow) >= 2, "the test site has channels whose waits are red"
+    own, other = slow[0], slow[1]
+    ctx, page = sign_in(browser, site, role="admin")
+    try:
+        page.click("text=Thresholds")
+        page.select_option("select[name=target]", f"channel:{own['id']}")
+        for edge, value in (("amber", "36000"), ("red", "72000")):
+            page.fill(f"input[name='avg_wait_s.{edge}']", value)
+        page.click("role=dialog >> text=Save")
+        page.wait_for_selector("role=dialog", state="detached")
+        cell = "[data-row='channel:{}'] [data-key=avg_wait_s]"
+        assert "level-ok" in (page.locator(cell.format(own["id"])).get_attribute("class") or "")
+        assert "level-red" in (page.locator(cell.format(other["id"])).get_attribute("class")
+                               or "")
+        with site["server"].client(site["tokens"]["admin"]) as client:
+            saved = client.get("/api/v1/accounts/acme/thresholds").json()
+            assert saved["rows"] == [{"report": "channel", "id": own["id"],
+                                      "avg_wait_s": {"amber": 36000, "red": 72000},
+                                      "longest_wait_s": None, "in_queue": None,
+                                      "sl_percent": None, "unserved_percent": None,
+                                      "abandoned_percent": None}]
+            assert saved["avg_wait_s"] == {"amber": 60, "red": 180}  # the account's kept
+        # The unserved share of the conversations closed today, for the whole account.
+        page.click("text=Thresholds")
+        page.fill("input[name='unserved_percent.amber']", "1")
+        page.fill("input[name='unserved_percent.red']", "2")
+        page.click("role=dialog >> text=Save")
+        page.wait_for_selector("role=dialog", state="detached")
+        for channel in api_snapshot(site)["channels"]:
+            closed = channel["served"] + channel["unserved"]["total"]
+            if closed and channel["unserved"]["total"] / closed > 0.02:
+                td = page.locator(f"[data-row='channel:{channel['id']}'] [data-key=unserved]")
+                assert "level-red" in (td.get_attribute("class") or "")
+                assert td.locator("[role=img]").get_attribute("aria-label") == "critical"
+    finally:
+        with site["server"].client(site["tokens"]["admin"]) as client:
+            client.put("/api/v1/accounts/acme/thresholds", json={}).raise_for_status()
+        ctx.close()
+
+
+def test_the_threshold_dialog_speaks_the_pages_language_keeps_focus_and_closes(
+        browser: Browser, site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site, role="admin", locale="ru-RU")
+    page.click("text=Пороги")
+    dialog = page.locator("role=dialog")
+    row = "input[name='{}']"
+    wait_row = dialog.locator("tr", has=page.locator(row.format("avg_wait_s.amber")))
+    assert ", с" in wait_row.inner_text()  # noqa: RUF001 (the Russian for seconds)
+    sl_row = dialog.locator("tr", has=page.locator(row.format("sl_percent.red")))
+    assert "(ниже)" in sl_row.inner_text()
+    page.fill("input[name='avg_wait_s.amber']", "200")
+    page.fill("input[name='avg_wait_s.red']", "100")
+    page.click("role=dialog >> text=Сохранить")
+    assert "жёлтый порог не может быть выше красного" in dialog.locator("[role=alert]")\
+        .inner_text()
+    # Focus never leaves the dialog, either way round.
+    inside = "() => !!document.activeElement.closest('[role=dialog]')"
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        assert page.evaluate(inside)
+    for _ in range(20):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(inside)
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    page.click("text=Пороги")
+    page.mouse.click(5, 5)  # the backdrop
+    dialog.wait_for(state="detached")
+    with site["server"].client(site["tokens"]["admin"]) as client:  # nothing was saved
+        assert client.get("/api/v1/accounts/acme/thresholds").json()["avg_wait_s"] == \
+            {"amber": 60, "red": 180}
+    ctx.close()
+
+
 def test_tv_mode_russian_a_past_day_and_screenshots(browser: Browser,
                                                     site: dict[str, Any]) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,8 @@ import type {
 } from "./types";
 
 export class HttpError extends Error {
-  constructor(public status: number, message: string, public field: string | null = null) {
+  constructor(public status: number, message: string, public field: string | null = null,
+              public code: string | null = null) {
     super(message);
   }
 }
@@ -20,14 +21,16 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (!reply.ok) {
     let message = reply.statusText;
     let field: string | null = null;
+    let code: string | null = null;
     try {
       const detail = (await reply.json()).error;
       message = detail.message;
       field = detail.field;
+      code = detail.code;
     } catch {
       // not our error shape: keep the status text
     }
-    throw new HttpError(reply.status, message, field);
+    throw new HttpError(reply.status, message, field, code);
   }
   return reply.status === 204 ? (undefined as T) : ((await reply.json()) as T);
 }

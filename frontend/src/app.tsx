@@ -1,5 +1,5 @@
 // The dashboard: live figures from the stream, day charts from the history API.
-import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, HttpError, openStream, type StreamState } from "./api";
 import { Campaigns, type RowChoice } from "./components/Campaigns";
 import { type Attention, attention, newlyRed } from "./attention";
@@ -21,7 +21,7 @@ import { useWords } from "./context";
 import { formatClock, formatDay, localDate, shiftDate } from "./format";
 import type { Lang } from "./i18n";
 import type { Direction, SortKey } from "./sort";
-import { DEFAULT_THRESHOLDS } from "./thresholds";
+import { DEFAULT_THRESHOLDS, limitsByRow } from "./thresholds";
 import { staffByGroup } from "./staffing";
 import type {
   Campaign, DayCharts, OperatorList, Row, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
@@ -195,8 +195,8 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     charts.date, charts.starts, session.timezone) : undefined), [campaigns, chartRow, charts,
                                                                  session]);
   // The rows over a threshold, worst first (the null group, a placeholder, never is).
-  const thresholdsFor = useCallback((_report: string, id: string | null) =>
-    (id === null && _report === "group" ? null : thresholds), [thresholds]);
+  const thresholdsFor = useMemo(() => limitsByRow(thresholds), [thresholds]);
+  const accountLimits = useMemo(() => thresholdsFor("total", null) ?? thresholds, [thresholdsFor]);
   const troubles = useMemo(() => (live ? attention([
     { report: "total" as const, row: { ...live.total, id: null, name: null }, name: t("total") },
     ...live.channels.map((c) => ({ report: "channel" as const, row: c, name: c.name ?? c.id ?? "" })),
@@ -294,12 +294,12 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
         <p class="no-data" role="status">{t("no_data_day", { date: formatDay(day, lang) })}</p>
       ) : tv && live ? (
         <Wall
-          totals={<Totals total={live.total} thresholds={thresholds} live />}
+          totals={<Totals total={live.total} thresholds={accountLimits} live />}
           attention={<NeedsAttention rows={troubles} limit={6} />}
-          channels={<ReportTable report="channel" rows={liveChannels} thresholds={thresholds} live
+          channels={<ReportTable report="channel" rows={liveChannels} limitsFor={thresholdsFor} live
                                  sort={sorts.channel} sparks={sparks} sparksWeek={sparksWeek}
                                  wall />}
-          groups={<ReportTable report="group" rows={liveGroups} thresholds={thresholds} live
+          groups={<ReportTable report="group" rows={liveGroups} limitsFor={thresholdsFor} live
                                sort={sorts.group} sparks={sparks} sparksWeek={sparksWeek} wall />}
           side={<>
             {charts && (
@@ -317,7 +317,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
           </>} />
       ) : (
         <main>
-          <Totals total={snapshot.total} thresholds={thresholds} live={showingLive} day={day} />
+          <Totals total={snapshot.total} thresholds={accountLimits} live={showingLive} day={day} />
           {showingLive && <NeedsAttention rows={troubles} limit={tv ? 6 : 8} />}
           {charts && (
             <div class="chart-row">
@@ -368,7 +368,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                 <ReportTable report={tab}
                              rows={tab === "channel" ? (showingLive ? liveChannels : snapshot.channels)
                                : showingLive ? liveGroups : snapshot.groups}
-                             thresholds={thresholds} live={showingLive} sort={sorts[tab]}
+                             limitsFor={thresholdsFor} live={showingLive} sort={sorts[tab]}
                              onSort={tv ? undefined : sortBy} sparks={sparks} sparksWeek={sparksWeek} />
               </div>
             </section>
@@ -392,7 +392,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
         </main>
       )}
       {editing && account && (
-        <ThresholdDialog account={account} value={thresholds}
+        <ThresholdDialog account={account} value={thresholds} rows={campaignRows}
                          onSaved={(value) => { setThresholds(value); setEditing(false); }}
                          onClose={() => setEditing(false)} />
       )}

@@ -2,10 +2,11 @@
 // wall screen's strip lists them, a screen reader hears the ones that just turned red, and the
 // tables can be sorted by the same severity.
 import { serviceLevel } from "./format";
-import { type Level, level } from "./thresholds";
-import type { Figures, Limit, Thresholds } from "./types";
+import { type Level, closedShares, level } from "./thresholds";
+import type { Figures, Limit, Limits } from "./types";
 
-export type Watched = "in_queue" | "longest_wait_s" | "avg_wait_s" | "sl";
+export type Watched = "in_queue" | "longest_wait_s" | "avg_wait_s" | "sl" | "unserved_share" |
+  "abandoned_share";
 
 export interface Breach {
   figure: Watched;
@@ -24,7 +25,7 @@ export interface Attention {
   severity: number;
 }
 
-type Watch = [Watched, (f: Figures) => number | null, (t: Thresholds) => Limit, boolean];
+type Watch = [Watched, (f: Figures) => number | null, (t: Limits) => Limit, boolean];
 
 const WATCHED: Watch[] = [
   ["longest_wait_s", (f) => f.longest_wait_s, (t) => t.longest_wait_s, false],
@@ -32,6 +33,8 @@ const WATCHED: Watch[] = [
   ["avg_wait_s", (f) => f.avg_wait_s, (t) => t.avg_wait_s, false],
   ["sl", (f) => { const sl = serviceLevel(f); return sl == null ? null : sl * 100; },
    (t) => t.sl_percent, true],
+  ["unserved_share", (f) => closedShares(f).unserved, (t) => t.unserved_percent, false],
+  ["abandoned_share", (f) => closedShares(f).abandoned, (t) => t.abandoned_percent, false],
 ];
 
 /**
@@ -46,7 +49,7 @@ export function severity(b: Breach, lowerIsWorse: boolean): number {
 }
 
 /** The breaches of one row's figures against its thresholds, worst first. */
-export function breaches(figures: Figures, thresholds: Thresholds): Breach[] {
+export function breaches(figures: Figures, thresholds: Limits): Breach[] {
   const out: [Breach, number][] = [];
   for (const [figure, read, limitOf, lowerIsWorse] of WATCHED) {
     const value = read(figures);
@@ -68,7 +71,7 @@ export interface Watchable extends Figures { id: string | null; name: string | n
  */
 export function attention(
   rows: { report: "total" | "channel" | "group"; row: Watchable; name: string }[],
-  thresholdsFor: (report: string, id: string | null) => Thresholds | null,
+  thresholdsFor: (report: string, id: string | null) => Limits | null,
 ): Attention[] {
   const out: Attention[] = [];
   for (const { report, row, name } of rows) {
@@ -76,7 +79,7 @@ export function attention(
     if (!limits) continue;
     const found = breaches(row, limits);
     if (found.length === 0) continue;
-    const lowerIsWorse = found[0].figure === "sl";
+    const lowerIsWorse = found[0].figure === "sl";  // the only figure where it is
     out.push({ key: `${report}:${row.id ?? ""}`, report, id: row.id, name,
                level: found.some((b) => b.level === "red") ? "red" : "amber",
                breaches: found, severity: severity(found[0], lowerIsWorse) });

@@ -36,12 +36,19 @@ export interface Session {
 }
 
 export interface Limit { amber: number | null; red: number | null }
-export interface Thresholds {
+// The figures a threshold watches (docs/api.md, service/thresholds.py).
+export interface Limits {
   avg_wait_s: Limit;
   longest_wait_s: Limit;
   in_queue: Limit;
-  sl_percent: Limit;
+  sl_percent: Limit;  // lower is worse
+  unserved_percent: Limit;  // of today's closed conversations
+  abandoned_percent: Limit;
 }
+export type LimitName = keyof Limits;
+export type RowThresholds = { report: "channel" | "group"; id: string } &
+  { [K in LimitName]: Limit | null };  // null: the account's
+export interface Thresholds extends Limits { rows: RowThresholds[] }
 
 export interface RowChart {
   report: "total" | "channel" | "group";

@@ -7,11 +7,13 @@ import { LevelMark } from "./Icons";
 
 interface Props { rows: readonly Attention[]; limit?: number }
 
+const PERCENTS = new Set(["sl", "unserved_share", "abandoned_share"]);
+
 export function NeedsAttention({ rows, limit = 8 }: Props) {
   const { lang, t } = useWords();
   const shown = (b: Breach, value: number) =>
     b.figure === "in_queue" ? formatCount(value, lang)
-      : b.figure === "sl" ? formatPercent(value / 100, lang) : formatDuration(value, lang);
+      : PERCENTS.has(b.figure) ? formatPercent(value / 100, lang) : formatDuration(value, lang);
   const said = (b: Breach) => t(b.figure === "sl" ? "breach_below" : "breach_above", {
     figure: t(b.figure), value: shown(b, b.value), limit: shown(b, b.limit),
   });

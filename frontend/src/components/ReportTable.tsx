@@ -7,8 +7,8 @@ import { kindName } from "../i18n";
 import { change } from "../now";
 import { type Direction, type SortKey, rowName, sortRows } from "../sort";
 import { formatOperators, shortBy } from "../staffing";
-import { type Level, NO_THRESHOLDS, level } from "../thresholds";
-import type { Limit, Row, Thresholds } from "../types";
+import { type Level, NO_THRESHOLDS, closedShares, level, worse } from "../thresholds";
+import type { Limit, Limits, Row } from "../types";
 import { KindIcon, LevelMark } from "./Icons";
 import { memo } from "../memo";
 import { Sparkline } from "./Sparkline";
@@ -22,7 +22,8 @@ interface Column { key: SortKey; label: string; live?: boolean; desk?: boolean }
 interface Props {
   report: Report;
   rows: readonly Row[];
-  thresholds: Thresholds;
+  // Each row's limits (its own over the account's); null: never flagged
+  limitsFor: (report: string, id: string | null) => Limits | null;
   live: boolean;
   sort: { key: SortKey; dir: Direction };
   onSort?: (key: SortKey) => void;
@@ -76,7 +77,7 @@ function useWindow(body: { current: HTMLElement | null }, count: number
     : [range[0], Math.min(range[1], count), rowHeight];
 }
 
-export function ReportTable({ report, rows, thresholds, live, sort, onSort, sparks, sparksWeek,
+export function ReportTable({ report, rows, limitsFor, live, sort, onSort, sparks, sparksWeek,
                              wall = false }: Props) {
   const { lang, t } = useWords();
   const columns: Column[] = [
@@ -134,7 +135,7 @@ export function ReportTable({ report, rows, thresholds, live, sort, onSort, spar
           const key = rowKey(report, row.id);
           return (
             <RowView key={key} rowId={key} index={start + i + 2} row={row} report={report}
-                     live={live} thresholds={row.id === null ? NO_THRESHOLDS : thresholds}
+                     live={live} thresholds={limitsFor(report, row.id) ?? NO_THRESHOLDS}
                      lang={lang} today={sparks.get(key)} lastWeek={sparksWeek.get(key)}
                      wall={wall} />
           );
@@ -156,7 +157,7 @@ interface RowProps {
   row: Row;
   report: Report;
   live: boolean;
-  thresholds: Thresholds;
+  thresholds: Limits;
   lang: string;
   today: number[] | undefined;
   lastWeek: number[] | undefined;
@@ -213,6 +214,10 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
   const sl = serviceLevel(row);
   const u = row.unserved;
   const name = rowName(row, t("no_group"));
+  // The unserved cell says the worse of the unserved and abandoned shares' levels.
+  const shares = closedShares(row);
+  const lost = worse(level(shares.unserved, thresholds.unserved_percent),
+                     level(shares.abandoned, thresholds.abandoned_percent));
   return (
     <tr data-row={rowId} aria-rowindex={index}>
       <th scope="row" class="col-name">
@@ -232,11 +237,14 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
       <Cell name="arrived" value={row.arrived} text={formatCount(row.arrived, lang)} />
       {live && <RecentCell row={row} />}
       {desk && <Cell name="served" value={row.served} text={formatCount(row.served, lang)} />}
-      <td class="num" data-key="unserved" data-value={u.total}
-          title={t("unserved_breakdown", { u: u.unassigned, c: u.canceled, m: u.missed })}>
+      <td class={`num level-${lost}`} data-key="unserved" data-value={u.total}
+          title={`${t("unserved_breakdown", { u: u.unassigned, c: u.canceled, m: u.missed })}; ${
+            t("shares_title", { unserved: formatPercent(shares.unserved == null ? null : shares.unserved / 100, lang),
+                                abandoned: formatPercent(shares.abandoned == null ? null : shares.abandoned / 100, lang) })}`}>
         {formatCount(u.total, lang)}
         <span class="breakdown" data-unserved={`${u.unassigned}/${u.canceled}/${u.missed}`}>
           {` ${u.unassigned}/${u.canceled}/${u.missed}`}</span>
+        <LevelMark level={lost} />
       </td>
       <Cell name="avg_wait_s" value={row.avg_wait_s} text={formatDuration(row.avg_wait_s, lang)}
             lvl={level(row.avg_wait_s, thresholds.avg_wait_s)} />

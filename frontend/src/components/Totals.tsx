@@ -3,13 +3,13 @@ import { grown, useSecond, useWaitsFrom } from "../clock";
 import { useWords } from "../context";
 import { formatCount, formatDay, formatDuration, formatPercent, serviceLevel } from "../format";
 import { change } from "../now";
-import { type Level, level } from "../thresholds";
-import type { Figures, Thresholds } from "../types";
+import { type Level, closedShares, level, worse } from "../thresholds";
+import type { Figures, Limits } from "../types";
 import { LevelMark } from "./Icons";
 
 interface Props {
   total: Figures;
-  thresholds: Thresholds;
+  thresholds: Limits;  // the account's
   live: boolean;
   day?: string | null;  // a past day shown: its date is on the tiles
 }
@@ -31,6 +31,7 @@ export function Totals({ total, thresholds, live, day }: Props) {
   const now = useSecond();
   const longest = grown(total.longest_wait_s, useWaitsFrom(), now);
   const u = total.unserved;
+  const shares = closedShares(total);
   const sl = serviceLevel(total);
   return (
     <>
@@ -50,6 +51,8 @@ export function Totals({ total, thresholds, live, day }: Props) {
       })()}
       <Tile id="served" label={t("served")} value={formatCount(total.served, lang)} />
       <Tile id="unserved" label={t("unserved")} value={formatCount(u.total, lang)}
+            lvl={worse(level(shares.unserved, thresholds.unserved_percent),
+                       level(shares.abandoned, thresholds.abandoned_percent))}
             extra={t("unserved_breakdown", { u: formatCount(u.unassigned, lang),
                                               c: formatCount(u.canceled, lang),
                                               m: formatCount(u.missed, lang) })} />
