@@ -448,6 +448,36 @@ def test_a_row_has_its_own_thresholds_figure_by_figure(world: dict[str, Any]) ->
         client.put(url, json={}).raise_for_status()
 
 
+def test_a_rows_own_service_level_threshold_counts_its_waits_by_it(world: dict[str, Any]
+                                                                    ) -> None:
+    # A mail answered after 200 s: late for the account's 60 s, in time for the channel's 300.
+    cid = f"mail{next(_n)}"
+    post(world, [event(conversation=cid, channel="slowmail", at=now_iso(-400)),
+                 event(type="conversation.assigned", conversation=cid, operator="op-mail",
+                       at=now_iso(-200))])
+
+    def rows() -> tuple[dict[str, Any], dict[str, Any]]:
+        snap = snapshot(world)
+        return next(c for c in snap["channels"] if c["id"] == "slowmail"), snap["total"]
+
+    mail, total = rows()
+    assert (mail["wait_samples"], mail["answered_within_sl"]) == (1, 0)
+    url = "/api/v1/accounts/acme/thresholds"
+    with world["server"].client(world["tokens"]["acme", "admin"]) as client:
+        body = {"rows": [{"report": "channel", "id": "slowmail", "sl_threshold_s": 300}]}
+        assert client.put(url, json=body).status_code == 200
+        counted, total_now = rows()
+        assert counted["answered_within_sl"] == 1  # counted again, by the channel's own
+        assert counted["windows"]["60m"]["answered_within_sl"] == 1
+        assert total_now["answered_within_sl"] == total["answered_within_sl"]  # the account's
+        bad = client.put(url, json={"rows": [{"report": "channel", "id": "slowmail",
+                                              "sl_threshold_s": 0}]})
+        assert bad.status_code == 400
+        assert bad.json()["error"]["field"] == "rows[0].sl_threshold_s"
+        assert client.put(url, json={}).status_code == 200
+    assert rows()[0]["answered_within_sl"] == 0
+
+
 def test_trends_and_hot_topics_say_when_there_is_no_history(world: dict[str, Any]) -> None:
     with world["server"].client(world["tokens"]["acme", "view"]) as client:
         trends = client.get("/api/v1/accounts/acme/trends").json()

@@ -556,8 +556,17 @@ def test_a_channel_has_its_own_thresholds_and_shares_can_have_theirs(
         page.select_option("select[name=target]", f"channel:{own['id']}")
         for edge, value in (("amber", "36000"), ("red", "72000")):
             page.fill(f"input[name='avg_wait_s.{edge}']", value)
+        # Its service level counts answers within an hour (the account's: 60 s).
+        page.fill("input[name=sl_threshold_s]", "3600")
         page.click("role=dialog >> text=Save")
         page.wait_for_selector("role=dialog", state="detached")
+        counted = next(c for c in api_snapshot(site)["channels"] if c["id"] == own["id"])
+        assert counted["answered_within_sl"] > own["answered_within_sl"]
+        sl = counted["answered_within_sl"] / counted["wait_samples"]
+        page.wait_for_function(
+            "([row, want]) => Math.abs(Number(document.querySelector("
+            "`[data-row='channel:${row}'] [data-key=sl]`).dataset.value) - want) < 0.02",
+            arg=[own["id"], sl])
         cell = "[data-row='channel:{}'] [data-key=avg_wait_s]"
         assert "level-ok" in (page.locator(cell.format(own["id"])).get_attribute("class") or "")
         assert "level-red" in (page.locator(cell.format(other["id"])).get_attribute("class")
@@ -568,7 +577,7 @@ def test_a_channel_has_its_own_thresholds_and_shares_can_have_theirs(
                                       "avg_wait_s": {"amber": 36000, "red": 72000},
                                       "longest_wait_s": None, "in_queue": None,
                                       "sl_percent": None, "unserved_percent": None,
-                                      "abandoned_percent": None}]
+                                      "abandoned_percent": None, "sl_threshold_s": 3600}]
             assert saved["avg_wait_s"] == {"amber": 60, "red": 180}  # the account's kept
         # The unserved share of the conversations closed today, for the whole account.
         page.click("text=Thresholds")

@@ -393,6 +393,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
       )}
       {editing && account && (
         <ThresholdDialog account={account} value={thresholds} rows={campaignRows}
+                         accountSl={session.sl_threshold_s}
                          onSaved={(value) => { setThresholds(value); setEditing(false); }}
                          onClose={() => setEditing(false)} />
       )}

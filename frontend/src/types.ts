@@ -46,8 +46,11 @@ export interface Limits {
   abandoned_percent: Limit;
 }
 export type LimitName = keyof Limits;
-export type RowThresholds = { report: "channel" | "group"; id: string } &
-  { [K in LimitName]: Limit | null };  // null: the account's
+export type RowThresholds = {
+  report: "channel" | "group";
+  id: string;
+  sl_threshold_s?: number | null;  // answered within this counts toward its service level
+} & { [K in LimitName]: Limit | null };  // null: the account's
 export interface Thresholds extends Limits { rows: RowThresholds[] }
 
 export interface RowChart {

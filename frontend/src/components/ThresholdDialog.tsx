@@ -12,6 +12,7 @@ interface Props {
   account: string;
   value: Thresholds;
   rows: readonly RowChoice[];  // the channels and groups a threshold may be set for
+  accountSl: number;  // the account's service-level threshold, s
   onSaved: (value: Thresholds) => void;
   onClose: () => void;
 }
@@ -24,6 +25,7 @@ const LOWER_IS_WORSE = new Set<LimitName>(["sl_percent"]);
 const PERCENT = new Set<LimitName>(["sl_percent", "unserved_percent", "abandoned_percent"]);
 const SECONDS = new Set<LimitName>(["avg_wait_s", "longest_wait_s"]);
 const EMPTY: Limit = { amber: null, red: null };
+const MAX_SL_S = 7 * 86400;  // as the service allows
 
 /** The first problem of a set of limits, as the service would name it (its codes). */
 export function problemOf(limits: Partial<Record<LimitName, Limit | null>>
@@ -46,7 +48,7 @@ export function problemOf(limits: Partial<Record<LimitName, Limit | null>>
   return null;
 }
 
-export function ThresholdDialog({ account, value, rows, onSaved, onClose }: Props) {
+export function ThresholdDialog({ account, value, rows, accountSl, onSaved, onClose }: Props) {
   const { t } = useWords();
   const [draft, setDraft] = useState<Thresholds>({ ...value, rows: [...(value.rows ?? [])] });
   const [target, setTarget] = useState("");  // "" the account; else report:id
@@ -80,6 +82,17 @@ export function ThresholdDialog({ account, value, rows, onSaved, onClose }: Prop
     setDraft({ ...draft, rows: [...draft.rows.filter((r) => r !== own), next] });
   };
 
+  const changeSl = (text: string) => {
+    const seconds = text.trim() === "" ? null : Number(text);
+    const [report, ...rest] = target.split(":");
+    const base: RowThresholds = own ?? {
+      report: report as "channel" | "group", id: rest.join(":"),
+      ...Object.fromEntries(LIMIT_NAMES.map((n) => [n, null])) as Record<LimitName, null>,
+    };
+    setDraft({ ...draft, rows: [...draft.rows.filter((r) => r !== own),
+                                { ...base, sl_threshold_s: seconds }] });
+  };
+
   const said = (field: string, code: string, message: string) => {
     const name = field.split(".").pop()?.split("[")[0] as LimitName | undefined;
     const known: Record<string, Key> = {
@@ -94,6 +107,14 @@ export function ThresholdDialog({ account, value, rows, onSaved, onClose }: Prop
     event.preventDefault();
     const sets: [string, Partial<Record<LimitName, Limit | null>>][] = [
       ["", draft], ...draft.rows.map((r): [string, RowThresholds] => [`${r.report}:${r.id}`, r])];
+    for (const row of draft.rows) {
+      const sl = row.sl_threshold_s;
+      if (sl != null && (Number.isNaN(sl) || sl <= 0 || sl > MAX_SL_S)) {
+        setTarget(`${row.report}:${row.id}`);
+        setError(`${t("sl_threshold_field")}: ${t("err_sl_threshold")}`);
+        return;
+      }
+    }
     for (const [where, limits] of sets) {
       const problem = problemOf(limits);
       if (problem) {
@@ -165,6 +186,13 @@ export function ThresholdDialog({ account, value, rows, onSaved, onClose }: Prop
             })}
           </tbody>
         </table>
+        {target !== "" && (
+          <label class="threshold-sl">{t("sl_threshold_field")}{" "}
+            <input type="number" min="1" step="any" name="sl_threshold_s"
+                   placeholder={String(accountSl)} value={own?.sl_threshold_s ?? ""}
+                   onInput={(e) => changeSl((e.target as HTMLInputElement).value)} />
+          </label>
+        )}
         {error && <p class="error" role="alert">{error}</p>}
         <div class="dialog-buttons">
           <button type="button" onClick={onClose}>{t("cancel")}</button>

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import msgspec
 from litestar import Request, Response, get, put
 from litestar.openapi import ResponseSpec
 from litestar.openapi.plugins import OpenAPIRenderPlugin
@@ -95,7 +94,7 @@ async def put_thresholds(request: Request[Any, Any, Any], account_id: str, data:
     problem = check_thresholds(data)
     if problem is not None:
         raise ApiError(400, problem.code, problem.message, problem.field)
-    service_of(request).save_setting(account, THRESHOLDS_SETTING, msgspec.json.encode(data))
+    service_of(request).save_thresholds(account, data)
     return data
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pickle
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from ..events import (
@@ -192,6 +192,8 @@ class Account:
         self._oldest_day = 0
         self.dropped_late = 0
         self.windows = WindowLog()
+        # Rows with their own service-level threshold (ms), known or not yet
+        self.own_sl: dict[tuple[Report, str], int] = {}
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -207,6 +209,7 @@ class Account:
         if version != CHECKPOINT_FORMAT and version not in _MIGRATED_FORMATS:
             raise ValueError("a checkpoint of another engine version")
         self.__dict__.update(state)
+        self.own_sl = state.get("own_sl", {})  # saved before rows had their own
         self._slot_of = self.calendar.slot_of
         for row in self.rows():  # saved before a figure was added: the new ones start at 0
             row.widen()
@@ -414,9 +417,12 @@ class Account:
                 slot, length = effect[3], effect[4]
                 answered = sign if effect[5] else 0
                 within = answered if length <= self._sl_ms else 0
-                crow.count_wait(slot, sign, length, answered, within)
+                # A row with its own threshold counts by it.
+                crow.count_wait(slot, sign, length, answered, within if crow.sl_ms is None
+                                else answered if length <= crow.sl_ms else 0)
                 total.count_wait(slot, sign, length, answered, within)
-                grow.count_wait(slot, sign, length, answered, within)
+                grow.count_wait(slot, sign, length, answered, within if grow.sl_ms is None
+                                else answered if length <= grow.sl_ms else 0)
                 log(effect[6], effect, sign, apply)
             elif tag == HANDLE:
                 slot, length = effect[3], effect[4]
@@ -460,11 +466,14 @@ class Account:
         if tag == SAMPLE:
             wait = sign * effect[4]
             answered = sign if effect[5] else 0
-            within = answered if effect[4] <= self._sl_ms else 0
         for row in rows:
             sums = row.windows or row.window_sums()
             sums.out = None
             edges = sums.counters
+            if tag == SAMPLE and row.sl_ms is not None:
+                within = answered if effect[4] <= row.sl_ms else 0
+            elif tag == SAMPLE:
+                within = answered if effect[4] <= self._sl_ms else 0
             for k in range(first, stop):
                 counters = edges[k]
                 if tag == SAMPLE:
@@ -492,12 +501,58 @@ class Account:
         for cid, effects in contributions:
             self._effects(cid, effects.items())
 
+    def set_sl_thresholds(self, wanted: Mapping[tuple[Report, str], float]) -> int:
+        """Let the channels and groups in ``wanted`` count their service level by their own
+        threshold (seconds), every other row by the account's. A known row whose threshold
+        changes has its conversations' wait samples counted again around the change, as a
+        change of kind does: the day's counters, its buckets and the windows all count by the
+        new one, on every day the engine holds. One pass over the conversations for all the
+        rows changed. Returns how many rows changed."""
+        target = {key: ms for key, seconds in wanted.items()
+                  if (ms := round(seconds * 1000)) != self._sl_ms}
+        changed = {key for key in set(self.own_sl) | set(target)
+                   if self.own_sl.get(key) != target.get(key)}
+        if not changed:
+            return 0
+        rows: dict[tuple[Report, str], Row] = {}
+        for report, row_id in changed:
+            entity = (self.channels if report == "channel" else self.groups).get(row_id)
+            if entity is not None:  # one not yet known counts by it from its first event
+                rows[(report, row_id)] = entity.row
+        touched = []
+        if rows:
+            # A conversation names its channel and groups in its events, which a packed one
+            # keeps as they came: one that names none of these rows is not rebuilt.
+            names = [row_id.encode() for _, row_id in rows]
+            slot_of = self.calendar.slot_of
+            convs = list(self.open.values()) + [
+                Conversation.unpack(cid, packed, slot_of)[0]
+                for cid, packed in self.closed.items() if any(n in packed for n in names)]
+            for conv in convs:
+                effects = conv.contribution(slot_of)
+                if any(e[0] == SAMPLE and (("channel", e[1]) in rows or ("group", e[2]) in rows)
+                       for e in effects):
+                    touched.append((conv.id, effects))
+        for cid, effects in touched:
+            self._effects(cid, [(effect, -n) for effect, n in effects.items()])
+        self.own_sl = target
+        for key, row in rows.items():
+            row.sl_ms = target.get(key)
+        for cid, effects in touched:
+            self._effects(cid, effects.items())
+        return len(changed)
+
+    def sl_thresholds(self) -> dict[tuple[Report, str], float]:
+        """The rows with their own service-level threshold, in seconds."""
+        return {key: ms / 1000 for key, ms in self.own_sl.items()}
+
     # -- known entities -----------------------------------------------------------------------
 
     def channel(self, channel_id: str) -> Channel:
         channel = self.channels.get(channel_id)
         if channel is None:
             channel = self.channels[channel_id] = Channel(channel_id)
+            channel.row.sl_ms = self.own_sl.get(("channel", channel_id))
             self._rebind_channel(channel, None)
         return channel
 
@@ -505,6 +560,7 @@ class Account:
         group = self.groups.get(group_id)
         if group is None:
             group = self.groups[group_id] = Group(group_id)
+            group.row.sl_ms = self.own_sl.get(("group", group_id))
         return group
 
     def operator(self, operator_id: str) -> Operator:

@@ -41,8 +41,8 @@ HOUR_BITS = 5  # hours of a local day (up to 25) in a topic-hours key
 class Row:
     """Gauges now, counters per local day, and the operators that count for this row."""
 
-    __slots__ = ("_heap", "buckets", "capacity", "days", "excess", "gauges", "in_work", "slots",
-                 "statuses", "topic_hours", "topics", "waits", "windows")
+    __slots__ = ("_heap", "buckets", "capacity", "days", "excess", "gauges", "in_work", "sl_ms",
+                 "slots", "statuses", "topic_hours", "topics", "waits", "windows")
 
     def __init__(self) -> None:
         self.waits: dict[str, int] = {}  # conversation id -> start of its running stint
@@ -63,6 +63,9 @@ class Row:
         self.excess = 0
         self.capacity = 0
         self.windows: RowWindows | None = None  # the rolling windows' sums, once it has any
+        # The row's own service-level threshold (ms), where it answers at another pace than
+        # the account; None: the account's (Account.set_sl_thresholds)
+        self.sl_ms: int | None = None
 
     def window_sums(self) -> RowWindows:
         sums = self.windows
@@ -220,6 +223,8 @@ class Row:
             self.excess = self.capacity = 0
         if not hasattr(self, "topic_hours"):  # kept from format 5 on: earlier days' are gone
             self.topic_hours = {}
+        if not hasattr(self, "sl_ms"):
+            self.sl_ms = None
         if not hasattr(self, "windows"):  # account.py logs the windows' effects again
             self.windows = None
         elif self.windows is not None:

@@ -46,6 +46,7 @@ from .queries import (
 )
 from .roster import OperatorList
 from .scheduler import run_schedule
+from .thresholds import THRESHOLDS_SETTING, Thresholds, apply_sl_thresholds
 from .topics import HotTopics
 from .trends import Trends
 
@@ -155,6 +156,19 @@ class Service:
 
     def save_setting(self, account_id: str, name: str, value: bytes) -> None:
         self._store.save_setting(account_id, name, value)
+
+    def save_thresholds(self, account_id: str, thresholds: Thresholds) -> int:
+        """Keep the account's thresholds, and count each row's service level by its own
+        threshold from now on, on every day the engine holds (its conversations counted
+        again). Returns how many rows changed. Raises ``UnknownAccount``."""
+        live = self._hub.account(account_id)
+        if live is None:
+            raise UnknownAccount(account_id)
+        self._store.save_setting(account_id, THRESHOLDS_SETTING, msgspec.json.encode(thresholds))
+        changed = apply_sl_thresholds(live.engine, thresholds)
+        if changed:
+            live.publisher.changed()
+        return changed
 
     def staffing_settings(self, account_id: str) -> StaffingSettings:
         return staffing_settings(self._store, account_id)

@@ -34,6 +34,7 @@ from .config import Limits
 from .publisher import Feed, Publisher
 from .queries import staffing_settings
 from .roster import roster
+from .thresholds import THRESHOLDS_SETTING, apply_sl_thresholds, load_thresholds
 from .topics import HotTopics, hot_topics
 from .trends import Trends, trends
 
@@ -190,6 +191,10 @@ class Hub:
         if engine is None:
             engine = Account(config.id, config.timezone, config.sl_threshold_s,
                              config.default_max_chats)
+        # Before the log is replayed: rows count by their own service-level thresholds from
+        # their first event (a checkpoint holds them already: nothing to count again).
+        apply_sl_thresholds(engine, load_thresholds(store.setting(config.id,
+                                                                  THRESHOLDS_SETTING)))
         clock = self.clock
         store = self.store
 

@@ -1,7 +1,10 @@
 """When the dashboard colours a figure amber or red: the account's thresholds, and a row's own
 where a channel or group works at another pace (email is answered in hours, chat in seconds).
 
-A row's thresholds override the account's figure by figure; a figure it leaves out (null)
+A row may also count its service level by its own threshold (answered within 4 hours for
+email where chat answers within 60 s): the engine then counts that row's wait samples by it
+(``Account.set_sl_thresholds``), on every day it holds. A row's thresholds override the
+account's figure by figure; a figure it leaves out (null)
 follows the account's. The shares are of the conversations closed today: unserved (every
 unserved outcome) and abandoned (unassigned: the visitor left before anyone took it, as
 METRICS.md section 8's ``abandoned_share``); they are off until set.
@@ -12,6 +15,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
+
+from ..engine import Account
 
 __all__ = [
     "MAX_ROW_THRESHOLDS",
@@ -26,6 +31,7 @@ __all__ = [
 
 THRESHOLDS_SETTING = "thresholds"
 MAX_ROW_THRESHOLDS = 1000  # rows with their own thresholds, per account
+MAX_SL_THRESHOLD_S = 7 * 86400  # a row's service-level threshold: a week at most
 
 
 class Limit(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,6 +59,9 @@ class RowThresholds(msgspec.Struct, forbid_unknown_fields=True):
     sl_percent: Limit | None = None
     unserved_percent: Limit | None = None
     abandoned_percent: Limit | None = None
+    # Answered within this many seconds counts toward the row's service level (the engine
+    # counts the row by it: Account.set_sl_thresholds); null: the account's
+    sl_threshold_s: Annotated[float, msgspec.Meta(gt=0, le=MAX_SL_THRESHOLD_S)] | None = None
 
 
 class Thresholds(msgspec.Struct, forbid_unknown_fields=True):
@@ -107,3 +116,11 @@ def check_thresholds(data: Thresholds) -> ThresholdProblem | None:
 
 def load_thresholds(saved: bytes | None) -> Thresholds:
     return Thresholds() if saved is None else msgspec.json.decode(saved, type=Thresholds)
+
+
+def apply_sl_thresholds(engine: Account, data: Thresholds) -> int:
+    """Make the engine count each row's service level by the row's own threshold, and the
+    rest by the account's. Returns how many rows changed (their conversations are counted
+    again: a change of configuration, not of traffic; docs/performance.md measures it)."""
+    return engine.set_sl_thresholds({(row.report, row.id): row.sl_threshold_s
+                                     for row in data.rows if row.sl_threshold_s is not None})
