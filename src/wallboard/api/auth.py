@@ -21,7 +21,7 @@ from litestar.openapi import ResponseSpec
 
 from ..service import SESSION_MAX_MS, Role, Service, SessionInfo, TokenInfo
 from .errors import ApiError, ErrorBody
-from .params import reject_deep_json
+from .params import BODY_ERRORS, reject_deep_json
 
 __all__ = ["COOKIE", "account_of", "admin_only", "authenticate", "service_of", "session_of",
            "session_routes", "still_valid"]
@@ -154,7 +154,8 @@ def _reply(service: Service, session: SessionInfo) -> SessionReply:
       responses={400: ResponseSpec(ErrorBody, description="Neither or both given"),
                  401: ResponseSpec(ErrorBody, description="Unknown, revoked or used"),
                  403: ResponseSpec(ErrorBody,
-                                   description="An ingest token, or from another site")},
+                                   description="An ingest token, or from another site"),
+                 **BODY_ERRORS},
       before_request=reject_deep_json)
 async def sign_in(request: Request[Any, Any, Any], data: SignIn) -> Response[SessionReply]:
     service = service_of(request)

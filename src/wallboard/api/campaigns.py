@@ -22,7 +22,7 @@ from ..service import (
 )
 from .auth import account_of, admin_only, service_of
 from .errors import ApiError, ErrorBody
-from .params import AUTH_ERRORS, reject_deep_json
+from .params import AUTH_ERRORS, BODY_ERRORS, reject_deep_json
 
 __all__ = ["campaign_routes"]
 
@@ -56,7 +56,8 @@ async def list_campaigns(request: Request[Any, Any, Any], account_id: str) -> li
 @post("/api/v1/accounts/{account_id:str}/campaigns", summary="Mark a campaign (admin)",
       description=f"A name, a start, an end when known, and the rows it aims at (none: all). "
       f"At most {MAX_CAMPAIGNS} campaigns an account.",
-      responses={**_BAD, **AUTH_ERRORS}, guards=[admin_only], before_request=reject_deep_json)
+      responses={**_BAD, **AUTH_ERRORS, **BODY_ERRORS}, guards=[admin_only],
+      before_request=reject_deep_json)
 async def create_campaign(request: Request[Any, Any, Any], account_id: str,
                           data: CampaignIn) -> Campaign:
     account = account_of(request, account_id, ("admin",))
@@ -72,7 +73,8 @@ async def create_campaign(request: Request[Any, Any, Any], account_id: str,
 
 @put("/api/v1/accounts/{account_id:str}/campaigns/{campaign_id:str}",
      summary="Change a campaign (admin)", description="For example, end it.",
-     responses={**_BAD, **AUTH_ERRORS}, guards=[admin_only], before_request=reject_deep_json)
+     responses={**_BAD, **AUTH_ERRORS, **BODY_ERRORS}, guards=[admin_only],
+     before_request=reject_deep_json)
 async def update_campaign(request: Request[Any, Any, Any], account_id: str, campaign_id: str,
                           data: CampaignIn) -> Campaign:
     account = account_of(request, account_id, ("admin",))

@@ -27,7 +27,7 @@ from ..service import (
 )
 from .auth import account_of, admin_only, service_of, session_of
 from .errors import ApiError, ErrorBody
-from .params import AUTH_ERRORS, DATE_PATTERN, parse_date, reject_deep_json
+from .params import AUTH_ERRORS, BODY_ERRORS, DATE_PATTERN, parse_date, reject_deep_json
 
 __all__ = ["STATIC", "ApiReference", "Thresholds", "dashboard_routes"]
 
@@ -87,7 +87,8 @@ async def get_thresholds(request: Request[Any, Any, Any], account_id: str) -> Th
 
 @put("/api/v1/accounts/{account_id:str}/thresholds", summary="Change the thresholds (admin)",
      responses={400: ResponseSpec(ErrorBody, description="Inconsistent thresholds"),
-                **AUTH_ERRORS}, guards=[admin_only], before_request=reject_deep_json)
+                **AUTH_ERRORS, **BODY_ERRORS}, guards=[admin_only],
+     before_request=reject_deep_json)
 async def put_thresholds(request: Request[Any, Any, Any], account_id: str, data: Thresholds
                          ) -> Thresholds:
     account = account_of(request, account_id, ("admin",))

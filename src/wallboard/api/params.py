@@ -10,6 +10,7 @@ from litestar import Request
 from litestar.openapi import ResponseSpec
 
 from ..batch import MAX_DEPTH, too_deep
+from ..service import JSON_BODY_BYTES
 from .errors import ApiError, ErrorBody
 
 __all__ = ["AUTH_ERRORS", "DATE_PATTERN", "parse_date", "reject_deep_json"]
@@ -21,6 +22,10 @@ AUTH_ERRORS = {
     401: ResponseSpec(ErrorBody, description="No, unknown or revoked token or session"),
     403: ResponseSpec(ErrorBody, description="A token of another account or role"),
     404: ResponseSpec(ErrorBody, description="No such account"),
+}
+# A route that reads a JSON body (any but ingest, which has its own limit).
+BODY_ERRORS = {
+    413: ResponseSpec(ErrorBody, description=f"A body over {JSON_BODY_BYTES // 1024} KiB"),
 }
 
 

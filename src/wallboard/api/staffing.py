@@ -20,7 +20,7 @@ from ..service import (
 from ..service.queries import STAFFING_SETTING
 from .auth import account_of, admin_only, service_of
 from .errors import ApiError, ErrorBody
-from .params import AUTH_ERRORS, reject_deep_json
+from .params import AUTH_ERRORS, BODY_ERRORS, reject_deep_json
 
 __all__ = ["staffing_routes"]
 
@@ -75,7 +75,8 @@ async def get_staffing_settings(request: Request[Any, Any, Any], account_id: str
      summary="Change the staffing settings (admin)",
      description=f"`may_help` maps a group to the groups its operators may be sent to help "
      f"(at most {MAX_GROUPS} of each); a group does not list itself.",
-     responses={400: ResponseSpec(ErrorBody, description="Bad settings"), **AUTH_ERRORS},
+     responses={400: ResponseSpec(ErrorBody, description="Bad settings"), **AUTH_ERRORS,
+                **BODY_ERRORS},
      guards=[admin_only], before_request=reject_deep_json)
 async def put_staffing_settings(request: Request[Any, Any, Any], account_id: str,
                                 data: StaffingSettings) -> StaffingSettings:

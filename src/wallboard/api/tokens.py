@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from ..service import Role, TokenInfo
 from .auth import account_of, admin_only, service_of
 from .errors import ApiError, ErrorBody
-from .params import AUTH_ERRORS, reject_deep_json
+from .params import AUTH_ERRORS, BODY_ERRORS, reject_deep_json
 
 __all__ = ["token_routes"]
 
@@ -27,7 +27,7 @@ class CreatedToken(msgspec.Struct):
 
 @post("/api/v1/accounts/{account_id:str}/tokens", summary="Create a token (admin)",
       status_code=201, responses={400: ResponseSpec(ErrorBody, description="Bad role"),
-                                  **AUTH_ERRORS},
+                                  **AUTH_ERRORS, **BODY_ERRORS},
       guards=[admin_only], before_request=reject_deep_json)
 async def create_token(request: Request[Any, Any, Any], account_id: str, data: NewToken
                        ) -> CreatedToken:
