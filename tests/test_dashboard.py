@@ -704,6 +704,9 @@ def test_tv_mode_russian_a_past_day_and_screenshots(browser: Browser,
             };
         }""")
         assert fit["scroll"] == [0, 0], (width, fit)
+        # The topics are on the screen too, at every size.
+        topics = page.locator(".wall-side #topics-title").bounding_box()
+        assert topics is not None and topics["y"] + topics["height"] <= height, (width, topics)
         assert fit["tiles"] == 0 and fit["cells"] == [] and fit["offscreen"] == 0, (width, fit)
         if width == 1920:
             page.screenshot(path=SCREENSHOTS / "tv.png")
@@ -1044,8 +1047,18 @@ def test_a_silent_stream_greys_the_page_within_two_seconds_of_the_missed_tick(
         first = seconds_of(wait.inner_text())
         page.wait_for_timeout(4000)  # (shown once a second: each reading is up to 1 s late)
         assert 3 <= seconds_of(wait.inner_text()) - first <= 5
-        # Screen readers hear the state, not a ticking age.
+        # Screen readers hear the state, not a ticking age; and the rows that turn red.
         assert page.locator("[data-spoken]").inner_text() == "Live"
+        with server.client(ingest) as client:  # eleven more waiting: over 10, red
+            client.post("/api/v1/events", json=[
+                {"id": f"q{i}", "type": "conversation.started", "account": "acme",
+                 "at": now - 1000 - i, "conversation": f"q{i}", "channel": "web", "group": "g"}
+                for i in range(11)]).raise_for_status()
+        page.wait_for_function("() => document.querySelector('[data-spoken]').textContent"
+                               ".includes('critical')")
+        spoken = page.locator("[data-spoken]").inner_text()
+        assert spoken.startswith("Live. ") and "g" in spoken.split(". ", 1)[1], spoken
+        assert "ago" not in spoken
         assert server.process is not None
         server.process.send_signal(signal.SIGSTOP)  # connected, but silent
         stopped = time.monotonic()

@@ -312,8 +312,8 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                         marks={marks} current={charts.current} />
             )}
             {trendsFeed && <Now feed={trendsFeed} names={rowNames} />}
+            <Topics total={live.total.topics} groups={[]} top={5} />
             {staffing && <Moves staffing={staffing} names={groupNames} />}
-            <Topics total={live.total.topics} groups={live.groups} />
           </>} />
       ) : (
         <main>

@@ -20,15 +20,18 @@ function Bars({ topics, limit }: { topics: Record<string, number>; limit: number
   );
 }
 
-export function Topics({ total, groups, day }: {
-  total: Record<string, number>; groups: readonly Row[]; day?: string | null;
+export function Topics({ total, groups, day, top = 8 }: {
+  total: Record<string, number>;
+  groups: readonly Row[];  // their top three each (none given: the total's alone)
+  day?: string | null;
+  top?: number;  // how many of the total's
 }) {
   const { lang, t } = useWords();
   const busy = groups.filter((g) => g.topics && Object.keys(g.topics).length);
   return (
     <section class="panel" aria-labelledby="topics-title">
       <h2 id="topics-title">{day ? t("topics_on", { date: formatDay(day, lang) }) : t("topics")}</h2>
-      {Object.keys(total).length ? <Bars topics={total} limit={8} /> : <p>{t("topics_none")}</p>}
+      {Object.keys(total).length ? <Bars topics={total} limit={top} /> : <p>{t("topics_none")}</p>}
       {busy.length > 0 && (
         <>
           <h3>{t("per_group")}</h3>
