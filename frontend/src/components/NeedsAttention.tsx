@@ -26,8 +26,12 @@ export function NeedsAttention({ rows, limit = 8 }: Props) {
             <li key={a.key} class={`level-${a.level}`} data-row={a.key} data-level={a.level}>
               <LevelMark level={a.level} />
               <strong>{a.name}</strong>{": "}{said(a.breaches[0])}
+              {/* The others in a word: the strip stays one line a row at most. */}
               {a.breaches.length > 1 && (
-                <span class="attention-more">{" · "}{a.breaches.slice(1).map(said).join(" · ")}</span>
+                <span class="attention-more" title={a.breaches.slice(1).map(said).join("; ")}>
+                  {" "}{t("attention_also", { n: String(a.breaches.length - 1) })}
+                  <span class="sr-only">{": "}{a.breaches.slice(1).map(said).join("; ")}</span>
+                </span>
               )}
             </li>
           ))}
