@@ -114,6 +114,17 @@ def sign_in(browser: Browser, site: dict[str, Any], role: str = "view", path: st
     return ctx, page
 
 
+def live_page(browser: Browser, server: Server, secret: str) -> tuple[BrowserContext, Page]:
+    """A page of a server of the test's own, signed in with ``secret`` and live."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(server.url + "/signin")
+    page.fill("#token", secret)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".freshness[data-state=live]")
+    return ctx, page
+
+
 def api_snapshot(site: dict[str, Any], **params: str) -> dict[str, Any]:
     with site["server"].client(site["tokens"]["view"]) as client:
         reply = client.get("/api/v1/accounts/acme/snapshot", params=params)
@@ -1032,12 +1043,7 @@ def test_a_silent_stream_greys_the_page_within_two_seconds_of_the_missed_tick(
                 {"id": "e1", "type": "conversation.started", "account": "acme",
                  "at": now - 40_000, "conversation": "c1", "channel": "web", "group": "g"},
             ]).raise_for_status()
-        ctx = browser.new_context()
-        page = ctx.new_page()
-        page.goto(server.url + "/signin")
-        page.fill("#token", view)
-        page.click("button[type=submit]")
-        page.wait_for_selector(".freshness[data-state=live]")
+        ctx, page = live_page(browser, server, view)
         # A fresh account has no week before: no line of zeros for it, and no legend.
         page.wait_for_selector(".chart .chart-box[data-drawn]")
         assert "Same weekday last week" not in drawn(page, 0)
@@ -1095,12 +1101,7 @@ def test_the_page_says_reconnecting_and_comes_back_by_itself(browser: Browser,
     view = token(data, "acme", "view")
     server = Server(data).start()
     try:
-        ctx = browser.new_context()
-        page = ctx.new_page()
-        page.goto(server.url + "/signin")
-        page.fill("#token", view)
-        page.click("button[type=submit]")
-        page.wait_for_selector(".freshness[data-state=live]")
+        ctx, page = live_page(browser, server, view)
         server.stop()  # the stream drops
         page.wait_for_selector(".freshness[data-state=reconnecting]", timeout=10_000)
         assert "Reconnecting" in page.locator(".freshness").inner_text()

@@ -241,6 +241,16 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const groupNames = useMemo(() => new Map((live?.groups ?? []).filter((g) => g.id != null)
     .map((g) => [g.id as string, g.name ?? (g.id as string)])), [live]);
 
+  // The arrivals of the row charted against its normal: on the desk and on the wall.
+  const withNormal = totalToday?.normal.some((v) => v != null);
+  const arrivalsChart = charts && (
+    <DayChart title={t("arrivals_chart")} starts={charts.starts} theme={theme}
+              today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
+              normal={withNormal ? totalToday?.normal : undefined}
+              band={withNormal ? totalToday?.band : undefined}
+              marks={marks} current={charts.current} />
+  );
+
   if (error) return <p class="error" role="alert">{t("error", { message: error })}</p>;
   if (!session) return <p class="loading">{t("loading")}</p>;
   // A day not yet begun on the account's clock has no figures: refused, not shown as zeros.
@@ -302,15 +312,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
           groups={<ReportTable report="group" rows={liveGroups} limitsFor={thresholdsFor} live
                                sort={sorts.group} sparks={sparks} sparksWeek={sparksWeek} wall />}
           side={<>
-            {charts && (
-              <DayChart title={t("arrivals_chart")} starts={charts.starts} theme={theme}
-                        today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
-                        normal={totalToday?.normal.some((v) => v != null)
-                          ? totalToday.normal : undefined}
-                        band={totalToday?.normal.some((v) => v != null)
-                          ? totalToday.band : undefined}
-                        marks={marks} current={charts.current} />
-            )}
+            {arrivalsChart}
             {trendsFeed && <Now feed={trendsFeed} names={rowNames} />}
             <Topics total={live.total.topics} groups={[]} top={5} />
             {staffing && <Moves staffing={staffing} names={groupNames} />}
@@ -336,13 +338,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
           )}
           {charts && (
             <section class="charts" aria-label={rowNames.get(chartRow) ?? t("total")}>
-              <DayChart title={t("arrivals_chart")} starts={charts.starts} theme={theme}
-                        today={totalToday?.arrived ?? []} lastWeek={totalWeek?.arrived}
-                        normal={totalToday?.normal.some((v) => v != null)
-                          ? totalToday.normal : undefined}
-                        band={totalToday?.normal.some((v) => v != null)
-                          ? totalToday.band : undefined}
-                        marks={marks} current={charts.current} />
+              {arrivalsChart}
               <DayChart title={t("queue_chart")} starts={charts.starts} theme={theme}
                         today={totalToday?.in_queue ?? []} lastWeek={totalWeek?.in_queue}
                         current={charts.current} />
