@@ -478,6 +478,20 @@ def test_a_rows_own_service_level_threshold_counts_its_waits_by_it(world: dict[s
     assert rows()[0]["answered_within_sl"] == 0
 
 
+def test_at_risk_is_read_per_row_and_its_patience_checked(world: dict[str, Any]) -> None:
+    url = "/api/v1/accounts/acme/at-risk"
+    post(world, [event(conversation=f"risk{next(_n)}", channel="risky", at=now_iso(-200))])
+    with world["server"].client(world["tokens"]["acme", "view"]) as client:
+        got = client.get(url, params={"silent_after_s": 30}).json()
+        assert got["silent_after_s"] == 30
+        risky = next(r for r in got["rows"] if r["id"] == "risky")
+        assert risky["waiting_past_sl"] >= 1 and risky["sl_threshold_s"] == 60
+        for bad in ("0", "-5", "100000", "soon"):
+            reply = client.get(url, params={"silent_after_s": bad})
+            assert reply.status_code == 400, bad
+            assert reply.json()["error"]["field"] == "silent_after_s"
+
+
 def test_trends_and_hot_topics_say_when_there_is_no_history(world: dict[str, Any]) -> None:
     with world["server"].client(world["tokens"]["acme", "view"]) as client:
         trends = client.get("/api/v1/accounts/acme/trends").json()

@@ -1,14 +1,24 @@
-"""The routes about now against normal: surges and drops of arrivals in every row, and the
-topics rising above their usual share."""
+"""The routes about now: surges and drops of arrivals in every row against normal, the topics
+rising above their usual share, and what is about to go wrong."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get
 from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
 
-from ..service import HotTopics, HotTopicsQuery, Trends, TrendsQuery
+from ..service import (
+    DEFAULT_SILENT_AFTER_S,
+    MAX_SILENT_AFTER_S,
+    AtRisk,
+    AtRiskQuery,
+    HotTopics,
+    HotTopicsQuery,
+    Trends,
+    TrendsQuery,
+)
 from .auth import account_of, service_of
 from .params import AUTH_ERRORS
 
@@ -42,4 +52,20 @@ async def get_hot_topics(request: Request[Any, Any, Any], account_id: str) -> Ho
     return service_of(request).ask(account, HotTopicsQuery())
 
 
-trend_routes = [get_trends, get_hot_topics]
+@get("/api/v1/accounts/{account_id:str}/at-risk", summary="At risk now",
+     description="For every row: the conversations waiting longer than its service-level "
+     "threshold now, those in work whose operator has not written since taking them for "
+     f"longer than `silent_after_s` (default {DEFAULT_SILENT_AFTER_S}: a missed conversation "
+     "in the making), and the available operators with every chat slot taken.",
+     responses={200: ResponseSpec(AtRisk, description="At risk"), **AUTH_ERRORS})
+async def get_at_risk(
+    request: Request[Any, Any, Any], account_id: str,
+    silent_after_s: Annotated[float, Parameter(
+        query="silent_after_s", gt=0, le=MAX_SILENT_AFTER_S,
+        description="seconds in work without an operator message")] = DEFAULT_SILENT_AFTER_S,
+) -> AtRisk:
+    account = account_of(request, account_id, ("view",))
+    return service_of(request).ask(account, AtRiskQuery(silent_after_s))
+
+
+trend_routes = [get_trends, get_hot_topics, get_at_risk]

@@ -542,6 +542,10 @@ class Account:
             self._effects(cid, effects.items())
         return len(changed)
 
+    def sl_ms_of(self, row: Row) -> int:
+        """The service-level threshold a row counts by (ms): its own, or the account's."""
+        return self._sl_ms if row.sl_ms is None else row.sl_ms
+
     def sl_thresholds(self) -> dict[tuple[Report, str], float]:
         """The rows with their own service-level threshold, in seconds."""
         return {key: ms / 1000 for key, ms in self.own_sl.items()}

@@ -13,6 +13,7 @@ from ..store import (
 )
 from .admin import Admin
 from .advice import Move, Outlook, RowStaffing, Staffing, StaffingSettings, Suggestion
+from .at_risk import DEFAULT_SILENT_AFTER_S, MAX_SILENT_AFTER_S, AtRisk, RowAtRisk
 from .campaigns import (
     CAMPAIGNS_SETTING,
     MAX_CAMPAIGNS,
@@ -27,6 +28,7 @@ from .facade import SESSION_MAX_MS, AccountStats, Service, ServiceStats
 from .hub import Busy, NotReady
 from .publisher import EXTRA_FEEDS, Feed
 from .queries import (
+    AtRiskQuery,
     CampaignReportQuery,
     ConversationQuery,
     ConversationState,
@@ -63,10 +65,12 @@ from .trends import RowTrend, Trends
 
 __all__ = [
     "CAMPAIGNS_SETTING",
+    "DEFAULT_SILENT_AFTER_S",
     "EXTRA_FEEDS",
     "JSON_BODY_BYTES",
     "MAX_CAMPAIGNS",
     "MAX_ROW_THRESHOLDS",
+    "MAX_SILENT_AFTER_S",
     "ROLES",
     "SESSION_MAX_MS",
     "THRESHOLDS_SETTING",
@@ -74,6 +78,8 @@ __all__ = [
     "AccountExists",
     "AccountStats",
     "Admin",
+    "AtRisk",
+    "AtRiskQuery",
     "Busy",
     "Campaign",
     "CampaignIn",
@@ -103,6 +109,7 @@ __all__ = [
     "Query",
     "Result",
     "Role",
+    "RowAtRisk",
     "RowChart",
     "RowStaffing",
     "RowThresholds",

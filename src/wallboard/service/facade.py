@@ -22,11 +22,13 @@ from ..events import Event
 from ..figures import Series
 from ..store import AccountConfig, Result, Role, SessionInfo, TokenInfo, UnknownAccount
 from .advice import Staffing, StaffingSettings
+from .at_risk import AtRisk
 from .campaigns import CampaignReport
 from .config import Limits
 from .hub import Hub
 from .publisher import Feed
 from .queries import (
+    AtRiskQuery,
     CampaignReportQuery,
     ConversationQuery,
     DayCharts,
@@ -203,6 +205,8 @@ class Service:
     def ask(self, account_id: str, query: CampaignReportQuery) -> CampaignReport | None: ...
     @overload
     def ask(self, account_id: str, query: HotTopicsQuery) -> HotTopics: ...
+    @overload
+    def ask(self, account_id: str, query: AtRiskQuery) -> AtRisk: ...
 
     def ask(self, account_id: str, query: Query) -> object:
         """Ask this account's engine ``query``; plain data back. Raises ``UnknownAccount``."""

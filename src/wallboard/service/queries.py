@@ -23,12 +23,14 @@ from ..figures import Report, Series
 from ..history import day_snapshots, read_all_compact, read_series, row_key
 from ..store import AccountConfig, Store
 from .advice import StaffingSettings, advise
+from .at_risk import DEFAULT_SILENT_AFTER_S, at_risk
 from .campaigns import CAMPAIGNS_SETTING, campaign_report, load_campaigns
 from .roster import roster
 from .topics import hot_topics
 from .trends import local_quarters, normals, trends
 
-__all__ = ["STAFFING_SETTING", "CampaignReportQuery", "ConversationQuery", "ConversationState",
+__all__ = ["STAFFING_SETTING", "AtRiskQuery", "CampaignReportQuery", "ConversationQuery",
+           "ConversationState",
            "DayCharts", "DayChartsQuery", "Explanation", "FutureDay", "HistoryQuery",
            "HotTopicsQuery",
            "LoggedEvent", "OldestAcceptedQuery", "OperatorsQuery", "Query", "RowChart",
@@ -100,6 +102,12 @@ class HotTopicsQuery(msgspec.Struct, tag="hot_topics", frozen=True):
     """Each topic's share of the last hour against its usual share at that time of day."""
 
 
+class AtRiskQuery(msgspec.Struct, tag="at_risk", frozen=True):
+    """What is about to go wrong in each row now (service/at_risk.py)."""
+
+    silent_after_s: float = DEFAULT_SILENT_AFTER_S
+
+
 class CampaignReportQuery(msgspec.Struct, tag="campaign_report", frozen=True):
     """What a campaign did to each row's arrivals, waits and losses."""
 
@@ -108,7 +116,7 @@ class CampaignReportQuery(msgspec.Struct, tag="campaign_report", frozen=True):
 
 Query = (SnapshotQuery | HistoryQuery | SeriesQuery | DayChartsQuery | ConversationQuery
          | OldestAcceptedQuery | OperatorsQuery | StaffingQuery | TrendsQuery
-         | CampaignReportQuery | HotTopicsQuery)
+         | CampaignReportQuery | HotTopicsQuery | AtRiskQuery)
 
 STAFFING_SETTING = "staffing"  # the account's StaffingSettings, as JSON
 
@@ -199,6 +207,8 @@ def answer(query: Query, config: AccountConfig, engine: Account, store: Store, n
         return trends(config.id, engine, store, now)
     if isinstance(query, HotTopicsQuery):
         return hot_topics(config.id, engine, store, now)
+    if isinstance(query, AtRiskQuery):
+        return at_risk(engine, now, query.silent_after_s)
     if isinstance(query, CampaignReportQuery):
         found = [c for c in load_campaigns(store.setting(config.id, CAMPAIGNS_SETTING))
                  if c.id == query.campaign]
