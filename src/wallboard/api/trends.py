@@ -20,6 +20,7 @@ from ..service import (
     TrendsQuery,
 )
 from .auth import account_of, service_of
+from .errors import ErrorBody
 from .params import AUTH_ERRORS
 
 __all__ = ["trend_routes"]
@@ -57,7 +58,9 @@ async def get_hot_topics(request: Request[Any, Any, Any], account_id: str) -> Ho
      "threshold now, those in work whose operator has not written since taking them for "
      f"longer than `silent_after_s` (default {DEFAULT_SILENT_AFTER_S}: a missed conversation "
      "in the making), and the available operators with every chat slot taken.",
-     responses={200: ResponseSpec(AtRisk, description="At risk"), **AUTH_ERRORS})
+     responses={200: ResponseSpec(AtRisk, description="At risk"),
+                400: ResponseSpec(ErrorBody, description="A bad silent_after_s"),
+                **AUTH_ERRORS})
 async def get_at_risk(
     request: Request[Any, Any, Any], account_id: str,
     silent_after_s: Annotated[float, Parameter(
