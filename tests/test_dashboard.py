@@ -860,6 +860,19 @@ def test_the_rows_needing_attention_lead_worst_first(browser: Browser,
     assert severity == sorted(severity, reverse=True) and severity[0] > 0
     no_group = page.locator("tr[data-row='group:'] td.level-red")
     assert no_group.count() == 0
+    # Beside the mark, what is at risk now, as the API reads it (a second apart at most).
+    with site["server"].client(site["tokens"]["view"]) as client:
+        risk = client.get("/api/v1/accounts/acme/at-risk").json()
+    shown_risk = page.eval_on_selector_all(
+        "table.report tbody tr[data-row] td[data-key=severity] .risk",
+        "els => els.map(e => [e.closest('tr').dataset.row, Number(e.dataset.late), "
+        "Number(e.dataset.silent), Number(e.dataset.full)])")
+    by_row = {f"{r['report']}:{r['id'] or ''}": r for r in risk["rows"]}
+    assert shown_risk and any(late for _, late, _, _ in shown_risk)
+    for key, late, silent, full in shown_risk:
+        want = by_row[key]
+        assert abs(late - want["waiting_past_sl"]) <= 1 and full == want["full_operators"]
+        assert abs(silent - want["silent_in_work"]) <= 1, (key, silent, want)
     ctx.close()
 
 

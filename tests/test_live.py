@@ -174,6 +174,17 @@ def test_the_stream_carries_trends_and_hot_topics_when_asked(world: dict[str, An
         assert data["hot_topics"]["rows"][0]["report"] == "total"
 
 
+def test_the_stream_carries_what_is_at_risk_when_asked(world: dict[str, Any]) -> None:
+    with world["server"].client(world["tokens"]["acme", "view"]) as client, \
+            client.stream("GET", "/api/v1/accounts/acme/stream",
+                          params={"include": "at_risk"}) as response:
+        stream = feeds(response)
+        assert next(stream)[0] == "snapshot"
+        kind, data = next(stream)
+        assert kind == "at_risk" and data["account"] == "acme" and data["silent_after_s"] == 60
+        assert data["rows"][0]["report"] == "total"
+
+
 def test_a_reconnecting_client_gets_the_current_snapshot_first(world: dict[str, Any]) -> None:
     server = world["server"]
     with server.client(world["tokens"]["acme", "view"]) as client:

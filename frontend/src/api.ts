@@ -1,6 +1,6 @@
 // Talking to the service: JSON requests with the session cookie, and the live stream.
 import type {
-  Campaign, CampaignDraft, CampaignReport, DayCharts, OperatorList, Session, Snapshot, Staffing,
+  AtRisk, Campaign, CampaignDraft, CampaignReport, DayCharts, OperatorList, Session, Snapshot, Staffing,
   Thresholds, TrendsFeed,
 } from "./types";
 
@@ -80,6 +80,7 @@ export interface Feeds {
   operators?: (list: OperatorList) => void;
   staffing?: (staffing: Staffing) => void;
   trends?: (feed: TrendsFeed) => void;
+  at_risk?: (feed: AtRisk) => void;
 }
 
 /**
@@ -97,7 +98,8 @@ export function openStream(account: string, feeds: Feeds,
   let heard: number | null = null;  // when anything last came
   let every = 2000;  // the server's tick, as it says
   let state: StreamState = "connecting";
-  const extras = (["operators", "staffing", "trends"] as const).filter((name) => feeds[name]);
+  const extras = (["operators", "staffing", "trends", "at_risk"] as const)
+    .filter((name) => feeds[name]);
   const query = extras.length ? `?include=${extras.join(",")}` : "";
   const say = (next: StreamState) => {
     if (next !== state) { state = next; onState(next); }
@@ -135,6 +137,9 @@ export function openStream(account: string, feeds: Feeds,
     });
     source.addEventListener("staffing", (event) => {
       feeds.staffing?.(JSON.parse((event as MessageEvent<string>).data) as Staffing);
+    });
+    source.addEventListener("at_risk", (event) => {
+      feeds.at_risk?.(JSON.parse((event as MessageEvent<string>).data) as AtRisk);
     });
     source.addEventListener("trends", (event) => {
       feeds.trends?.(JSON.parse((event as MessageEvent<string>).data) as TrendsFeed);

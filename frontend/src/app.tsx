@@ -24,7 +24,7 @@ import type { Direction, SortKey } from "./sort";
 import { DEFAULT_THRESHOLDS, limitsByRow } from "./thresholds";
 import { staffByGroup } from "./staffing";
 import type {
-  Campaign, DayCharts, OperatorList, Row, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
+  AtRisk, Campaign, DayCharts, OperatorList, Row, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
 } from "./types";
 
 const CHARTS_REFRESH_MS = 60_000;
@@ -116,6 +116,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const [operatorsAt, setOperatorsAt] = useState(0);  // when the list came
   const [staffing, setStaffing] = useState<Staffing | null>(null);
   const [trendsFeed, setTrendsFeed] = useState<TrendsFeed | null>(null);
+  const [atRisk, setAtRisk] = useState<AtRisk | null>(null);
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
   const [chartRow, setChartRow] = useState("total:");  // report:id of the row charted
   const [error, setError] = useState<string | null>(null);
@@ -136,6 +137,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
       operators: (list) => { setOperators(list); setOperatorsAt(Date.now()); },
       staffing: setStaffing,
       trends: setTrendsFeed,
+      at_risk: setAtRisk,
     }, setStream, toSignIn);
   }, [account]);
 
@@ -214,16 +216,21 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   }, [troubles]);
   const staff = useMemo(() => staffByGroup(staffing), [staffing]);
   const severities = useMemo(() => new Map(troubles.map((a) => [a.key, a])), [troubles]);
+  const risks = useMemo(() => new Map((atRisk?.rows ?? []).map((r) => [
+    `${r.report}:${r.id ?? ""}`, r])), [atRisk]);
   const rated = <T extends Row>(report: string, row: T): T => {
-    const found = severities.get(`${report}:${row.id ?? ""}`);
-    return found ? { ...row, severity: found.severity, level: found.level } : row;
+    const key = `${report}:${row.id ?? ""}`;
+    const found = severities.get(key);
+    const risk = risks.get(key);
+    const joined = risk ? { ...row, risk } : row;
+    return found ? { ...joined, severity: found.severity, level: found.level } : joined;
   };
   const liveGroups = useMemo(() => (live?.groups ?? []).map((g) => {
     const row = g.id == null ? undefined : staff.get(g.id);
     return rated("group", row ? { ...g, staff: row } : g);
-  }), [live, staff, severities]);
+  }), [live, staff, severities, risks]);
   const liveChannels = useMemo(() => (live?.channels ?? []).map((c) => rated("channel", c)),
-                               [live, severities]);
+                               [live, severities, risks]);
   const rowNames = useMemo(() => new Map<string, string>([
     ...(live?.channels ?? []).map((c) => [`channel:${c.id}`, c.name ?? c.id ?? ""] as const),
     ...(live?.groups ?? []).filter((g) => g.id != null)

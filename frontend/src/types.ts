@@ -13,6 +13,7 @@ export interface Row extends Figures {
   // Not in the snapshot: how badly the row is over its thresholds (attention.ts), 0 when not
   severity?: number;
   level?: "ok" | "amber" | "red";
+  risk?: RowAtRisk;  // not in the snapshot: the at_risk feed's row, joined on the screen
 }
 
 export interface Snapshot {
@@ -229,3 +230,15 @@ export interface CampaignDraft {
   end: string | null;
   rows: Campaign["rows"];
 }
+
+// What is at risk now (GET /at-risk and the stream's at_risk feed).
+export interface RowAtRisk {
+  report: "total" | "channel" | "group";
+  id: string | null;
+  waiting_past_sl: number;
+  sl_threshold_s: number;
+  silent_in_work: number;
+  longest_silence_s: number | null;
+  full_operators: number;
+}
+export interface AtRisk { account: string; as_of: string; silent_after_s: number; rows: RowAtRisk[] }

@@ -174,6 +174,28 @@ function Cell({ name, value, text, lvl = "ok" }: {
   );
 }
 
+/** The row's worst threshold level (sorts by severity), and what is about to go wrong in it:
+ * conversations waiting past its service level, silent in work, and operators with no free
+ * slot (late / silent / full). */
+function AlertCell({ row }: { row: Row }) {
+  const { lang, t } = useWords();
+  const risk = row.risk;
+  return (
+    <td class={`status level-${row.level ?? "ok"}`} data-key="severity"
+        data-value={row.severity ?? 0}
+        title={risk ? t("risk_title", { sl: formatDuration(risk.sl_threshold_s, lang) }) : undefined}>
+      <LevelMark level={row.level ?? "ok"} />
+      {risk && (
+        <span class="risk" data-late={risk.waiting_past_sl} data-silent={risk.silent_in_work}
+              data-full={risk.full_operators}>
+          {[risk.waiting_past_sl, risk.silent_in_work, risk.full_operators]
+            .map((n) => formatCount(n, lang)).join("/")}
+        </span>
+      )}
+    </td>
+  );
+}
+
 /** The longest wait now, counting on between pushes while the figures are live. */
 function WaitCell({ value, limit }: { value: number | null; limit: Limit }) {
   const { lang } = useWords();
@@ -226,10 +248,7 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
           <span class="kind"><KindIcon kind={row.kind} />{kindName(row.kind, lang)}</span>
         )}
       </th>
-      {live && (
-        <td class={`status level-${row.level ?? "ok"}`} data-key="severity"
-            data-value={row.severity ?? 0}><LevelMark level={row.level ?? "ok"} /></td>
-      )}
+      {live && <AlertCell row={row} />}
       {live && <Cell name="in_queue" value={row.in_queue} text={formatCount(row.in_queue, lang)}
                      lvl={level(row.in_queue, thresholds.in_queue)} />}
       {live && <WaitCell value={row.longest_wait_s} limit={thresholds.longest_wait_s} />}
@@ -303,7 +322,7 @@ function sameFigures(a: Row, b: Row): boolean {
     a.wait_samples === b.wait_samples && a.answered_within_sl === b.answered_within_sl &&
     a.operators_available === b.operators_available && a.slots_available === b.slots_available &&
     a.occupancy === b.occupancy && a.staff === b.staff && a.name === b.name && a.kind === b.kind &&
-    a.severity === b.severity && a.level === b.level && sameRecent(a, b);
+    a.severity === b.severity && a.level === b.level && sameRecent(a, b) && a.risk === b.risk;
 }
 
 /** The last 15 minutes' cell reads these (a new windows object comes with every snapshot). */

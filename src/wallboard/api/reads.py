@@ -143,13 +143,16 @@ async def get_series(
      "`include=operators` adds `event: operators` (the operator list, at most once a "
      "second), `include=staffing` adds `event: staffing` (at most every 5 seconds), "
      "`include=trends` adds `event: trends` (`{\"trends\": ..., \"hot_topics\": ...}` as "
-     "their GETs give them, at most every 10 seconds); several may be given, comma-separated.",
+     "their GETs give them, at most every 10 seconds), `include=at_risk` adds `event: at_risk` "
+     "(as `GET .../at-risk` gives it, at most once a second); several may be given, "
+     "comma-separated. Every stream also gets `event: tick` every 2 seconds.",
      media_type="text/event-stream",
      responses={400: ResponseSpec(ErrorBody, description="Unknown feed"), **AUTH_ERRORS})
 async def get_stream(
     request: Request[Any, Any, Any], account_id: str,
     include: Annotated[str | None, Parameter(query="include", max_length=64,
-                                             description="operators, staffing, trends")] = None,
+                                             description="operators, staffing, trends, at_risk"
+                                             )] = None,
 ) -> Stream:
     account = account_of(request, account_id, ("view",))
     extras = [] if not include else include.split(",")

@@ -20,6 +20,7 @@ class Limits(msgspec.Struct, frozen=True):
     operators_interval_s: float = 1.0  # the operator list at most this often on a stream
     staffing_interval_s: float = 5.0  # staffing advice at most this often on a stream
     trends_interval_s: float = 10.0  # trends and hot topics at most this often on a stream
+    at_risk_interval_s: float = 1.0  # what is at risk at most this often on a stream
     checkpoint_interval_s: float = 60.0  # engine state saved this often (and on shutdown)
     checkpoint_events: int = 300_000  # ... or after this many events, whichever comes first
     history_days: int = 400  # daily history and intraday series kept this many days

@@ -30,6 +30,7 @@ from ..figures import Snapshot
 from ..history import changed_row_days, restore_gauges
 from ..store import AccountConfig, Result, SavedDay, SavedSeries, Store, open_store
 from .advice import advise
+from .at_risk import at_risk
 from .config import Limits
 from .publisher import Feed, Publisher
 from .queries import staffing_settings
@@ -211,7 +212,8 @@ class Hub:
             "snapshot": lambda: encode(build(engine, clock())),
             "operators": lambda: msgspec.json.encode(roster(engine, None, clock())),
             "staffing": staffing,
-            "trends": now_against_normal}
+            "trends": now_against_normal,
+            "at_risk": lambda: msgspec.json.encode(at_risk(engine, clock()))}
         live = LiveAccount(config, engine, Publisher(feeds, self.limits), seq,
                            checkpoint_seq=seq)
         self.accounts[config.id] = live

@@ -26,8 +26,9 @@ from .config import Limits
 
 __all__ = ["EXTRA_FEEDS", "Feed", "Publisher"]
 
-Feed = Literal["snapshot", "operators", "staffing", "trends", "tick"]
-EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing", "trends")  # only to streams asking
+Feed = Literal["snapshot", "operators", "staffing", "trends", "at_risk", "tick"]
+# Only to streams asking for them
+EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing", "trends", "at_risk")
 _ORDER: tuple[Feed, ...] = ("snapshot", *EXTRA_FEEDS, "tick")
 _ALWAYS: frozenset[Feed] = frozenset(("snapshot", "tick"))  # to every stream
 
@@ -51,6 +52,7 @@ class Publisher:
         self._intervals: dict[Feed, float] = {
             "snapshot": limits.push_interval_s, "operators": limits.operators_interval_s,
             "staffing": limits.staffing_interval_s, "trends": limits.trends_interval_s,
+            "at_risk": limits.at_risk_interval_s,
             "tick": limits.tick_s}
         self._heartbeat = limits.heartbeat_s
         self._tick_s = limits.tick_s
