@@ -492,6 +492,90 @@ def test_at_risk_is_read_per_row_and_its_patience_checked(world: dict[str, Any])
             assert reply.json()["error"]["field"] == "silent_after_s"
 
 
+def test_every_figure_opens_into_its_conversations(world: dict[str, Any]) -> None:
+    tag = f"x{next(_n)}"
+    channel = f"explain-{tag}"
+    c = {name: f"{tag}-{name}" for name in ("gone", "missed", "served", "waiting")}
+    post(world, [
+        # The visitor writes, then leaves 14 s after the start: canceled.
+        event(conversation=c["gone"], channel=channel, at=now_iso(-300)),
+        event(type="message.visitor", conversation=c["gone"], at=now_iso(-295)),
+        event(type="conversation.closed", conversation=c["gone"], by="visitor",
+              at=now_iso(-286)),
+        # Taken by anna, who never writes, then closed: missed.
+        event(conversation=c["missed"], channel=channel, at=now_iso(-250)),
+        event(type="message.visitor", conversation=c["missed"], at=now_iso(-245)),
+        event(type="conversation.assigned", conversation=c["missed"], operator="anna",
+              at=now_iso(-240)),
+        event(type="conversation.closed", conversation=c["missed"], by="system",
+              at=now_iso(-100)),
+        # Taken by boris after 30 s, who writes: served.
+        event(conversation=c["served"], channel=channel, at=now_iso(-200)),
+        event(type="message.visitor", conversation=c["served"], at=now_iso(-195)),
+        event(type="conversation.assigned", conversation=c["served"], operator="boris",
+              at=now_iso(-170)),
+        event(type="message.operator", conversation=c["served"], operator="boris",
+              at=now_iso(-160)),
+        event(type="conversation.closed", conversation=c["served"], by="operator",
+              at=now_iso(-60)),
+        event(conversation=c["waiting"], channel=channel, at=now_iso(-90)),
+    ])
+    url = "/api/v1/accounts/acme/explain"
+    row = next(r for r in snapshot(world)["channels"] if r["id"] == channel)
+    with world["server"].client(world["tokens"]["acme", "view"]) as client:
+        def ask(figure: str, **params: Any) -> dict[str, Any]:
+            reply = client.get(url, params={"figure": figure, "channel": channel, **params})
+            assert reply.status_code == 200, reply.text
+            got: dict[str, Any] = reply.json()
+            return got
+
+        counts = {"arrived": row["arrived"], "served": row["served"],
+                  "unserved": row["unserved"]["total"], "canceled": row["unserved"]["canceled"],
+                  "missed": row["unserved"]["missed"], "wait_samples": row["wait_samples"],
+                  "answered_within_sl": row["answered_within_sl"],
+                  "in_queue": row["in_queue"], "in_work": row["in_work"],
+                  "unassigned": row["unserved"]["unassigned"]}
+        for figure, count in counts.items():
+            got = ask(figure)
+            assert got["total"] == count == len(got["items"]), figure
+        (gone,) = ask("canceled")["items"]
+        assert gone["conversation"] == c["gone"]
+        assert gone["text"] == "canceled: the visitor left 14 s after the start"
+        (missed,) = ask("missed")["items"]
+        assert missed["operator"] == "anna" and missed["text"].startswith(
+            "missed: assigned to anna at ") and missed["text"].endswith(", no operator message")
+        (waiting,) = ask("in_queue")["items"]
+        assert waiting["rule"] == "waiting" and 85 <= waiting["seconds"] <= 120
+        (served,) = ask("served")["items"]
+        assert served["text"].startswith("served by boris; closed at ")
+        waits = {i["conversation"]: i for i in ask("wait_samples")["items"]}
+        assert waits[c["served"]]["seconds"] == 30 and waits[c["served"]]["answered"] is True
+        assert waits[c["served"]]["events"] == \
+            f"/api/v1/accounts/acme/conversations/{c['served']}/events"
+        # Paged, oldest first; and as CSV.
+        first = ask("arrived", limit=2)
+        assert [i["conversation"] for i in first["items"]] == [c["gone"], c["missed"]]
+        assert [i["conversation"] for i in ask("arrived", offset=2)["items"]] == \
+            [c["served"], c["waiting"]]
+        sheet = client.get(url, params={"figure": "arrived", "channel": channel,
+                                        "format": "csv"})
+        assert sheet.headers["content-type"].startswith("text/csv")
+        assert len(sheet.text.strip().splitlines()) == 1 + 4
+        # Refused, naming the field.
+        today = snapshot(world)["date"]
+        long_ago = (date.fromisoformat(today) - timedelta(days=3)).isoformat()
+        for params, status, field in (
+                ({"figure": "mood"}, 400, "figure"),
+                ({"figure": "served", "date": long_ago}, 400, "date"),
+                ({"figure": "served", "date": "2999-01-01"}, 400, "date"),
+                ({"figure": "served", "channel": channel, "group": "g"}, 400, "group"),
+                ({"figure": "served", "limit": 501}, 400, "limit"),
+                ({"figure": "served", "channel": "nowhere"}, 404, "channel")):
+            reply = client.get(url, params=params)
+            assert reply.status_code == status, (params, reply.text)
+            assert reply.json()["error"]["field"] == field, (params, reply.json())
+
+
 def test_trends_and_hot_topics_say_when_there_is_no_history(world: dict[str, Any]) -> None:
     with world["server"].client(world["tokens"]["acme", "view"]) as client:
         trends = client.get("/api/v1/accounts/acme/trends").json()

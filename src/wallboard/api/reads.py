@@ -16,12 +16,17 @@ from litestar.response import Stream
 from ..figures import Series, Snapshot
 from ..service import (
     EXTRA_FEEDS,
+    MAX_PAGE,
     ConversationQuery,
+    Explained,
     Explanation,
+    FigureBehind,
     HistoryQuery,
+    NotHeld,
     SeriesQuery,
     SnapshotQuery,
     csv_rows,
+    explain_csv,
     row_of,
     series_csv,
 )
@@ -137,6 +142,50 @@ async def get_series(
     return _json(msgspec.json.encode(series))
 
 
+@get("/api/v1/accounts/{account_id:str}/explain", summary="The conversations behind a figure",
+     description="Every conversation behind a figure of a row, each with the rule that put it "
+     "there (`rule`, an English `text`, and the moments and people involved), as many as the "
+     "figure counts: waiting lists oldest first, the rest in the order things happened. The "
+     "total by default; `channel=ID` or `group=ID` for one row, `group=` (empty) for the "
+     "no-group row. `date` defaults to today; the days whose conversations are all still held "
+     "(today and yesterday: they leave memory 48 hours after their close). Paged by `offset` "
+     f"and `limit` (at most {MAX_PAGE}); `total` says how many there are. `Accept: text/csv` "
+     "or `format=csv` gives the page as CSV. Each item links to its conversation's events.",
+     responses={200: ResponseSpec(FigureBehind, description="The conversations"),
+                400: ResponseSpec(ErrorBody, description="Bad figure, row, date or page"),
+                **AUTH_ERRORS},
+     operation_class=_CsvOperation)
+async def get_explain(
+    request: Request[Any, Any, Any], account_id: str,
+    figure: Annotated[Explained, Parameter(query="figure")],
+    day: Annotated[str | None, Parameter(query="date", description="YYYY-MM-DD",
+                                         pattern=DATE_PATTERN)] = None,
+    channel: Annotated[str | None, Parameter(query="channel", max_length=128)] = None,
+    group: Annotated[str | None, Parameter(query="group", max_length=128)] = None,
+    offset: Annotated[int, Parameter(query="offset", ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Parameter(query="limit", ge=1, le=MAX_PAGE)] = 100,
+    fmt: Annotated[Literal["json", "csv"] | None, Parameter(query="format")] = None,
+) -> Response[bytes]:
+    account = account_of(request, account_id, ("view",))
+    if day is not None:
+        day = parse_date(day, "date").isoformat()
+    try:
+        report, row_id = row_of(channel, group)
+    except ValueError:
+        raise ApiError(400, "bad_row", "give channel or group, not both", "group") from None
+    try:
+        found = await service_of(request).behind(account, figure, report, row_id, day, offset,
+                                                 limit)
+    except NotHeld as exc:
+        raise ApiError(400, "not_held", str(exc), "date") from None
+    if found is None:
+        raise ApiError(404, "no_such_row", f"no {report} {row_id!r} in this account",
+                       report)
+    if _wants_csv(request, fmt):
+        return _csv(explain_csv(found), f"{account_id}-{found.date}-{figure}.csv")
+    return _json(msgspec.json.encode(found))
+
+
 @get("/api/v1/accounts/{account_id:str}/stream", summary="Live snapshots (SSE)",
      description="Server-sent events: `event: snapshot` with the snapshot as data, at once, "
      "then on every change (at most 5 a second) and at least every 20 seconds. "
@@ -176,4 +225,5 @@ async def get_conversation(request: Request[Any, Any, Any], account_id: str,
     return service_of(request).ask(account, ConversationQuery(conversation_id))
 
 
-read_routes = [get_snapshot, get_history, get_series, get_stream, get_conversation]
+read_routes = [get_snapshot, get_history, get_series, get_explain, get_stream,
+               get_conversation]

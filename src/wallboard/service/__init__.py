@@ -1,5 +1,6 @@
 """The service: the facade the API and the command line talk to, and what is below it."""
 
+from ..engine.behind import EXPLAINED, Explained
 from ..history import csv_rows, row_of, series_csv
 from ..store import (
     ROLES,
@@ -24,6 +25,7 @@ from .campaigns import (
     load_campaigns,
 )
 from .config import JSON_BODY_BYTES, Limits
+from .explain import MAX_PAGE, BehindItem, FigureBehind, NotHeld, explain_csv
 from .facade import SESSION_MAX_MS, AccountStats, Service, ServiceStats
 from .hub import Busy, NotReady
 from .publisher import EXTRA_FEEDS, Feed
@@ -66,9 +68,11 @@ from .trends import RowTrend, Trends
 __all__ = [
     "CAMPAIGNS_SETTING",
     "DEFAULT_SILENT_AFTER_S",
+    "EXPLAINED",
     "EXTRA_FEEDS",
     "JSON_BODY_BYTES",
     "MAX_CAMPAIGNS",
+    "MAX_PAGE",
     "MAX_ROW_THRESHOLDS",
     "MAX_SILENT_AFTER_S",
     "ROLES",
@@ -80,6 +84,7 @@ __all__ = [
     "Admin",
     "AtRisk",
     "AtRiskQuery",
+    "BehindItem",
     "Busy",
     "Campaign",
     "CampaignIn",
@@ -89,8 +94,10 @@ __all__ = [
     "ConversationState",
     "DayCharts",
     "DayChartsQuery",
+    "Explained",
     "Explanation",
     "Feed",
+    "FigureBehind",
     "FutureDay",
     "HeldConversation",
     "HistoryQuery",
@@ -100,6 +107,7 @@ __all__ = [
     "Limits",
     "LoggedEvent",
     "Move",
+    "NotHeld",
     "NotReady",
     "OldestAcceptedQuery",
     "OperatorInfo",
@@ -132,6 +140,7 @@ __all__ = [
     "check_campaign",
     "check_thresholds",
     "csv_rows",
+    "explain_csv",
     "load_campaigns",
     "load_thresholds",
     "replay",

@@ -13,18 +13,22 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Collection
+from datetime import date
 from pathlib import Path
 from typing import overload
 
 import msgspec
 
+from ..engine.behind import Explained
+from ..engine.calendar import ordinal_iso
 from ..events import Event
-from ..figures import Series
+from ..figures import Report, Series
 from ..store import AccountConfig, Result, Role, SessionInfo, TokenInfo, UnknownAccount
 from .advice import Staffing, StaffingSettings
 from .at_risk import AtRisk
 from .campaigns import CampaignReport
 from .config import Limits
+from .explain import FigureBehind, explained, search
 from .hub import Hub
 from .publisher import Feed
 from .queries import (
@@ -34,6 +38,7 @@ from .queries import (
     DayCharts,
     DayChartsQuery,
     Explanation,
+    FutureDay,
     HistoryQuery,
     HotTopicsQuery,
     OldestAcceptedQuery,
@@ -214,6 +219,26 @@ class Service:
         if live is None:
             raise UnknownAccount(account_id)
         return answer(query, live.config, live.engine, self._store, self.clock())
+
+    async def behind(self, account_id: str, figure: Explained, report: Report,
+                     row_id: str | None, day: str | None, offset: int, limit: int
+                     ) -> FigureBehind | None:
+        """A page of the conversations behind a figure of a row (None: no such row), searched
+        off the engine's thread. Raises ``UnknownAccount``, ``FutureDay``, ``NotHeld``."""
+        live = self._hub.account(account_id)
+        if live is None:
+            raise UnknownAccount(account_id)
+        engine, now = live.engine, self.clock()
+        today = engine.calendar.day_of(now)
+        ordinal = today if day is None else date.fromisoformat(day).toordinal()
+        if ordinal > today:
+            raise FutureDay(ordinal_iso(today))
+        if engine.report_row(report, row_id) is None:
+            return None
+        held = search(engine, report, row_id, ordinal, now)
+        return await asyncio.to_thread(explained, account_id, held, engine.calendar.iso, figure,
+                                       report, row_id, ordinal, ordinal_iso(ordinal), now,
+                                       offset, limit)
 
     def stream(self, account_id: str, allowed: Callable[[], bool],
                extras: Collection[Feed] = ()) -> AsyncIterator[bytes]:
