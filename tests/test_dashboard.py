@@ -362,6 +362,10 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     page.click("form.campaign-form button[type=submit]")
     page.wait_for_selector("form.campaign-form [role=alert]")
     problems["campaigns"] = axe_violations(page)
+    page.locator("[data-total=served] button.explain").click()
+    page.wait_for_selector(".explain-panel ol.explain-list li")
+    problems["conversations behind a number"] = axe_violations(page)
+    page.keyboard.press("Escape")
     page.click("role=tab >> nth=1")
     page.wait_for_selector("table.report[data-report=group]")
     problems["groups"] = axe_violations(page)
@@ -551,6 +555,41 @@ def test_thresholds_colour_a_row_when_crossed(browser: Browser, site: dict[str, 
         saved = client.get("/api/v1/accounts/acme/thresholds").json()
         assert saved["in_queue"] == {"amber": 0, "red": 1000}
         client.put("/api/v1/accounts/acme/thresholds", json={}).raise_for_status()  # defaults
+    ctx.close()
+
+
+def test_a_number_opens_the_conversations_behind_it(browser: Browser,
+                                                    site: dict[str, Any]) -> None:
+    ctx, page = sign_in(browser, site)
+    # From the keyboard: a channel's served conversations.
+    cell = page.locator("table.report tbody tr[data-row] td[data-key=served]").first
+    served = int(cell.get_attribute("data-value") or "0")
+    assert served > 0
+    cell.locator("button.explain").focus()
+    page.keyboard.press("Enter")
+    listed = page.locator(".explain-panel ol.explain-list")
+    listed.wait_for()
+    assert int(listed.get_attribute("data-total") or "-1") == served
+    assert listed.locator("li").count() == min(served, 200)
+    first = listed.locator("li").first
+    assert first.locator("a").get_attribute("href").startswith(  # type: ignore[union-attr]
+        "/api/v1/accounts/acme/conversations/")
+    assert "served by" in first.inner_text()
+    page.keyboard.press("Escape")
+    page.locator(".explain-panel").wait_for(state="detached")
+    # A tile: the total's waiting conversations, oldest first, as many as it says.
+    page.locator("[data-total=in_queue] button.explain").click()
+    listed.wait_for()
+    waiting = int(listed.get_attribute("data-total") or "-1")
+    with site["server"].client(site["tokens"]["view"]) as client:
+        behind = client.get("/api/v1/accounts/acme/explain",
+                            params={"figure": "in_queue", "limit": 500}).json()
+    assert abs(waiting - behind["total"]) <= 2  # a push may come between the two
+    seconds = [i["seconds"] for i in behind["items"]]
+    assert seconds == sorted(seconds, reverse=True)  # the longest wait first
+    assert "waiting now" in listed.locator("li").first.inner_text()
+    page.locator(".explain-panel button", has_text="Close").click()
+    page.locator(".explain-panel").wait_for(state="detached")
     ctx.close()
 
 
@@ -894,9 +933,12 @@ GEOMETRY = """() => {
             }
         }
     }
+    // Taller than one line of its type: wrapped (a value may hold a button, whose box and
+    // text sit at different heights on one line).
     const wrapped = [...document.querySelectorAll(".tile-value")]
-        .filter((e) => { const r = document.createRange(); r.selectNodeContents(e);
-                         return lines(r).size > 1; }).map((e) => e.textContent);
+        .filter((e) => e.getBoundingClientRect().height
+                       > 1.6 * parseFloat(getComputedStyle(e).fontSize))
+        .map((e) => e.textContent);
     const cells = [...document.querySelectorAll("table.report td")]
         .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent);
     const sideways = [document.documentElement, ...document.querySelectorAll(".reports")]

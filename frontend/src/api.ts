@@ -1,6 +1,6 @@
 // Talking to the service: JSON requests with the session cookie, and the live stream.
 import type {
-  AtRisk, Campaign, CampaignDraft, CampaignReport, DayCharts, OperatorList, Session, Snapshot, Staffing,
+  AtRisk, Campaign, CampaignDraft, CampaignReport, FigureBehind, DayCharts, OperatorList, Session, Snapshot, Staffing,
   Thresholds, TrendsFeed,
 } from "./types";
 
@@ -46,6 +46,8 @@ export const api = {
     request<DayCharts>("GET", `/api/v1/accounts/${enc(account)}/series/rows?date=${date}`),
   thresholds: (account: string) =>
     request<Thresholds>("GET", `/api/v1/accounts/${enc(account)}/thresholds`),
+  explain: (account: string, query: string) =>
+    request<FigureBehind>("GET", `/api/v1/accounts/${enc(account)}/explain?${query}`),
   campaigns: (account: string) =>
     request<Campaign[]>("GET", `/api/v1/accounts/${enc(account)}/campaigns`),
   createCampaign: (account: string, draft: CampaignDraft) =>

@@ -7,6 +7,8 @@ import { waitScale } from "./chartdata";
 import { Header } from "./components/Header";
 import { NeedsAttention } from "./components/NeedsAttention";
 import { Wall } from "./components/Wall";
+import { ExplainPanel } from "./components/ExplainPanel";
+import { Explain, type ExplainTarget } from "./explain";
 import { WaitsFrom } from "./clock";
 import { Moves } from "./components/Moves";
 import { Now } from "./components/Now";
@@ -117,6 +119,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const [staffing, setStaffing] = useState<Staffing | null>(null);
   const [trendsFeed, setTrendsFeed] = useState<TrendsFeed | null>(null);
   const [atRisk, setAtRisk] = useState<AtRisk | null>(null);
+  const [explaining, setExplaining] = useState<ExplainTarget | null>(null);
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
   const [chartRow, setChartRow] = useState("total:");  // report:id of the row charted
   const [error, setError] = useState<string | null>(null);
@@ -293,6 +296,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
 
   return (
     <WaitsFrom.Provider value={waitsFrom}>
+    <Explain.Provider value={tv ? null : setExplaining}>
     <div class={`dashboard${notLive ? " not-live" : ""}`}>
       <Header title={session.account_name ?? session.account} timezone={session.timezone}
               stream={stream} lastUpdate={lastUpdate} dataAt={live?.as_of ?? null}
@@ -400,7 +404,12 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
                          onSaved={(value) => { setThresholds(value); setEditing(false); }}
                          onClose={() => setEditing(false)} />
       )}
+      {explaining && account && (
+        <ExplainPanel account={account} target={explaining} date={day}
+                      onClose={() => setExplaining(null)} />
+      )}
     </div>
+    </Explain.Provider>
     </WaitsFrom.Provider>
   );
 }

@@ -242,3 +242,33 @@ export interface RowAtRisk {
   full_operators: number;
 }
 export interface AtRisk { account: string; as_of: string; silent_after_s: number; rows: RowAtRisk[] }
+
+// The conversations behind a figure (GET /explain).
+export type ExplainedFigure = "arrived" | "served" | "unserved" | "unassigned" | "canceled" |
+  "missed" | "wait_samples" | "answered_within_sl" | "in_queue" | "in_work";
+export interface BehindItem {
+  conversation: string;
+  rule: "started" | "entered" | "served" | "unassigned" | "canceled" | "missed" | "wait" |
+    "waiting" | "in_work";
+  text: string;
+  at: string;
+  channel: string;
+  group: string | null;
+  start: string;
+  close: string | null;
+  operator: string | null;
+  seconds: number | null;
+  answered: boolean | null;
+  visitor_wrote: boolean;
+  events: string;
+}
+export interface FigureBehind {
+  account: string;
+  figure: ExplainedFigure;
+  report: "total" | "channel" | "group";
+  id: string | null;
+  date: string;
+  total: number;
+  offset: number;
+  items: BehindItem[];
+}

@@ -8,7 +8,8 @@ import { change } from "../now";
 import { type Direction, type SortKey, rowName, sortRows } from "../sort";
 import { formatOperators, shortBy } from "../staffing";
 import { type Level, NO_THRESHOLDS, closedShares, level, worse } from "../thresholds";
-import type { Limit, Limits, Row } from "../types";
+import type { ExplainedFigure, Limit, Limits, Row } from "../types";
+import { type ExplainTarget, useExplain } from "../explain";
 import { KindIcon, LevelMark } from "./Icons";
 import { memo } from "../memo";
 import { Sparkline } from "./Sparkline";
@@ -164,12 +165,25 @@ interface RowProps {
   wall: boolean;
 }
 
-function Cell({ name, value, text, lvl = "ok" }: {
-  name: string; value: number | null; text: string; lvl?: Level;
+/** A number that opens the conversations behind it (where the page lets it). */
+export function Opens({ text, explain }: { text: string; explain?: ExplainTarget }) {
+  const open = useExplain();
+  const { t } = useWords();
+  if (!open || !explain) return <>{text}</>;
+  return (
+    <button type="button" class="explain" onClick={() => open(explain)}
+            aria-label={`${text}: ${t("explain_open", { label: explain.label })}`}>
+      {text}
+    </button>
+  );
+}
+
+function Cell({ name, value, text, lvl = "ok", explain }: {
+  name: string; value: number | null; text: string; lvl?: Level; explain?: ExplainTarget;
 }) {
   return (
     <td class={`num level-${lvl}`} data-key={name} data-value={value ?? ""}>
-      {text}<LevelMark level={lvl} />
+      <Opens text={text} explain={explain} /><LevelMark level={lvl} />
     </td>
   );
 }
@@ -236,6 +250,8 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
   const sl = serviceLevel(row);
   const u = row.unserved;
   const name = rowName(row, t("no_group"));
+  const about = (figure: ExplainedFigure, label: string): ExplainTarget =>
+    ({ figure, report, id: row.id, label: `${label}, ${name}` });
   // The unserved cell says the worse of the unserved and abandoned shares' levels.
   const shares = closedShares(row);
   const lost = worse(level(shares.unserved, thresholds.unserved_percent),
@@ -250,22 +266,27 @@ function RowViewImpl({ rowId, index, row, report, live, thresholds, today, lastW
       </th>
       {live && <AlertCell row={row} />}
       {live && <Cell name="in_queue" value={row.in_queue} text={formatCount(row.in_queue, lang)}
+                     explain={about("in_queue", t("in_queue"))}
                      lvl={level(row.in_queue, thresholds.in_queue)} />}
       {live && <WaitCell value={row.longest_wait_s} limit={thresholds.longest_wait_s} />}
-      {live && desk && <Cell name="in_work" value={row.in_work} text={formatCount(row.in_work, lang)} />}
-      <Cell name="arrived" value={row.arrived} text={formatCount(row.arrived, lang)} />
+      {live && desk && <Cell name="in_work" value={row.in_work} text={formatCount(row.in_work, lang)}
+                             explain={about("in_work", t("in_work"))} />}
+      <Cell name="arrived" value={row.arrived} text={formatCount(row.arrived, lang)}
+            explain={about("arrived", t("arrived"))} />
       {live && <RecentCell row={row} />}
-      {desk && <Cell name="served" value={row.served} text={formatCount(row.served, lang)} />}
+      {desk && <Cell name="served" value={row.served} text={formatCount(row.served, lang)}
+                     explain={about("served", t("served"))} />}
       <td class={`num level-${lost}`} data-key="unserved" data-value={u.total}
           title={`${t("unserved_breakdown", { u: u.unassigned, c: u.canceled, m: u.missed })}; ${
             t("shares_title", { unserved: formatPercent(shares.unserved == null ? null : shares.unserved / 100, lang),
                                 abandoned: formatPercent(shares.abandoned == null ? null : shares.abandoned / 100, lang) })}`}>
-        {formatCount(u.total, lang)}
+        <Opens text={formatCount(u.total, lang)} explain={about("unserved", t("unserved"))} />
         <span class="breakdown" data-unserved={`${u.unassigned}/${u.canceled}/${u.missed}`}>
           {` ${u.unassigned}/${u.canceled}/${u.missed}`}</span>
         <LevelMark level={lost} />
       </td>
       <Cell name="avg_wait_s" value={row.avg_wait_s} text={formatDuration(row.avg_wait_s, lang)}
+            explain={about("wait_samples", t("wait_samples"))}
             lvl={level(row.avg_wait_s, thresholds.avg_wait_s)} />
       <Cell name="sl" value={sl} text={formatPercent(sl, lang)}
             lvl={level(sl == null ? null : sl * 100, thresholds.sl_percent, true)} />

@@ -4,7 +4,8 @@ import { useWords } from "../context";
 import { formatCount, formatDay, formatDuration, formatPercent, serviceLevel } from "../format";
 import { change } from "../now";
 import { type Level, closedShares, level, worse } from "../thresholds";
-import type { Figures, Limits } from "../types";
+import type { ExplainedFigure, Figures, Limits } from "../types";
+import { Opens } from "./ReportTable";
 import { LevelMark } from "./Icons";
 
 interface Props {
@@ -14,13 +15,16 @@ interface Props {
   day?: string | null;  // a past day shown: its date is on the tiles
 }
 
-function Tile({ id, label, value, extra, lvl = "ok" }: {
+function Tile({ id, label, value, extra, lvl = "ok", figure }: {
   id: string; label: string; value: string; extra?: string; lvl?: Level;
+  figure?: ExplainedFigure;  // the number opens the conversations behind it
 }) {
   return (
     <div class={`tile level-${lvl}`} data-total={id}>
       <dt>{label}</dt>
-      <dd><span class="tile-value">{value}</span><LevelMark level={lvl} />
+      <dd><span class="tile-value">
+        <Opens text={value} explain={figure && { figure, report: "total", id: null, label }} />
+      </span><LevelMark level={lvl} />
         {extra && <span class="tile-extra">{extra}</span>}</dd>
     </div>
   );
@@ -40,8 +44,10 @@ export function Totals({ total, thresholds, live, day }: Props) {
         aria-label={day ? t("totals_on", { date: formatDay(day, lang) }) : t("total")}
         data-day={day ?? undefined}>
       {live && <Tile id="in_queue" label={t("in_queue")} value={formatCount(total.in_queue, lang)}
+                     figure="in_queue"
                      lvl={level(total.in_queue, thresholds.in_queue)} />}
-      {live && <Tile id="in_work" label={t("in_work")} value={formatCount(total.in_work, lang)} />}
+      {live && <Tile id="in_work" label={t("in_work")} value={formatCount(total.in_work, lang)}
+                     figure="in_work" />}
       {live && total.windows && (() => {
         const now = total.windows["15m"];
         const before = formatCount(now.previous.arrived, lang);
@@ -49,14 +55,17 @@ export function Totals({ total, thresholds, live, day }: Props) {
         return <Tile id="recent" label={t("recent")} value={formatCount(now.arrived, lang)}
                      extra={t(`recent_${way}`, { before })} />;
       })()}
-      <Tile id="served" label={t("served")} value={formatCount(total.served, lang)} />
+      <Tile id="served" label={t("served")} value={formatCount(total.served, lang)}
+            figure="served" />
       <Tile id="unserved" label={t("unserved")} value={formatCount(u.total, lang)}
+            figure="unserved"
             lvl={worse(level(shares.unserved, thresholds.unserved_percent),
                        level(shares.abandoned, thresholds.abandoned_percent))}
             extra={t("unserved_breakdown", { u: formatCount(u.unassigned, lang),
                                               c: formatCount(u.canceled, lang),
                                               m: formatCount(u.missed, lang) })} />
       <Tile id="avg_wait_s" label={t("avg_wait_s")} value={formatDuration(total.avg_wait_s, lang)}
+            figure="wait_samples"
             lvl={level(total.avg_wait_s, thresholds.avg_wait_s)} />
       {live && <Tile id="longest_wait_s" label={t("longest_wait_s")}
                      value={formatDuration(longest, lang)}

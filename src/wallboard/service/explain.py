@@ -66,6 +66,7 @@ class BehindItem(msgspec.Struct):
     operator: str | None  # who took it (the last to, for an outcome; of the stint, for work)
     seconds: float | None  # the wait, the time to a cancel, or how long waiting or in work
     answered: bool | None  # a wait: whether an operator took it (else it left the queue)
+    visitor_wrote: bool  # whether the visitor wrote (no message: a canceled conversation)
     events: str  # the conversation's events: GET this path
 
 
@@ -165,7 +166,7 @@ def _item(account_id: str, to_iso: Callable[[int], str], found: Behind, now: int
     return BehindItem(
         conv.id, said.rule, said.text, said.at, conv.channel, said.group,
         to_iso(conv.start_at), to_iso(conv.close_at) if conv.outcome >= 0 else None,
-        said.operator, said.seconds, said.answered,
+        said.operator, said.seconds, said.answered, conv.visitor_msg,
         f"/api/v1/accounts/{account_id}/conversations/{conv.id}/events")
 
 
