@@ -417,6 +417,9 @@ def test_campaigns_are_the_admins_checked_and_reported(world: dict[str, Any]) ->
      "amber_above_red"),
     ({"rows": [{"report": "group", "id": "g"}, {"report": "group", "id": "g"}]}, "rows[1]",
      "duplicate_row"),
+    # A row's amber alone, above the account's red it would go with.
+    ({"rows": [{"report": "group", "id": "g", "avg_wait_s": {"amber": 200}}]},
+     "rows[0].avg_wait_s", "amber_above_red"),
     ({"rows": [{"report": "total", "id": "x"}]}, "rows[0].report", "bad_request"),
     ({"rows": [{"report": "group", "id": ""}]}, "rows[0].id", "bad_request"),
     ({"rows": [{"report": "group", "id": f"g{i}"} for i in range(1001)]}, "rows",

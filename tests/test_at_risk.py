@@ -46,6 +46,10 @@ def test_what_is_about_to_go_wrong_is_counted_where_it_belongs() -> None:
         ev("conversation.assigned", -280, conversation="moved", operator="anna"),
         ev("message.operator", -270, conversation="moved", operator="anna"),
         ev("conversation.assigned", -100, conversation="moved", operator="boris"),
+        # A callback: a kind no row counts, silent or not.
+        ev("channel.updated", -999, channel="phone", kind="callback"),
+        ev("conversation.started", -300, conversation="call", channel="phone", group="sales"),
+        ev("conversation.assigned", -200, conversation="call", operator="carl"),
     ])
     got = {(r.report, r.id): r for r in at_risk(account, NOW, silent_after_s=60).rows}
     total, sales = got[("total", None)], got[("group", "sales")]

@@ -577,6 +577,8 @@ def test_a_number_opens_the_conversations_behind_it(browser: Browser,
     assert "served by" in first.inner_text()
     page.keyboard.press("Escape")
     page.locator(".explain-panel").wait_for(state="detached")
+    # The focus is back on the number that opened it.
+    assert page.evaluate("document.activeElement.closest('td')?.dataset.key") == "served"
     # A tile: the total's waiting conversations, oldest first, as many as it says.
     page.locator("[data-total=in_queue] button.explain").click()
     listed.wait_for()

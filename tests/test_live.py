@@ -183,6 +183,15 @@ def test_the_stream_carries_what_is_at_risk_when_asked(world: dict[str, Any]) ->
         kind, data = next(stream)
         assert kind == "at_risk" and data["account"] == "acme" and data["silent_after_s"] == 60
         assert data["rows"][0]["report"] == "total"
+        # Once a second with no traffic: a wait crosses its threshold with time alone.
+        times = []
+        while len(times) < 3:
+            kind, later = next(stream)
+            if kind == "at_risk":
+                times.append(time.monotonic())
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert all(0.5 <= gap <= 2.0 for gap in gaps), gaps
+        assert later["as_of"] > data["as_of"]
 
 
 def test_a_reconnecting_client_gets_the_current_snapshot_first(world: dict[str, Any]) -> None:

@@ -117,7 +117,7 @@ export function openStream(account: string, feeds: Feeds,
     const silent = Date.now() - heard - every;
     if (silent > REOPEN_AFTER_MS) {
       source.close();
-      heard = null;
+      heard = Date.now();  // the new stream gets as long again, and again if it hangs too
       connect();
     } else if (silent > TICK_GRACE_MS) {
       say("stale");

@@ -1,5 +1,5 @@
 // The dashboard: live figures from the stream, day charts from the history API.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, HttpError, openStream, type StreamState } from "./api";
 import { Campaigns, type RowChoice } from "./components/Campaigns";
 import { type Attention, attention, newlyRed } from "./attention";
@@ -120,6 +120,14 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const [trendsFeed, setTrendsFeed] = useState<TrendsFeed | null>(null);
   const [atRisk, setAtRisk] = useState<AtRisk | null>(null);
   const [explaining, setExplaining] = useState<ExplainTarget | null>(null);
+  // What opened a panel or dialog gets the focus back when it closes.
+  const opener = useRef<HTMLElement | null>(null);
+  const remember = () => { opener.current = document.activeElement as HTMLElement | null; };
+  const giveBack = () => { opener.current?.focus(); opener.current = null; };
+  const openExplain = useCallback((target: ExplainTarget) => {
+    opener.current = document.activeElement as HTMLElement | null;
+    setExplaining(target);
+  }, []);
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
   const [chartRow, setChartRow] = useState("total:");  // report:id of the row charted
   const [error, setError] = useState<string | null>(null);
@@ -296,13 +304,14 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
 
   return (
     <WaitsFrom.Provider value={waitsFrom}>
-    <Explain.Provider value={tv ? null : setExplaining}>
+    <Explain.Provider value={tv ? null : openExplain}>
     <div class={`dashboard${notLive ? " not-live" : ""}`}>
       <Header title={session.account_name ?? session.account} timezone={session.timezone}
               stream={stream} lastUpdate={lastUpdate} dataAt={live?.as_of ?? null}
               announce={announce} tv={tv} day={day} today={today}
               onDay={chooseDay} onLang={onLang} theme={theme} onTheme={onTheme}
-              admin={session.role === "admin"} onThresholds={() => setEditing(true)}
+              admin={session.role === "admin"}
+              onThresholds={() => { remember(); setEditing(true); }}
               onSignOut={() => api.signOut().finally(toSignIn)} />
       {day && <p class="past-note" role="note">{t("past_day", { date: formatDay(day, lang) })}</p>}
       {refused && <p class="error" role="alert">{t("future_day", { date: formatDay(refused, lang) })}</p>}
@@ -401,12 +410,12 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
       {editing && account && (
         <ThresholdDialog account={account} value={thresholds} rows={campaignRows}
                          accountSl={session.sl_threshold_s}
-                         onSaved={(value) => { setThresholds(value); setEditing(false); }}
-                         onClose={() => setEditing(false)} />
+                         onSaved={(value) => { setThresholds(value); setEditing(false); giveBack(); }}
+                         onClose={() => { setEditing(false); giveBack(); }} />
       )}
       {explaining && account && (
         <ExplainPanel account={account} target={explaining} date={day}
-                      onClose={() => setExplaining(null)} />
+                      onClose={() => { setExplaining(null); giveBack(); }} />
       )}
     </div>
     </Explain.Provider>

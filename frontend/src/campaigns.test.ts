@@ -15,6 +15,10 @@ describe("a time typed on the account's clock", () => {
     expect(zonedIso("2026-03-29T02:30", "Europe/Berlin")).toBe("2026-03-29T03:30:00+02:00");
     expect(zonedIso("2026-10-25T02:30", "Europe/Berlin")).toBe("2026-10-25T02:30:00+02:00");
     expect(zonedIso("2026-10-25T03:30", "Europe/Berlin")).toBe("2026-10-25T03:30:00+01:00");
+    // Far from UTC as well: Auckland springs forward at 02:00 (+12 to +13) and falls back
+    // at 03:00 (+13 to +12).
+    expect(zonedIso("2026-09-27T02:30", "Pacific/Auckland")).toBe("2026-09-27T03:30:00+13:00");
+    expect(zonedIso("2026-04-05T02:30", "Pacific/Auckland")).toBe("2026-04-05T02:30:00+13:00");
   });
 
   it("refuses what is not a date and a time", () => {

@@ -26,8 +26,9 @@ export function zonedIso(local: string, timeZone: string): string | null {
   const wall = Date.UTC(y, mo - 1, d, h, mi);
   // The offset before the wall time and after it: the earlier wins when both fit (the first
   // pass of a repeated hour); when neither fits, the clocks skipped it.
-  const before = zoneOffsetMinutes(wall - 86_400_000 / 2, timeZone);
-  const after = zoneOffsetMinutes(wall + 86_400_000 / 2, timeZone);
+  // A day away on either side: past any offset (up to 14 h) and any one change of clocks.
+  const before = zoneOffsetMinutes(wall - 86_400_000, timeZone);
+  const after = zoneOffsetMinutes(wall + 86_400_000, timeZone);
   const fits = (offset: number) => zoneOffsetMinutes(wall - offset * 60_000, timeZone) === offset;
   const offset = [Math.max(before, after), Math.min(before, after)].find(fits) ?? before;
   const instant = wall - offset * 60_000;

@@ -34,8 +34,13 @@ export const LIMIT_NAMES: readonly LimitName[] = [
 export const NO_THRESHOLDS: Limits = Object.fromEntries(
   LIMIT_NAMES.map((name) => [name, OFF])) as unknown as Limits;
 
+/** A row's limit as it applies: each edge it leaves empty is the account's. */
+export function merged(own: Limit | null | undefined, account: Limit): Limit {
+  return { amber: own?.amber ?? account.amber, red: own?.red ?? account.red };
+}
+
 /**
- * Each row's own limits: the account's, figure by figure replaced by the row's where it has
+ * Each row's own limits: the account's, edge by edge replaced by the row's where it has
  * one. The same object for a row while the thresholds stay (the tables compare by identity).
  */
 export function limitsByRow(t: Thresholds): (report: string, id: string | null) => Limits | null {
@@ -43,7 +48,7 @@ export function limitsByRow(t: Thresholds): (report: string, id: string | null) 
   const own = new Map<string, Limits>();
   for (const row of t.rows ?? []) {
     own.set(`${row.report}:${row.id}`, Object.fromEntries(
-      LIMIT_NAMES.map((n) => [n, row[n] ?? t[n]])) as unknown as Limits);
+      LIMIT_NAMES.map((n) => [n, merged(row[n], t[n])])) as unknown as Limits);
   }
   return (report, id) => (report === "group" && id === null ? null
     : own.get(`${report}:${id ?? ""}`) ?? account);

@@ -22,6 +22,7 @@ export function ExplainPanel({ account, target, date, onClose }: Props) {
   useEffect(() => {
     let stop = false;
     setFound(null);
+    setError(null);
     api.explain(account, explainQuery(target, date)).then(
       (got) => { if (!stop) setFound(got); },
       (err: unknown) => { if (!stop) setError(String(err)); });

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, HttpError } from "../api";
 import { useWords } from "../context";
 import type { Key } from "../i18n";
-import { LIMIT_NAMES } from "../thresholds";
+import { LIMIT_NAMES, merged } from "../thresholds";
 import type { Limit, LimitName, RowThresholds, Thresholds } from "../types";
 import type { RowChoice } from "./Campaigns";
 
@@ -105,8 +105,12 @@ export function ThresholdDialog({ account, value, rows, accountSl, onSaved, onCl
 
   const save = async (event: Event) => {
     event.preventDefault();
+    // A row's limits checked as they apply: its empty edges the account's.
+    const applied = (r: RowThresholds) => Object.fromEntries(LIMIT_NAMES.map(
+      (n) => [n, r[n] ? merged(r[n], draft[n]) : null])) as Record<LimitName, Limit | null>;
     const sets: [string, Partial<Record<LimitName, Limit | null>>][] = [
-      ["", draft], ...draft.rows.map((r): [string, RowThresholds] => [`${r.report}:${r.id}`, r])];
+      ["", draft], ...draft.rows.map((r): [string, Record<LimitName, Limit | null>] =>
+        [`${r.report}:${r.id}`, applied(r)])];
     for (const row of draft.rows) {
       const sl = row.sl_threshold_s;
       if (sl != null && (Number.isNaN(sl) || sl <= 0 || sl > MAX_SL_S)) {

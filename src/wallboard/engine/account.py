@@ -504,10 +504,11 @@ class Account:
     def set_sl_thresholds(self, wanted: Mapping[tuple[Report, str], float]) -> int:
         """Let the channels and groups in ``wanted`` count their service level by their own
         threshold (seconds), every other row by the account's. A known row whose threshold
-        changes has its conversations' wait samples counted again around the change, as a
-        change of kind does: the day's counters, its buckets and the windows all count by the
-        new one, on every day the engine holds. One pass over the conversations for all the
-        rows changed. Returns how many rows changed."""
+        changes has the wait samples of the conversations still held (those closed within the
+        last 48 hours) counted again around the change, as a change of kind does: their days'
+        counters, buckets and windows count by the new one; days older than that keep the
+        counts they had. One pass over the conversations for all the rows changed. Returns how
+        many rows changed."""
         target = {key: ms for key, seconds in wanted.items()
                   if (ms := round(seconds * 1000)) != self._sl_ms}
         changed = {key for key in set(self.own_sl) | set(target)

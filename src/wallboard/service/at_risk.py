@@ -59,9 +59,10 @@ def at_risk(engine: Account, now: int, silent_after_s: float = DEFAULT_SILENT_AF
         if silence <= silent_ms:
             continue
         channel = engine.channels.get(conv.channel)
-        rows: list[tuple[Report, str | None]] = [("total", None), ("group", conv.group)]
-        if channel is not None and not channel.excluded:
-            rows.append(("channel", conv.channel))
+        if channel is None or channel.excluded:
+            continue  # of a kind no row counts (a callback, an offline form)
+        rows: list[tuple[Report, str | None]] = [("total", None), ("group", conv.group),
+                                                 ("channel", conv.channel)]
         for row_key in rows:
             found = out.get(row_key)
             if found is not None:

@@ -17,6 +17,7 @@ import csv
 import io
 from collections.abc import Callable
 from typing import Literal
+from urllib.parse import quote
 
 import msgspec
 
@@ -167,7 +168,8 @@ def _item(account_id: str, to_iso: Callable[[int], str], found: Behind, now: int
         conv.id, said.rule, said.text, said.at, conv.channel, said.group,
         to_iso(conv.start_at), to_iso(conv.close_at) if conv.outcome >= 0 else None,
         said.operator, said.seconds, said.answered, conv.visitor_msg,
-        f"/api/v1/accounts/{account_id}/conversations/{conv.id}/events")
+        f"/api/v1/accounts/{quote(account_id, safe='')}/conversations/"
+        f"{quote(conv.id, safe='')}/events")
 
 
 def _moment(found: Behind) -> int:

@@ -80,6 +80,7 @@ class Service:
     def __init__(self, data_dir: Path | str, limits: Limits | None = None, *,
                  clock: Callable[[], int] | None = None, backend: str = "sqlite") -> None:
         self._hub = Hub(data_dir, limits, clock, backend)
+        self._searching = asyncio.Semaphore(1)  # searches behind figures, one at a time
         self.limits = self._hub.limits
         self.clock = self._hub.clock
         self._store = self._hub.store
@@ -236,9 +237,10 @@ class Service:
         if engine.report_row(report, row_id) is None:
             return None
         held = search(engine, report, row_id, ordinal, now)
-        return await asyncio.to_thread(explained, account_id, held, engine.calendar.iso, figure,
-                                       report, row_id, ordinal, ordinal_iso(ordinal), now,
-                                       offset, limit)
+        async with self._searching:  # one walk at a time: each holds the interpreter a while
+            return await asyncio.to_thread(explained, account_id, held, engine.calendar.iso,
+                                           figure, report, row_id, ordinal,
+                                           ordinal_iso(ordinal), now, offset, limit)
 
     def stream(self, account_id: str, allowed: Callable[[], bool],
                extras: Collection[Feed] = ()) -> AsyncIterator[bytes]:

@@ -31,6 +31,9 @@ Feed = Literal["snapshot", "operators", "staffing", "trends", "at_risk", "tick"]
 EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing", "trends", "at_risk")
 _ORDER: tuple[Feed, ...] = ("snapshot", *EXTRA_FEEDS, "tick")
 _ALWAYS: frozenset[Feed] = frozenset(("snapshot", "tick"))  # to every stream
+# Sent at their interval whether or not anything changed: what they say moves with time alone
+# (a wait crossing its threshold, a silence growing), not only with events.
+_CLOCKED: frozenset[Feed] = frozenset(("tick", "at_risk"))
 
 
 class _Client:
@@ -93,8 +96,8 @@ class Publisher:
     def _due(self, feed: Feed, now: float) -> float:
         """Seconds until ``feed`` should be sent (0: now), or infinity."""
         since = now - self._sent[feed]
-        if feed == "tick":
-            return max(0.0, self._tick_s - since)
+        if feed in _CLOCKED:
+            return max(0.0, self._intervals[feed] - since)
         if since >= self._heartbeat:
             return 0.0
         if feed in self._dirty:

@@ -3,11 +3,11 @@ where a channel or group works at another pace (email is answered in hours, chat
 
 A row may also count its service level by its own threshold (answered within 4 hours for
 email where chat answers within 60 s): the engine then counts that row's wait samples by it
-(``Account.set_sl_thresholds``), on every day it holds. A row's thresholds override the
-account's figure by figure; a figure it leaves out (null)
-follows the account's. The shares are of the conversations closed today: unserved (every
-unserved outcome) and abandoned (unassigned: the visitor left before anyone took it, as
-METRICS.md section 8's ``abandoned_share``); they are off until set.
+(``Account.set_sl_thresholds``), for the conversations it still holds. A row's thresholds
+override the account's edge by edge: an edge it leaves out (null) follows the account's. The
+shares are of the conversations closed today: unserved (every unserved outcome) and abandoned
+(unassigned: the visitor left before anyone took it, as METRICS.md section 8's
+``abandoned_share``); they are off until set.
 """
 
 from __future__ import annotations
@@ -95,6 +95,12 @@ def _limit_problem(field: str, limit: Limit, lower_is_worse: bool, percent: bool
     return None
 
 
+def merged(own: Limit, account: Limit) -> Limit:
+    """A row's limit as it applies: each edge it leaves empty is the account's."""
+    return Limit(account.amber if own.amber is None else own.amber,
+                 account.red if own.red is None else own.red)
+
+
 def check_thresholds(data: Thresholds) -> ThresholdProblem | None:
     """The first problem with ``data``, naming its field; None when it holds together."""
     sets: list[tuple[str, Thresholds | RowThresholds]] = [("", data)]
@@ -102,8 +108,11 @@ def check_thresholds(data: Thresholds) -> ThresholdProblem | None:
     for prefix, limits in sets:
         for name, lower in LOWER_IS_WORSE.items():
             limit = getattr(limits, name)
-            if limit is not None and (problem := _limit_problem(
-                    prefix + name, limit, lower, name in _PERCENT)):
+            if limit is None:
+                continue
+            if prefix:  # a row's: checked as it applies, its empty edges the account's
+                limit = merged(limit, getattr(data, name))
+            if problem := _limit_problem(prefix + name, limit, lower, name in _PERCENT):
                 return problem
     seen: set[tuple[str, str]] = set()
     for i, row in enumerate(data.rows):
