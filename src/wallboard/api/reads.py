@@ -13,7 +13,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.params import Parameter
 from litestar.response import Stream
 
-from ..figures import Series, Snapshot
+from ..figures import Report, Series, Snapshot
 from ..service import (
     EXTRA_FEEDS,
     MAX_PAGE,
@@ -108,6 +108,18 @@ def _csv(text: str, filename: str) -> Response[bytes]:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+def _row(channel: str | None, group: str | None) -> tuple[Report, str | None]:
+    """The row a route's ``channel`` or ``group`` names (the total with neither)."""
+    try:
+        return row_of(channel, group)
+    except ValueError:
+        raise ApiError(400, "bad_row", "give channel or group, not both", "group") from None
+
+
+def _no_row(report: Report, row_id: str | None) -> ApiError:
+    return ApiError(404, "no_such_row", f"no {report} {row_id!r} in this account", report)
+
+
 @get("/api/v1/accounts/{account_id:str}/series", summary="Intraday series",
      description="One row's local day in 15-minute buckets (92, 96 or 100 of them): arrivals, "
      "outcomes, waits and the sampled gauges (peak and mean; null where not sampled). The "
@@ -129,14 +141,10 @@ async def get_series(
     account = account_of(request, account_id, ("view",))
     if day is not None:
         day = parse_date(day, "date").isoformat()
-    try:
-        report, row_id = row_of(channel, group)
-    except ValueError:
-        raise ApiError(400, "bad_row", "give channel or group, not both", "group") from None
+    report, row_id = _row(channel, group)
     series = service_of(request).ask(account, SeriesQuery(report, row_id, day))
     if series is None:
-        raise ApiError(404, "no_such_row", f"no {report} {row_id!r} in this account",
-                       report)
+        raise _no_row(report, row_id)
     if _wants_csv(request, fmt):
         return _csv(series_csv([series]), f"{account_id}-{series.date}-{report}.csv")
     return _json(msgspec.json.encode(series))
@@ -169,18 +177,14 @@ async def get_explain(
     account = account_of(request, account_id, ("view",))
     if day is not None:
         day = parse_date(day, "date").isoformat()
-    try:
-        report, row_id = row_of(channel, group)
-    except ValueError:
-        raise ApiError(400, "bad_row", "give channel or group, not both", "group") from None
+    report, row_id = _row(channel, group)
     try:
         found = await service_of(request).behind(account, figure, report, row_id, day, offset,
                                                  limit)
     except NotHeld as exc:
         raise ApiError(400, "not_held", str(exc), "date") from None
     if found is None:
-        raise ApiError(404, "no_such_row", f"no {report} {row_id!r} in this account",
-                       report)
+        raise _no_row(report, row_id)
     if _wants_csv(request, fmt):
         return _csv(explain_csv(found), f"{account_id}-{found.date}-{figure}.csv")
     return _json(msgspec.json.encode(found))

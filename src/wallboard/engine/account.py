@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pickle
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from ..events import (
@@ -495,9 +495,18 @@ class Account:
         for conv in self.conversations():
             if conv.state != NEW and conv.channel == channel.id:
                 contributions.append((conv.id, conv.contribution(slot_of)))
+        def change() -> None:
+            channel.kind = kind
+
+        self._count_again(contributions, change)
+
+    def _count_again(self, contributions: list[tuple[str, dict[Effect, int]]],
+                     change: Callable[[], None]) -> None:
+        """Take the conversations' contributions out of every row, make the change that
+        alters how they count, and put them back: exact, whatever the change did."""
         for cid, effects in contributions:
             self._effects(cid, [(effect, -n) for effect, n in effects.items()])
-        channel.kind = kind
+        change()
         for cid, effects in contributions:
             self._effects(cid, effects.items())
 
@@ -534,13 +543,12 @@ class Account:
                 if any(e[0] == SAMPLE and (("channel", e[1]) in rows or ("group", e[2]) in rows)
                        for e in effects):
                     touched.append((conv.id, effects))
-        for cid, effects in touched:
-            self._effects(cid, [(effect, -n) for effect, n in effects.items()])
-        self.own_sl = target
-        for key, row in rows.items():
-            row.sl_ms = target.get(key)
-        for cid, effects in touched:
-            self._effects(cid, effects.items())
+        def change() -> None:
+            self.own_sl = target
+            for key, row in rows.items():
+                row.sl_ms = target.get(key)
+
+        self._count_again(touched, change)
         return len(changed)
 
     def sl_ms_of(self, row: Row) -> int:

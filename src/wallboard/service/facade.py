@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Collection
-from datetime import date
 from pathlib import Path
 from typing import overload
 
@@ -38,7 +37,6 @@ from .queries import (
     DayCharts,
     DayChartsQuery,
     Explanation,
-    FutureDay,
     HistoryQuery,
     HotTopicsQuery,
     OldestAcceptedQuery,
@@ -49,6 +47,7 @@ from .queries import (
     StaffingQuery,
     TrendsQuery,
     answer,
+    day_ordinal,
     staffing_settings,
 )
 from .roster import OperatorList
@@ -230,10 +229,7 @@ class Service:
         if live is None:
             raise UnknownAccount(account_id)
         engine, now = live.engine, self.clock()
-        today = engine.calendar.day_of(now)
-        ordinal = today if day is None else date.fromisoformat(day).toordinal()
-        if ordinal > today:
-            raise FutureDay(ordinal_iso(today))
+        ordinal = day_ordinal(engine, day, now)
         if engine.report_row(report, row_id) is None:
             return None
         held = search(engine, report, row_id, ordinal, now)

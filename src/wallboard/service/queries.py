@@ -29,13 +29,31 @@ from .roster import roster
 from .topics import hot_topics
 from .trends import local_quarters, normals, trends
 
-__all__ = ["STAFFING_SETTING", "AtRiskQuery", "CampaignReportQuery", "ConversationQuery",
-           "ConversationState",
-           "DayCharts", "DayChartsQuery", "Explanation", "FutureDay", "HistoryQuery",
-           "HotTopicsQuery",
-           "LoggedEvent", "OldestAcceptedQuery", "OperatorsQuery", "Query", "RowChart",
-           "SeriesQuery", "SnapshotQuery", "StaffingQuery", "TrendsQuery", "answer",
-           "staffing_settings"]
+__all__ = [
+    "STAFFING_SETTING",
+    "AtRiskQuery",
+    "CampaignReportQuery",
+    "ConversationQuery",
+    "ConversationState",
+    "DayCharts",
+    "DayChartsQuery",
+    "Explanation",
+    "FutureDay",
+    "HistoryQuery",
+    "HotTopicsQuery",
+    "LoggedEvent",
+    "OldestAcceptedQuery",
+    "OperatorsQuery",
+    "Query",
+    "RowChart",
+    "SeriesQuery",
+    "SnapshotQuery",
+    "StaffingQuery",
+    "TrendsQuery",
+    "answer",
+    "day_ordinal",
+    "staffing_settings",
+]
 
 
 class FutureDay(Exception):
@@ -173,7 +191,8 @@ def staffing_settings(store: Store, account_id: str) -> StaffingSettings:
         msgspec.json.decode(saved, type=StaffingSettings)
 
 
-def _ordinal(engine: Account, day: str | None, now: int) -> int:
+def day_ordinal(engine: Account, day: str | None, now: int) -> int:
+    """The local day asked for (today when None). Raises ``FutureDay``."""
     today = engine.calendar.day_of(now)
     if day is None:
         return today
@@ -219,7 +238,7 @@ def answer(query: Query, config: AccountConfig, engine: Account, store: Store, n
 def _snapshot(query: SnapshotQuery, engine: Account, store: Store, now: int) -> bytes:
     if query.day is None:
         return encode(build(engine, now))
-    ordinal = _ordinal(engine, query.day, now)
+    ordinal = day_ordinal(engine, query.day, now)
     if not engine.holds_day(ordinal, now):  # out of memory, or filled in: the history kept
         saved = store.days(engine.id, query.day, query.day)
         if saved:
@@ -230,14 +249,14 @@ def _snapshot(query: SnapshotQuery, engine: Account, store: Store, now: int) -> 
 def _series(query: SeriesQuery, config: AccountConfig, engine: Account, store: Store,
             now: int) -> Series | None:
     return read_series(config.id, engine.calendar, config.sl_threshold_s,
-                       _ordinal(engine, query.day, now), query.report, query.row, store, engine,
+                       day_ordinal(engine, query.day, now), query.report, query.row, store, engine,
                        now)
 
 
 def _day_charts(query: DayChartsQuery, config: AccountConfig, engine: Account, store: Store,
                 now: int) -> DayCharts:
     calendar = engine.calendar
-    ordinal = _ordinal(engine, query.day, now)
+    ordinal = day_ordinal(engine, query.day, now)
     start = calendar.day_start(ordinal)
     starts = [calendar.iso(start + q * BUCKET_MS, "minutes")[11:16]
               for q in range(calendar.slot_count(ordinal))]

@@ -93,10 +93,8 @@ def hot_topics(account_id: str, engine: Account, store: Store, now: int) -> HotT
             continue
         before: dict[str, int] = {}
         had = 0  # the weeks with topics in the row at these hours
-        for hour in hours:
-            kept = normal.topics.get(row_key(report, row_id))
-            if kept is None:
-                continue
+        kept = normal.topics.get(row_key(report, row_id), [])
+        for hour in hours if kept else ():
             had |= kept[hour].weeks
             for topic, n in kept[hour].counts.items():
                 before[topic] = before.get(topic, 0) + n
