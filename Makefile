@@ -46,6 +46,7 @@ test: check $(STATIC)
 	$(PY) bench/sim.py --small
 	$(PY) bench/staffing_model.py --hours 2 --seeds 1
 	$(PY) bench/surge_quality.py --runs 2
+	$(PY) bench/drilldown.py --events 20000
 
 ## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
 PORT ?= 8000
@@ -59,6 +60,7 @@ bench: $(STAMP)
 	$(PY) bench/sim.py
 	$(PY) bench/staffing_model.py
 	$(PY) bench/surge_quality.py
+	$(PY) bench/drilldown.py
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f
