@@ -106,3 +106,26 @@ def test_every_row_when_none_is_named_and_a_vanished_row_resolves() -> None:
 def test_a_bad_rule_names_its_field(fields: dict[str, Any], field: str) -> None:
     problem = check_rule(rule(**fields))
     assert problem is not None and problem[0] == field
+
+
+def test_the_service_reads_every_watched_figure_of_every_row() -> None:
+    from wallboard.alerting import ALERT_FIGURES
+    from wallboard.engine import Account
+    from wallboard.events import decode_event
+    from wallboard.service.alerts import figures_now
+
+    now = 1_795_694_400_000
+    engine = Account("a", "UTC")
+    raw = {"id": "e1", "type": "conversation.started", "account": "a",
+           "at": "2026-11-26T09:15:00Z", "conversation": "c1", "channel": "web",
+           "group": "sales"}
+    received = now - 90 * S
+    engine.apply(decode_event(msgspec.json.encode(raw), received)[1], received)
+    got = figures_now(engine, now, at_risk_too=True)
+    web, sales, total = got[("channel", "web")], got[("group", "sales")], got[("total", None)]
+    assert web["in_queue"] == 1 and web["no_operator"] == 1 and total["no_operator"] == 1
+    assert web["stale_feed_min"] == 1.5 and "stale_feed_min" not in sales
+    assert sales["waiting_past_sl"] == 1 and web["arrived"] == 1
+    assert web["sl_percent"] is None and web["15m.arrived"] is not None
+    # Every figure of the catalogue is read for a channel (none is misspelt)
+    assert {f.name for f in ALERT_FIGURES} <= set(web)

@@ -19,8 +19,10 @@ from wallboard.store import (
     BACKENDS,
     AccountConfig,
     AccountExists,
+    SavedAlert,
     SavedCheckpoint,
     SavedDay,
+    SavedDelivery,
     SavedSeries,
     Store,
     StoredEvent,
@@ -228,6 +230,39 @@ def test_days_and_series_are_kept_corrected_and_forgotten(store: Store) -> None:
     assert store.forget_days_before("acme", "2026-11-25") == 1
     assert store.days("acme", "2026-11-01", "2026-11-30") == [SavedDay("2026-11-25", b"c")]
     assert store.series("acme", "2026-11-24", "total") is None
+
+
+def test_alerts_are_kept_listed_newest_first_and_the_open_ones_found(store: Store) -> None:
+    store.save_alert("acme", SavedAlert("a1", NOW, False, b"1"))
+    store.save_alert("acme", SavedAlert("a2", NOW + 5, False, b"2"))
+    store.save_alert("acme", SavedAlert("a1", NOW, True, b"1r"))  # resolved
+    assert store.alerts("acme", 10) == [SavedAlert("a2", NOW + 5, False, b"2"),
+                                        SavedAlert("a1", NOW, True, b"1r")]
+    assert store.alerts("acme", 10, before=NOW + 5) == [SavedAlert("a1", NOW, True, b"1r")]
+    assert store.alerts("acme", 1) == [SavedAlert("a2", NOW + 5, False, b"2")]
+    assert store.open_alerts("acme") == [SavedAlert("a2", NOW + 5, False, b"2")]
+    assert store.forget_alerts_before("acme", NOW + 10) == 1  # only the resolved one goes
+    assert [a.id for a in store.alerts("acme", 10)] == ["a2"]
+
+
+def test_deliveries_stay_pending_in_order_until_done_and_keep_what_was_asked(
+        opener: Opener, store: Store) -> None:
+    first = SavedDelivery("d1", "acme", NOW, b"t1", b"p1", "pending", 0, NOW, None, NOW)
+    with store.transaction():
+        store.save_delivery(first)
+        store.save_delivery(first._replace(id="d2", target=b"t2"))
+    other = opener()  # what one connection commits, another sees
+    assert [d.id for d in other.pending_deliveries(10)] == ["d1", "d2"]
+    retried = first._replace(attempts=1, due_at=NOW + 1000, last_error="HTTP 500",
+                             updated_at=NOW + 1, payload=b"ignored")
+    store.save_delivery(retried)
+    assert other.pending_deliveries(10)[0] == retried._replace(payload=b"p1")
+    store.save_delivery(retried._replace(state="delivered", attempts=2))
+    assert [d.id for d in other.pending_deliveries(10)] == ["d2"]
+    assert [(d.id, d.state) for d in other.deliveries("acme", 10)] == [("d2", "pending"),
+                                                                      ("d1", "delivered")]
+    assert store.forget_alerts_before("acme", NOW + 1) == 0
+    assert [d.id for d in store.deliveries("acme", 10)] == ["d2"]  # pending ones stay
 
 
 # -- the log's format ---------------------------------------------------------------------------

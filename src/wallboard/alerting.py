@@ -19,13 +19,83 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .figures import Report
+from .figures import BY_NAME, WINDOW_NAMES, WINDOW_SHARES, Report
 
-__all__ = ["AlertRule", "Evaluator", "QuietHours", "RuleRow", "Transition", "check_rule"]
+__all__ = ["ALERT_FIGURES", "AlertFigure", "AlertRule", "Evaluator", "QuietHours", "RuleIn",
+           "RuleRow", "Telegram", "Transition", "Webhook", "check_rule"]
 
 Comparison = Literal["above", "below"]
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 RowKey = tuple[Report, str | None]
+
+
+class AlertFigure(msgspec.Struct, frozen=True):
+    """A figure a rule may watch: its name in a rule, its labels, its unit."""
+
+    name: str
+    en: str
+    ru: str
+    unit: Literal["count", "seconds", "percent", "share", "minutes"]
+    channels_only: bool = False  # a figure only channels have
+
+
+def _catalogue() -> tuple[AlertFigure, ...]:
+    def of(name: str) -> AlertFigure:
+        f = BY_NAME[name]
+        return AlertFigure(name, f.en, f.ru, f.unit)
+
+    now = [of(n) for n in ("in_queue", "in_work", "longest_wait_s", "operators_available",
+                           "slots_available", "occupancy")]
+    today = [of(n) for n in ("arrived", "served", "unserved", "unassigned", "canceled",
+                             "missed", "avg_wait_s")]
+    # Shares of today, as the dashboard's thresholds read them (service/thresholds.py)
+    today += [AlertFigure("sl_percent", "Service level (%)", "Уровень сервиса (%)", "percent"),
+              AlertFigure("unserved_percent", "Unserved (% of closed)",
+                          "Необслуженные (% закрытых)", "percent"),
+              AlertFigure("abandoned_percent", "Abandoned (% of closed)",
+                          "Ушедшие из очереди (% закрытых)", "percent")]
+    windows = []
+    for window, (en, ru) in WINDOW_NAMES.items():
+        for name in ("arrived", "served", "unserved", "avg_wait_s"):
+            f = BY_NAME[name]
+            windows.append(AlertFigure(f"{window}.{name}", f"{en}: {f.en}", f"{ru}: {f.ru}",
+                                       f.unit))
+        windows += [AlertFigure(f"{window}.{share.name}", f"{en}: {share.en}",
+                                f"{ru}: {share.ru}", "share") for share in WINDOW_SHARES]
+    at_risk = [
+        AlertFigure("waiting_past_sl", "Waiting past the service level",
+                    "Ждут дольше уровня сервиса", "count"),
+        AlertFigure("silent_in_work", "In work, no operator message yet",
+                    "В работе без ответа оператора", "count"),
+        AlertFigure("full_operators", "Available operators with no free slot",
+                    "Доступные операторы без свободных слотов", "count")]
+    built_in = [
+        AlertFigure("no_operator", "Waiting with no operator available",
+                    "Ждут, а доступных операторов нет", "count"),
+        AlertFigure("stale_feed_min", "Minutes since the channel's last event",
+                    "Минут с последнего события канала", "minutes", channels_only=True)]
+    return (*now, *today, *windows, *at_risk, *built_in)
+
+
+# Every figure a rule may watch, once: the service computes them by these names
+ALERT_FIGURES: tuple[AlertFigure, ...] = _catalogue()
+_FIGURE = {f.name: f for f in ALERT_FIGURES}
+
+
+class Webhook(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """POST each firing and resolution here, signed with ``secret`` (docs/alerts.md)."""
+
+    url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    # At least 16 characters; null in a change: keep the one saved (it is never shown)
+    secret: Annotated[str, msgspec.Meta(min_length=16, max_length=200)] | None = None
+
+
+class Telegram(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A Telegram bot's message to a chat."""
+
+    chat_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    # null in a change: keep the one saved (it is never shown)
+    bot_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
 
 
 class RuleRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -48,16 +118,27 @@ def _minutes(clock: str) -> int:
     return int(clock[:2]) * 60 + int(clock[3:])
 
 
-class AlertRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+class RuleIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A rule as an admin sends it."""
+
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     figure: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     comparison: Comparison
     threshold: float
     clear: float | None = None  # back to normal here (default: the threshold)
     hold_s: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 0
-    rows: list[RuleRow] = msgspec.field(default_factory=list)  # none named: every row
-    quiet: list[QuietHours] = msgspec.field(default_factory=list)
+    rows: Annotated[list[RuleRow], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list)  # none named: every row
+    quiet: Annotated[list[QuietHours], msgspec.Meta(max_length=10)] = msgspec.field(
+        default_factory=list)
+    enabled: bool = True
+    webhook: Webhook | None = None
+    telegram: Telegram | None = None
+    language: Literal["en", "ru"] = "en"  # of the Telegram message
+
+
+class AlertRule(RuleIn, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
     def beyond(self, value: float | None) -> bool:
         if value is None:
@@ -71,8 +152,22 @@ class AlertRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return value <= edge if self.comparison == "above" else value >= edge
 
 
-def check_rule(rule: AlertRule) -> tuple[str, str] | None:
+def check_rule(rule: RuleIn) -> tuple[str, str] | None:
     """The field at fault and the problem, or None."""
+    figure = _FIGURE.get(rule.figure)
+    if figure is None:
+        return "figure", "not a figure rules watch (GET /api/v1/alert-figures lists them)"
+    for i, row in enumerate(rule.rows):
+        if row.report == "total" and row.id is not None:
+            return f"rows[{i}].id", "the total has no id"
+        if row.report == "channel" and not row.id:
+            return f"rows[{i}].id", "a channel needs its id"
+        if figure.channels_only and row.report != "channel":
+            return f"rows[{i}].report", f"{figure.name} is a channel's figure"
+        if row.id is not None and len(row.id) > 128:
+            return f"rows[{i}].id", "ids are at most 128 characters"
+    if rule.webhook is not None and not rule.webhook.url.startswith(("http://", "https://")):
+        return "webhook.url", "an http:// or https:// address"
     if rule.clear is not None:
         if rule.comparison == "above" and rule.clear > rule.threshold:
             return "clear", "for a rule on a figure above its threshold, at most the threshold"
@@ -109,12 +204,19 @@ class Evaluator:
     def firing(self) -> list[tuple[str, RowKey]]:
         return [key for key, state in self._states.items() if state.firing]
 
+    def restore(self, rule_id: str, row: RowKey) -> None:
+        """Take back an alert still firing (from the store, after a restart): it resolves
+        when its figure is back, and does not fire twice."""
+        self._states[(rule_id, row)] = _State(firing=True)
+
     def step(self, now_ms: int, local_minute: int,
              figures: Mapping[RowKey, Mapping[str, float | None]]) -> list[Transition]:
         """What fired and what resolved at ``now_ms`` (``local_minute`` of the account's
         day), given each row's figures now."""
         out: list[Transition] = []
         for rule in self.rules:
+            if not rule.enabled:
+                continue
             named = [(row.report, row.id) for row in rule.rows] or list(figures)
             watched = set(named) | {row for (rid, row) in self._states if rid == rule.id}
             quiet = any(q.holds(local_minute) for q in rule.quiet)

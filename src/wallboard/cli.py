@@ -14,7 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from .events import ACCOUNT_PATTERN, EventError, parse_timestamp
-from .service import ROLES, AccountConfig, AccountExists, Admin, UnknownAccount, replay
+from .service import (
+    ROLES,
+    TELEGRAM_API,
+    AccountConfig,
+    AccountExists,
+    Admin,
+    UnknownAccount,
+    replay,
+)
 from .zones import load_zone
 
 __all__ = ["main"]
@@ -188,7 +196,7 @@ def _serve(args: argparse.Namespace) -> int:
                     session_hours=args.session_hours, **connection_limits)
     stats = ConnectionStats()
     app = create_app(args.data_dir, limits, metrics_token=args.metrics_token or None,
-                     connections=stats)
+                     connections=stats, telegram_api=args.telegram_api)
     serve(app, args.host, args.port, limits, stats, app.state.service.end_streams,
           args.log_level)
     return 0
@@ -256,6 +264,10 @@ def _add_serve_command(commands: Any) -> None:
                        metavar="SECRET", help="a scrape token: /metrics with it as a bearer "
                        "token adds the per-account series (default $WALLBOARD_METRICS_TOKEN; "
                        "without one they are never served)")
+    serve.add_argument("--telegram-api", metavar="URL",
+                       default=os.environ.get("WALLBOARD_TELEGRAM_API", TELEGRAM_API),
+                       help=f"where alerts' Telegram messages go (default {TELEGRAM_API}; a "
+                       "local Bot API server, or a stand-in in tests)")
     _add_connection_flags(serve)
     serve.add_argument("--log-level", default=os.environ.get("WALLBOARD_LOG_LEVEL", "info"),
                        choices=("critical", "error", "warning", "info", "debug"))

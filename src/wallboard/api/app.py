@@ -17,7 +17,8 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..service import JSON_BODY_BYTES, FutureDay, Limits, Service
+from ..service import JSON_BODY_BYTES, TELEGRAM_API, FutureDay, Limits, Service
+from .alerts import alert_routes
 from .auth import service_of, session_routes
 from .campaigns import campaign_routes
 from .dashboard import ApiReference, dashboard_routes
@@ -80,11 +81,12 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 def create_app(data_dir: Path | str, limits: Limits | None = None, *,
                metrics_token: str | None = None, connections: ConnectionStats | None = None,
-               backend: str = "sqlite") -> Litestar:
+               backend: str = "sqlite", telegram_api: str = TELEGRAM_API) -> Litestar:
     """The application over the data directory. ``metrics_token`` opens the per-account
     metrics; ``connections`` are the connection guard's figures, for /metrics; ``backend``
-    names the store (see ``wallboard.store.BACKENDS``)."""
-    service = Service(data_dir, limits, backend=backend)
+    names the store (see ``wallboard.store.BACKENDS``); ``telegram_api`` is where alerts'
+    Telegram messages go."""
+    service = Service(data_dir, limits, backend=backend, telegram_api=telegram_api)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -96,8 +98,8 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
 
     return Litestar(
         route_handlers=[post_events, *read_routes, *staffing_routes, *trend_routes,
-                        *campaign_routes, *token_routes, healthz, readyz, metrics, *session_routes,
-                        *dashboard_routes()],
+                        *campaign_routes, *alert_routes, *token_routes, healthz, readyz,
+                        metrics, *session_routes, *dashboard_routes()],
         lifespan=[lifespan],
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": metrics_token}),

@@ -71,10 +71,11 @@ DAYS_KEPT = 8
 # Bumped whenever the pickled state changes meaning: an older checkpoint is then refused and
 # the service rebuilds the state from its event log instead, unless ``__setstate__`` can bring
 # it up to date (format 2: operators counted by status, stints in work timed; 3: windows).
-CHECKPOINT_FORMAT = 6
+CHECKPOINT_FORMAT = 7
 # 3: before the rolling windows; 4: topic hours; 5: channels' topics (counted from the
-# upgrade on: hot topics compare shares, which a part of a day still gives)
-_MIGRATED_FORMATS = frozenset({2, 3, 4, 5})
+# upgrade on: hot topics compare shares, which a part of a day still gives); 6: before
+# ``heard`` (a channel is heard from with its next event)
+_MIGRATED_FORMATS = frozenset({2, 3, 4, 5, 6})
 _STATUS = {status: i for i, status in enumerate(STATUSES)}
 _UNCOUNTED = -1
 
@@ -194,6 +195,8 @@ class Account:
         self.windows = WindowLog()
         # Rows with their own service-level threshold (ms), known or not yet
         self.own_sl: dict[tuple[Report, str], int] = {}
+        # When each channel's last conversation event was received (a stale feed's alert)
+        self.heard: dict[str, int] = {}
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -210,6 +213,7 @@ class Account:
             raise ValueError("a checkpoint of another engine version")
         self.__dict__.update(state)
         self.own_sl = state.get("own_sl", {})  # saved before rows had their own
+        self.heard = state.get("heard", {})
         self._slot_of = self.calendar.slot_of
         for row in self.rows():  # saved before a figure was added: the new ones start at 0
             row.widen()
@@ -285,6 +289,7 @@ class Account:
             if not self._ids.add(event_id):
                 return "duplicate" if conv.find(event_id) == ev else "conflict"
             conv.events.append(ev)
+            self.heard[conv.channel] = now
             if rank == VISITOR_MSG:
                 conv.visitor_msg = True
             else:
@@ -315,6 +320,8 @@ class Account:
         close_at = conv.close_at if conv.state == DONE else None
         conv.add(ev, slot_of, out, before)
         self._effects(cid, out)
+        if conv.channel:  # known once started
+            self.heard[conv.channel] = now
         if conv.state == DONE:
             if packed is None:
                 del self.open[cid]

@@ -49,6 +49,11 @@ class Calendar:
     def _local(self, ms: int) -> datetime:
         return datetime.fromtimestamp(ms // 1000, _UTC).astimezone(self.zone)
 
+    def minute_of_day(self, ms: int) -> int:
+        """The local clock's minute at ``ms`` (0-1439), as a wall clock shows it."""
+        local = self._local(ms)
+        return local.hour * 60 + local.minute
+
     def day_of(self, ms: int) -> int:
         """The local day ordinal containing the instant ``ms``."""
         bucket = ms // _BUCKET_MS

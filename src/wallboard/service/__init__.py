@@ -1,5 +1,6 @@
 """The service: the facade the API and the command line talk to, and what is below it."""
 
+from ..alerting import ALERT_FIGURES, AlertFigure, AlertRule, RuleIn, check_rule
 from ..engine.behind import EXPLAINED, Explained
 from ..history import csv_rows, row_of, series_csv
 from ..store import (
@@ -14,6 +15,16 @@ from ..store import (
 )
 from .admin import Admin
 from .advice import Move, Outlook, RowStaffing, Staffing, StaffingSettings, Suggestion
+from .alerts import (
+    ALERT_RULES_SETTING,
+    MAX_RULES,
+    Alert,
+    AlertPage,
+    Delivery,
+    OpenAlerts,
+    hide_secrets,
+    keep_secrets,
+)
 from .at_risk import DEFAULT_SILENT_AFTER_S, MAX_SILENT_AFTER_S, AtRisk, RowAtRisk
 from .campaigns import (
     CAMPAIGNS_SETTING,
@@ -25,6 +36,7 @@ from .campaigns import (
     load_campaigns,
 )
 from .config import JSON_BODY_BYTES, Limits
+from .deliveries import TELEGRAM_API, signature
 from .explain import MAX_PAGE, BehindItem, FigureBehind, NotHeld, explain_csv
 from .facade import SESSION_MAX_MS, AccountStats, Service, ServiceStats
 from .hub import Busy, NotReady
@@ -66,6 +78,8 @@ from .topics import HotTopics
 from .trends import RowTrend, Trends
 
 __all__ = [
+    "ALERT_FIGURES",
+    "ALERT_RULES_SETTING",
     "CAMPAIGNS_SETTING",
     "DEFAULT_SILENT_AFTER_S",
     "EXPLAINED",
@@ -74,14 +88,20 @@ __all__ = [
     "MAX_CAMPAIGNS",
     "MAX_PAGE",
     "MAX_ROW_THRESHOLDS",
+    "MAX_RULES",
     "MAX_SILENT_AFTER_S",
     "ROLES",
     "SESSION_MAX_MS",
+    "TELEGRAM_API",
     "THRESHOLDS_SETTING",
     "AccountConfig",
     "AccountExists",
     "AccountStats",
     "Admin",
+    "Alert",
+    "AlertFigure",
+    "AlertPage",
+    "AlertRule",
     "AtRisk",
     "AtRiskQuery",
     "BehindItem",
@@ -94,6 +114,7 @@ __all__ = [
     "ConversationState",
     "DayCharts",
     "DayChartsQuery",
+    "Delivery",
     "Explained",
     "Explanation",
     "Feed",
@@ -110,6 +131,7 @@ __all__ = [
     "NotHeld",
     "NotReady",
     "OldestAcceptedQuery",
+    "OpenAlerts",
     "OperatorInfo",
     "OperatorList",
     "OperatorsQuery",
@@ -122,6 +144,7 @@ __all__ = [
     "RowStaffing",
     "RowThresholds",
     "RowTrend",
+    "RuleIn",
     "SeriesQuery",
     "Service",
     "ServiceStats",
@@ -138,12 +161,16 @@ __all__ = [
     "TrendsQuery",
     "UnknownAccount",
     "check_campaign",
+    "check_rule",
     "check_thresholds",
     "csv_rows",
     "explain_csv",
+    "hide_secrets",
+    "keep_secrets",
     "load_campaigns",
     "load_thresholds",
     "replay",
     "row_of",
     "series_csv",
+    "signature",
 ]

@@ -25,6 +25,11 @@ class Limits(msgspec.Struct, frozen=True):
     checkpoint_events: int = 300_000  # ... or after this many events, whichever comes first
     history_days: int = 400  # daily history and intraday series kept this many days
     sample_every_s: float = 10.0  # gauges sampled this often for the intraday series
+    alert_every_s: float = 1.0  # alert rules are evaluated this often
+    delivery_timeout_s: float = 5.0  # an alert's webhook or Telegram call gets this long
+    delivery_attempts: int = 12  # tries before a delivery is given up (about 30 minutes)
+    delivery_backoff_max_s: float = 300.0  # retries wait 1, 2, 4 ... s, at most this
+    deliveries_in_flight: int = 32  # receivers called at once (one call at a time each)
     session_hours: float = 12.0  # a dashboard session unused this long expires
     # -- connections (checked by the HTTP server before the application sees a request) --
     max_connections: int = 4096  # open at once; more get 503 and are closed at once

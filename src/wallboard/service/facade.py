@@ -18,17 +18,20 @@ from typing import overload
 
 import msgspec
 
+from ..alerting import AlertRule
 from ..engine.behind import Explained
 from ..engine.calendar import ordinal_iso
 from ..events import Event
 from ..figures import Report, Series
 from ..store import AccountConfig, Result, Role, SessionInfo, TokenInfo, UnknownAccount
 from .advice import Staffing, StaffingSettings
+from .alerts import Alert, AlertPage, Delivery, OpenAlerts, delivery_log
 from .at_risk import AtRisk
 from .campaigns import CampaignReport
 from .config import Limits
+from .deliveries import TELEGRAM_API, Deliverer
 from .explain import FigureBehind, explained, search
-from .hub import Hub
+from .hub import Hub, LiveAccount
 from .publisher import Feed
 from .queries import (
     AtRiskQuery,
@@ -77,13 +80,16 @@ class Service:
     """The service over a data directory (``backend`` names the store; see ``store``)."""
 
     def __init__(self, data_dir: Path | str, limits: Limits | None = None, *,
-                 clock: Callable[[], int] | None = None, backend: str = "sqlite") -> None:
+                 clock: Callable[[], int] | None = None, backend: str = "sqlite",
+                 telegram_api: str = TELEGRAM_API) -> None:
         self._hub = Hub(data_dir, limits, clock, backend)
         self._searching = asyncio.Semaphore(1)  # searches behind figures, one at a time
         self.limits = self._hub.limits
         self.clock = self._hub.clock
         self._store = self._hub.store
         self._schedule: asyncio.Task[None] | None = None
+        self._deliverer = Deliverer(self._store, self.limits, self.clock, telegram_api)
+        self._delivering: asyncio.Task[None] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -95,15 +101,18 @@ class Service:
     async def start(self) -> None:
         """Start serving at once; the engines recover in the background (``ready`` after)."""
         await self._hub.start()
-        self._schedule = asyncio.get_running_loop().create_task(run_schedule(self._hub))
+        loop = asyncio.get_running_loop()
+        self._schedule = loop.create_task(run_schedule(self._hub, self._deliverer.wake))
+        self._delivering = loop.create_task(self._deliverer.run())
 
     async def stop(self) -> None:
         """Stop writing, checkpoint every engine, close."""
-        if self._schedule is not None:
-            self._schedule.cancel()
-            # Whatever ended the schedule, the engines are still checkpointed below.
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._schedule
+        for task in (self._schedule, self._delivering):
+            if task is not None:
+                task.cancel()
+                # Whatever ended them, the engines are still checkpointed below.
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         await self._hub.stop()
 
     def end_streams(self) -> None:
@@ -176,6 +185,45 @@ class Service:
         if changed:
             live.publisher.changed()
         return changed
+
+    # -- alerts -------------------------------------------------------------------------------
+
+    def _live(self, account_id: str) -> LiveAccount:
+        live = self._hub.account(account_id)
+        if live is None:
+            raise UnknownAccount(account_id)
+        return live
+
+    def alert_rules(self, account_id: str) -> list[AlertRule]:
+        """The account's rules, with their secrets. Raises ``UnknownAccount``."""
+        return list(self._live(account_id).alerts.rules)
+
+    def save_alert_rules(self, account_id: str, rules: list[AlertRule]) -> None:
+        """Keep these rules; the open alerts of rules changed or removed resolve now."""
+        live = self._live(account_id)
+        live.alerts.set_rules(rules, self.clock())
+        live.publisher.alerts_changed()
+        self._deliverer.wake()
+
+    def open_alerts(self, account_id: str) -> OpenAlerts:
+        return self._live(account_id).alerts.open_alerts()
+
+    def alert_history(self, account_id: str, limit: int, before: int | None) -> AlertPage:
+        return self._live(account_id).alerts.page(limit, before)
+
+    def acknowledge_alert(self, account_id: str, alert_id: str, by: str) -> Alert | None:
+        """Mark an open alert seen (None: no open alert of that id)."""
+        live = self._live(account_id)
+        alert = live.alerts.acknowledge(alert_id, by, self.clock())
+        if alert is not None:
+            live.publisher.alerts_changed()
+        return alert
+
+    def deliveries(self, account_id: str, limit: int) -> list[Delivery]:
+        """The delivery log, newest first."""
+        live = self._live(account_id)
+        return delivery_log(self._store.deliveries(account_id, limit),
+                            live.engine.calendar.iso)
 
     def staffing_settings(self, account_id: str) -> StaffingSettings:
         return staffing_settings(self._store, account_id)

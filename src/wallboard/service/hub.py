@@ -30,6 +30,7 @@ from ..figures import Snapshot
 from ..history import changed_row_days, restore_gauges
 from ..store import AccountConfig, Result, SavedDay, SavedSeries, Store, open_store
 from .advice import advise
+from .alerts import AlertBook
 from .at_risk import at_risk
 from .config import Limits
 from .publisher import Feed, Publisher
@@ -69,6 +70,7 @@ class LiveAccount:
     config: AccountConfig
     engine: Account
     publisher: Publisher
+    alerts: AlertBook
     applied_seq: int = 0  # the engine holds every logged event up to this one
     written_days: dict[int, bytes] = field(default_factory=dict)  # history as last written
     # Intraday series as last written: a hash per (day, row key).
@@ -88,6 +90,7 @@ class _Checkpoint:
     days: list[SavedDay]  # the daily history that changed
     series: list[SavedSeries]  # the row-days of buckets that changed
     forget_before: str  # retention: history days before this one go
+    forget_alerts_before: int  # ... and alerts fired (deliveries made) before this instant
 
 
 @dataclass
@@ -213,9 +216,10 @@ class Hub:
             "operators": lambda: msgspec.json.encode(roster(engine, None, clock())),
             "staffing": staffing,
             "trends": now_against_normal,
-            "at_risk": lambda: msgspec.json.encode(at_risk(engine, clock()))}
-        live = LiveAccount(config, engine, Publisher(feeds, self.limits), seq,
-                           checkpoint_seq=seq)
+            "at_risk": lambda: msgspec.json.encode(at_risk(engine, clock())),
+            "alerts": lambda: msgspec.json.encode(live.alerts.open_alerts())}
+        live = LiveAccount(config, engine, Publisher(feeds, self.limits),
+                           AlertBook(config.id, engine, self.store), seq, checkpoint_seq=seq)
         self.accounts[config.id] = live
         return live
 
@@ -343,6 +347,15 @@ class Hub:
             live.engine.sample_gauges(now)
             live.sampled = True
 
+    def watch_alerts(self) -> bool:
+        """Step every account's alert rules now; True when an alert fired or resolved."""
+        now, moved = self.clock(), False
+        for live in self.accounts.values():
+            if live.alerts.tick(now):
+                live.publisher.alerts_changed()
+                moved = True
+        return moved
+
     def checkpoint_due(self, live: LiveAccount) -> bool:
         if live.applying:
             return False
@@ -380,7 +393,8 @@ class Hub:
         for key in [k for k in live.written_series if k[0] < held]:
             del live.written_series[key]  # the engine no longer holds the day: final
         return _Checkpoint(live.config.id, live.applied_seq, engine.dumps(), now, days, series,
-                           ordinal_iso(today - self.limits.history_days))
+                           ordinal_iso(today - self.limits.history_days),
+                           now - self.limits.history_days * 86_400_000)
 
     @staticmethod
     def _save(store: Store, item: _Checkpoint) -> None:
@@ -390,6 +404,7 @@ class Hub:
             store.save_series(item.account, item.series, item.written_at)
             store.forget_sessions_before(item.written_at)  # expired sessions, spent links
             store.forget_days_before(item.account, item.forget_before)
+            store.forget_alerts_before(item.account, item.forget_alerts_before)
 
     def checkpoint(self, live: LiveAccount) -> bool:
         """Hand a checkpoint (and the changed daily history) to the writer to save."""

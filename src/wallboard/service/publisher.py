@@ -26,9 +26,9 @@ from .config import Limits
 
 __all__ = ["EXTRA_FEEDS", "Feed", "Publisher"]
 
-Feed = Literal["snapshot", "operators", "staffing", "trends", "at_risk", "tick"]
+Feed = Literal["snapshot", "operators", "staffing", "trends", "at_risk", "alerts", "tick"]
 # Only to streams asking for them
-EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing", "trends", "at_risk")
+EXTRA_FEEDS: tuple[Feed, ...] = ("operators", "staffing", "trends", "at_risk", "alerts")
 _ORDER: tuple[Feed, ...] = ("snapshot", *EXTRA_FEEDS, "tick")
 _ALWAYS: frozenset[Feed] = frozenset(("snapshot", "tick"))  # to every stream
 # Sent at their interval whether or not anything changed: what they say moves with time alone
@@ -55,7 +55,7 @@ class Publisher:
         self._intervals: dict[Feed, float] = {
             "snapshot": limits.push_interval_s, "operators": limits.operators_interval_s,
             "staffing": limits.staffing_interval_s, "trends": limits.trends_interval_s,
-            "at_risk": limits.at_risk_interval_s,
+            "at_risk": limits.at_risk_interval_s, "alerts": limits.push_interval_s,
             "tick": limits.tick_s}
         self._heartbeat = limits.heartbeat_s
         self._tick_s = limits.tick_s
@@ -84,6 +84,11 @@ class Publisher:
     def changed(self) -> None:
         self._dirty.update(EXTRA_FEEDS)
         self._dirty.add("snapshot")
+        self._changed.set()
+
+    def alerts_changed(self) -> None:
+        """An alert fired, resolved or was acknowledged: only that feed is new."""
+        self._dirty.add("alerts")
         self._changed.set()
 
     def end_streams(self) -> None:

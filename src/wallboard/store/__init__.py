@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .memory import MemoryStore
-from .protocols import Checkpoints, Directory, EventLog, History, Store
+from .protocols import Alerts, Checkpoints, Directory, EventLog, History, Store
 from .records import (
     ROLES,
     AccountConfig,
@@ -14,8 +14,10 @@ from .records import (
     LogEntry,
     Result,
     Role,
+    SavedAlert,
     SavedCheckpoint,
     SavedDay,
+    SavedDelivery,
     SavedSeries,
     SessionInfo,
     StoredEvent,
@@ -24,10 +26,10 @@ from .records import (
 )
 from .sqlite import SqliteStore
 
-__all__ = ["BACKENDS", "ROLES", "AccountConfig", "AccountExists", "Appended", "Checkpoints",
-           "Directory", "EventLog", "History", "LogEntry", "Result", "Role",
-           "SavedCheckpoint", "SavedDay", "SavedSeries", "SessionInfo", "Store", "StoredEvent",
-           "TokenInfo", "UnknownAccount", "open_store"]
+__all__ = ["BACKENDS", "ROLES", "AccountConfig", "AccountExists", "Alerts", "Appended",
+           "Checkpoints", "Directory", "EventLog", "History", "LogEntry", "Result", "Role",
+           "SavedAlert", "SavedCheckpoint", "SavedDay", "SavedDelivery", "SavedSeries",
+           "SessionInfo", "Store", "StoredEvent", "TokenInfo", "UnknownAccount", "open_store"]
 
 # A backend is a module implementing the protocols, and a line here.
 BACKENDS: dict[str, Callable[[Path | str], Store]] = {

@@ -24,8 +24,10 @@ from .records import (
     LogEntry,
     Result,
     Role,
+    SavedAlert,
     SavedCheckpoint,
     SavedDay,
+    SavedDelivery,
     SavedSeries,
     SessionInfo,
     StoredEvent,
@@ -83,6 +85,8 @@ class _State:
     history: dict[tuple[str, str], bytes] = field(default_factory=dict)
     series: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
     checkpoints: dict[str, SavedCheckpoint] = field(default_factory=dict)
+    alerts: dict[tuple[str, str], SavedAlert] = field(default_factory=dict)
+    deliveries: dict[str, SavedDelivery] = field(default_factory=dict)  # in creation order
 
     def copy_data(self) -> dict[str, object]:
         """What a failed transaction puts back (tokens and codes change in place)."""
@@ -91,7 +95,7 @@ class _State:
 
 
 _DATA = ("accounts", "tokens", "sessions", "codes", "settings", "log", "ids", "history",
-         "series", "checkpoints")
+         "series", "checkpoints", "alerts", "deliveries")
 _MUTABLE = ("tokens", "codes")
 _PLACES: dict[str, _State] = {}
 _PLACES_LOCK = threading.Lock()
@@ -269,6 +273,55 @@ class MemoryStore:
             return sum(1 for r in self._s.log if r.account == account_id)
 
     # -- checkpoints, days, series ----------------------------------------------------------------
+
+    # -- alerts and their deliveries ------------------------------------------------------------
+
+    def save_alert(self, account_id: str, alert: SavedAlert) -> None:
+        with self._s.lock:
+            self._s.alerts[account_id, alert.id] = alert
+
+    def alerts(self, account_id: str, limit: int, before: int | None = None
+               ) -> list[SavedAlert]:
+        with self._s.lock:
+            found = [a for (acc, _), a in self._s.alerts.items() if acc == account_id
+                     and (before is None or a.fired_at < before)]
+        return sorted(found, key=lambda a: (a.fired_at, a.id), reverse=True)[:limit]
+
+    def open_alerts(self, account_id: str) -> list[SavedAlert]:
+        with self._s.lock:
+            found = [a for (acc, _), a in self._s.alerts.items()
+                     if acc == account_id and not a.resolved]
+        return sorted(found, key=lambda a: (a.fired_at, a.id))
+
+    def save_delivery(self, delivery: SavedDelivery) -> None:
+        with self._s.lock:
+            known = self._s.deliveries.get(delivery.id)
+            if known is not None:  # what was asked for stays as first saved
+                delivery = delivery._replace(account=known.account,
+                                             created_at=known.created_at,
+                                             target=known.target, payload=known.payload)
+            self._s.deliveries[delivery.id] = delivery
+
+    def pending_deliveries(self, limit: int) -> list[SavedDelivery]:
+        with self._s.lock:
+            return [d for d in self._s.deliveries.values() if d.state == "pending"][:limit]
+
+    def deliveries(self, account_id: str, limit: int) -> list[SavedDelivery]:
+        with self._s.lock:
+            mine = [d for d in self._s.deliveries.values() if d.account == account_id]
+        return mine[::-1][:limit]
+
+    def forget_alerts_before(self, account_id: str, when: int) -> int:
+        with self._s.lock:
+            s = self._s
+            s.deliveries = {k: d for k, d in s.deliveries.items()
+                            if not (d.account == account_id and d.created_at < when
+                                    and d.state != "pending")}
+            gone = [k for k, a in s.alerts.items()
+                    if k[0] == account_id and a.fired_at < when and a.resolved]
+            for key in gone:
+                del s.alerts[key]
+            return len(gone)
 
     def save_checkpoint(self, account_id: str, seq: int, state: bytes, now: int) -> None:
         with self._s.lock:

@@ -19,15 +19,17 @@ from .records import (
     LogEntry,
     Result,
     Role,
+    SavedAlert,
     SavedCheckpoint,
     SavedDay,
+    SavedDelivery,
     SavedSeries,
     SessionInfo,
     StoredEvent,
     TokenInfo,
 )
 
-__all__ = ["Checkpoints", "Directory", "EventLog", "History", "Store"]
+__all__ = ["Alerts", "Checkpoints", "Directory", "EventLog", "History", "Store"]
 
 
 class Directory(Protocol):
@@ -127,7 +129,37 @@ class History(Protocol):
         """Every stored row of one day, in row key order."""
 
 
-class Store(Directory, EventLog, Checkpoints, History, Protocol):
+class Alerts(Protocol):
+    """Alerts as they fired and resolved, and the outbox of their deliveries: a delivery is
+    saved with its alert, in one transaction, before any attempt, so that a crash between
+    firing and delivery loses nothing."""
+
+    def save_alert(self, account_id: str, alert: SavedAlert) -> None:
+        """Store it, or replace the one of the same id."""
+
+    def alerts(self, account_id: str, limit: int, before: int | None = None
+               ) -> list[SavedAlert]:
+        """The latest ``limit`` alerts fired before ``before`` (all when None), newest
+        first."""
+
+    def open_alerts(self, account_id: str) -> list[SavedAlert]:
+        """Those not resolved, oldest first."""
+
+    def save_delivery(self, delivery: SavedDelivery) -> None:
+        """Store it, or replace the one of the same id."""
+
+    def pending_deliveries(self, limit: int) -> list[SavedDelivery]:
+        """Every account's, oldest first."""
+
+    def deliveries(self, account_id: str, limit: int) -> list[SavedDelivery]:
+        """The latest ``limit``, newest first: the delivery log."""
+
+    def forget_alerts_before(self, account_id: str, when: int) -> int:
+        """Retention: drop resolved alerts fired before ``when`` and finished deliveries
+        created before it; how many alerts."""
+
+
+class Store(Directory, EventLog, Checkpoints, History, Alerts, Protocol):
     """One connection to a backend: all of the above, transactions, and closing."""
 
     def transaction(self) -> AbstractContextManager[None]:

@@ -17,8 +17,10 @@ __all__ = [
     "LogEntry",
     "Result",
     "Role",
+    "SavedAlert",
     "SavedCheckpoint",
     "SavedDay",
+    "SavedDelivery",
     "SavedSeries",
     "SessionInfo",
     "StoredEvent",
@@ -96,3 +98,25 @@ class SavedSeries(NamedTuple):
     day: str
     row: str  # the row's key (see history.row_key)
     data: bytes  # the row-day's buckets, packed by history.series
+
+
+class SavedAlert(NamedTuple):
+    id: str
+    fired_at: int  # epoch ms
+    resolved: bool
+    body: bytes  # the alert as the service publishes it, JSON
+
+
+class SavedDelivery(NamedTuple):
+    """One message about one alert to one receiver, kept until it is delivered or given up."""
+
+    id: str  # the receiver's idempotency key: the same on every attempt
+    account: str
+    created_at: int
+    target: bytes  # where and how (JSON, the service's)
+    payload: bytes  # what (JSON, the service's)
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    due_at: int  # the next attempt, while pending
+    last_error: str | None
+    updated_at: int

@@ -29,8 +29,10 @@ from .records import (
     LogEntry,
     Result,
     Role,
+    SavedAlert,
     SavedCheckpoint,
     SavedDay,
+    SavedDelivery,
     SavedSeries,
     SessionInfo,
     StoredEvent,
@@ -123,6 +125,30 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     state BLOB NOT NULL,
     written_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS alerts (
+    account TEXT NOT NULL REFERENCES accounts(id),
+    id TEXT NOT NULL,
+    fired_at INTEGER NOT NULL,
+    resolved INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (account, id)
+);
+CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (account, fired_at);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL REFERENCES accounts(id),
+    created_at INTEGER NOT NULL,
+    target BLOB NOT NULL,
+    payload BLOB NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    last_error TEXT,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (state, seq);
+CREATE INDEX IF NOT EXISTS deliveries_by_account ON deliveries (account, seq);
 """
 
 
@@ -431,12 +457,69 @@ class SqliteStore:
             " ON CONFLICT (account) DO UPDATE SET seq = excluded.seq, state = excluded.state,"
             " written_at = excluded.written_at", (account_id, seq, state, now))
 
+    # -- alerts and their deliveries ------------------------------------------------------------
+
+    def save_alert(self, account_id: str, alert: SavedAlert) -> None:
+        self._db.execute(
+            "INSERT INTO alerts (account, id, fired_at, resolved, body) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (account, id) DO UPDATE SET fired_at = excluded.fired_at,"
+            " resolved = excluded.resolved, body = excluded.body",
+            (account_id, alert.id, alert.fired_at, int(alert.resolved), alert.body))
+
+    def alerts(self, account_id: str, limit: int, before: int | None = None
+               ) -> list[SavedAlert]:
+        rows = self._db.execute(
+            "SELECT id, fired_at, resolved, body FROM alerts WHERE account = ? AND fired_at < ?"
+            " ORDER BY fired_at DESC, id DESC LIMIT ?",
+            (account_id, 2**62 if before is None else before, limit)).fetchall()
+        return [SavedAlert(r[0], r[1], bool(r[2]), bytes(r[3])) for r in rows]
+
+    def open_alerts(self, account_id: str) -> list[SavedAlert]:
+        rows = self._db.execute(
+            "SELECT id, fired_at, resolved, body FROM alerts WHERE account = ? AND resolved = 0"
+            " ORDER BY fired_at, id", (account_id,)).fetchall()
+        return [SavedAlert(r[0], r[1], bool(r[2]), bytes(r[3])) for r in rows]
+
+    def save_delivery(self, delivery: SavedDelivery) -> None:
+        self._db.execute(
+            f"INSERT INTO deliveries ({_DELIVERY}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
+            " attempts = excluded.attempts, due_at = excluded.due_at,"
+            " last_error = excluded.last_error, updated_at = excluded.updated_at",
+            tuple(delivery))
+
+    def pending_deliveries(self, limit: int) -> list[SavedDelivery]:
+        rows = self._db.execute(f"SELECT {_DELIVERY} FROM deliveries WHERE state = 'pending'"
+                                " ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        return [_delivery(r) for r in rows]
+
+    def deliveries(self, account_id: str, limit: int) -> list[SavedDelivery]:
+        rows = self._db.execute(f"SELECT {_DELIVERY} FROM deliveries WHERE account = ?"
+                                " ORDER BY seq DESC LIMIT ?", (account_id, limit)).fetchall()
+        return [_delivery(r) for r in rows]
+
+    def forget_alerts_before(self, account_id: str, when: int) -> int:
+        self._db.execute("DELETE FROM deliveries WHERE account = ? AND created_at < ?"
+                         " AND state != 'pending'", (account_id, when))
+        return self._db.execute("DELETE FROM alerts WHERE account = ? AND fired_at < ?"
+                                " AND resolved = 1", (account_id, when)).rowcount
+
     def load_checkpoint(self, account_id: str) -> SavedCheckpoint | None:
         """The account's latest checkpoint, or None."""
         row = self._db.execute(
             "SELECT seq, state, written_at FROM checkpoints WHERE account = ?",
             (account_id,)).fetchone()
         return None if row is None else SavedCheckpoint(int(row[0]), bytes(row[1]), int(row[2]))
+
+
+_DELIVERY = ("id, account, created_at, target, payload, state, attempts, due_at, last_error,"
+             " updated_at")
+
+
+def _delivery(row: tuple[Any, ...]) -> SavedDelivery:
+    (id_, account, created, target, payload, state, attempts, due, error, updated) = row
+    return SavedDelivery(id_, account, created, bytes(target), bytes(payload), state,
+                         attempts, due, error, updated)
 
 
 def _whole(row: tuple[Any, ...]) -> tuple[Any, ...]:
