@@ -338,6 +338,8 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     with site["server"].client(site["tokens"]["admin"]) as client:
         campaign = client.post("/api/v1/accounts/acme/campaigns", json={
             "name": "Axe", "start": f"{api_snapshot(site)['date']}T08:00:00+03:00"}).json()
+    # Its webhook goes nowhere: the delivery log shows the failed attempts.
+    rule, conversation = raise_alert(site, f"axe-{lang}-{scheme}", "http://127.0.0.1:9/hook")
     # bypass_csp: axe is injected into the page, which the policy rightly forbids.
     ctx = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme=scheme,
                               bypass_csp=True, locale="ru-RU" if lang == "ru" else "en-US")
@@ -353,7 +355,17 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     page.wait_for_selector("section.moves")
     page.wait_for_selector("section.now")
     page.wait_for_selector("form.campaign-form")
+    page.wait_for_selector(".alert-banner li[data-alert]")
+    page.wait_for_selector("table.alert-history")
     problems["channels"] = axe_violations(page)
+    page.reload()  # the delivery log is read when the open alerts change, or on loading
+    page.click("details.deliveries summary")
+    page.wait_for_selector("details.deliveries tr[data-delivery]")
+    page.fill("input[name=rule-name]", "x")
+    page.fill("input[name=rule-threshold]", "many")
+    page.click("form.rule-form button[type=submit]")
+    page.wait_for_selector("form.rule-form [role=alert]")
+    problems["alerts"] = axe_violations(page)
     # A campaign's report open, and the form showing an error.
     page.locator(".campaign-list li button[aria-expanded]").first.click()
     page.wait_for_selector(".campaign-report table")
@@ -389,6 +401,7 @@ def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str
     ctx.close()
     with site["server"].client(site["tokens"]["admin"]) as client:
         client.delete(f"/api/v1/accounts/acme/campaigns/{campaign['id']}")
+    end_alert(site, rule, conversation)
     assert {view: found for view, found in problems.items() if found} == {}
 
 
@@ -1371,3 +1384,136 @@ def test_the_charts_follow_the_row_chosen_and_the_tile_shows_the_last_15_minutes
     assert overflow == 0 and page.locator("svg.spark").count() >= 4
     assert errors == []
     ctx.close()
+
+
+def raise_alert(site: dict[str, Any], channel: str, webhook: str | None = None
+                ) -> tuple[dict[str, Any], str]:
+    """A rule on ``channel``'s queue, and a conversation waiting there: the rule fires within
+    a tick. The rule and the conversation's id, for ``end_alert``."""
+    with site["server"].client(site["tokens"]["admin"]) as client:
+        rule = client.post("/api/v1/accounts/acme/alert-rules", json={
+            "name": f"Queue in {channel}", "figure": "in_queue", "comparison": "above",
+            "threshold": 0, "rows": [{"report": "channel", "id": channel}],
+            "webhook": webhook and {"url": webhook}}).json()
+    conversation = f"{channel}-{time.time_ns()}"
+    with site["server"].client(site["tokens"]["ingest"]) as client:
+        client.post("/api/v1/events", json=[{
+            "id": conversation, "type": "conversation.started", "account": "acme",
+            "at": int(time.time() * 1000), "conversation": conversation,
+            "channel": channel}]).raise_for_status()
+    return rule, conversation
+
+
+def end_alert(site: dict[str, Any], rule: dict[str, Any], conversation: str) -> None:
+    """Delete the rule (its alert resolves) and close the conversation."""
+    with site["server"].client(site["tokens"]["admin"]) as client:
+        client.delete(f"/api/v1/accounts/acme/alert-rules/{rule['id']}")
+    with site["server"].client(site["tokens"]["ingest"]) as client:
+        client.post("/api/v1/events", json=[{
+            "id": f"{conversation}-closed", "type": "conversation.closed", "account": "acme",
+            "at": int(time.time() * 1000), "conversation": conversation, "by": "visitor"}])
+
+
+# Browser APIs a test cannot hear or see: each tone and notification is also noted here.
+LISTEN = """
+window.__tones = 0; window.__notes = [];
+const Tone = window.AudioContext;
+window.AudioContext = class extends Tone {
+  createOscillator() { window.__tones += 1; return super.createOscillator(); }
+};
+const Note = window.Notification;
+window.Notification = class extends Note {
+  constructor(title, options) { super(title, options); window.__notes.push(title); }
+};
+Object.defineProperty(window.Notification, "permission", { get: () => Note.permission });
+window.Notification.requestPermission = (...a) => Note.requestPermission(...a);
+"""
+
+
+def test_an_alert_banner_appears_is_acknowledged_and_the_tab_title_counts_it(
+        browser: Browser, site: dict[str, Any]) -> None:
+    errors: list[str] = []
+    ctx, page = sign_in(browser, site, errors=errors)
+    ctx.grant_permissions(["notifications"], origin=site["server"].url)
+    page.add_init_script(LISTEN)
+    page.reload()
+    page.wait_for_selector("tr[data-row]")
+    assert page.title() == "Wallboard"
+    # This browser asked for a sound and a notification for each alert.
+    page.check("input[name=alert-sound]")
+    page.check("input[name=alert-notify]")
+    rule, conversation = raise_alert(site, "alerting")
+    try:
+        banner = page.locator(".alert-banner li[data-alert]")
+        banner.wait_for(timeout=6000)
+        assert "Queue in alerting" in banner.inner_text()
+        assert "channel alerting: In queue 1 (above 0)" in banner.inner_text()
+        page.wait_for_function("() => document.title === '(1) Wallboard'")
+        assert page.evaluate("window.__tones") == 1
+        assert page.evaluate("window.__notes") == ["Wallboard: Queue in alerting"]
+        page.locator(".alert-banner").screenshot(path=SCREENSHOTS / "alert-banner.png")
+        alert_id = banner.get_attribute("data-alert")
+        page.get_by_role("button", name="Acknowledge: Queue in alerting").click()
+        page.locator(".alert-banner").wait_for(state="detached")
+        page.wait_for_function("() => document.title === 'Wallboard'")
+        with site["server"].client(site["tokens"]["view"]) as client:
+            open_now = client.get("/api/v1/accounts/acme/alerts/open").json()["open"]
+        acked = next(a for a in open_now if a["id"] == alert_id)
+        assert acked["acked_at"] is not None
+        # The history shows it, still on, acknowledged.
+        row = page.locator(f"table.alert-history tr[data-alert='{alert_id}']")
+        row.wait_for()
+        assert row.get_attribute("data-state") == "firing"
+        # A reload remembers the choices and does not sound again for an alert already there.
+        page.reload()
+        page.wait_for_selector("table.alert-history")
+        assert page.is_checked("input[name=alert-sound]")
+        assert page.evaluate("window.__tones") == 0
+        end_alert(site, rule, conversation)
+        row = page.locator(f"table.alert-history tr[data-alert='{alert_id}']")
+        page.wait_for_function(
+            "id => document.querySelector(`tr[data-alert='${id}']`)?.dataset.state === "
+            "'resolved'", arg=alert_id, timeout=6000)
+        assert errors == []
+    finally:
+        end_alert(site, rule, conversation)
+        ctx.close()
+
+
+def test_an_admin_adds_and_deletes_an_alert_rule_on_the_page(browser: Browser,
+                                                            site: dict[str, Any]) -> None:
+    errors: list[str] = []
+    ctx, page = sign_in(browser, site, role="admin", errors=errors)
+    channel = api_snapshot(site)["channels"][0]["id"]
+    form = page.locator("form.rule-form")
+    form.locator("input[name=rule-name]").fill("Service level")
+    form.locator("select[name=rule-figure]").select_option("sl_percent")
+    form.locator("select[name=rule-row]").select_option(f"channel:{channel}")
+    form.locator("select[name=rule-comparison]").select_option("below")
+    form.locator("input[name=rule-threshold]").fill("80")
+    form.locator("input[name=rule-clear]").fill("70")  # below the threshold: refused
+    form.locator("button[type=submit]").click()
+    assert "clear:" in form.locator("[role=alert]").inner_text()
+    form.locator("input[name=rule-clear]").fill("85")
+    form.locator("input[name=rule-hold]").fill("300")
+    form.locator("input[name=rule-quiet-from]").fill("22:00")
+    form.locator("input[name=rule-quiet-to]").fill("07:00")
+    form.locator("button[type=submit]").click()
+    item = page.locator(".rule-list li", has_text="Service level")
+    item.wait_for()
+    with site["server"].client(site["tokens"]["admin"]) as client:
+        made = next(r for r in client.get("/api/v1/accounts/acme/alert-rules").json()
+                    if r["name"] == "Service level")
+    try:
+        assert (made["figure"], made["comparison"], made["threshold"], made["clear"],
+                made["hold_s"]) == ("sl_percent", "below", 80, 85, 300)
+        assert made["rows"] == [{"report": "channel", "id": channel}]
+        assert made["quiet"] == [{"start": "22:00", "end": "07:00"}]
+        page.locator("section.alerts").screenshot(path=SCREENSHOTS / "alerts.png")
+        item.get_by_role("button", name="Delete: Service level").click()
+        item.wait_for(state="detached")
+        assert errors == []
+    finally:
+        with site["server"].client(site["tokens"]["admin"]) as client:
+            client.delete(f"/api/v1/accounts/acme/alert-rules/{made['id']}")
+        ctx.close()

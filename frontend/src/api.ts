@@ -1,5 +1,6 @@
 // Talking to the service: JSON requests with the session cookie, and the live stream.
 import type {
+  Alert, AlertFigure, AlertPage, AlertRule, AlertRuleDraft, Delivery, OpenAlerts,
   AtRisk, Campaign, CampaignDraft, CampaignReport, FigureBehind, DayCharts, OperatorList, Session, Snapshot, Staffing,
   Thresholds, TrendsFeed,
 } from "./types";
@@ -59,6 +60,21 @@ export const api = {
   campaignReport: (account: string, id: string) =>
     request<CampaignReport>("GET",
                             `/api/v1/accounts/${enc(account)}/campaigns/${enc(id)}/report`),
+  openAlerts: (account: string) =>
+    request<OpenAlerts>("GET", `/api/v1/accounts/${enc(account)}/alerts/open`),
+  alertHistory: (account: string, limit = 50) =>
+    request<AlertPage>("GET", `/api/v1/accounts/${enc(account)}/alerts?limit=${limit}`),
+  acknowledge: (account: string, id: string) =>
+    request<Alert>("POST", `/api/v1/accounts/${enc(account)}/alerts/${enc(id)}/ack`),
+  alertFigures: () => request<AlertFigure[]>("GET", "/api/v1/alert-figures"),
+  alertRules: (account: string) =>
+    request<AlertRule[]>("GET", `/api/v1/accounts/${enc(account)}/alert-rules`),
+  createAlertRule: (account: string, draft: AlertRuleDraft) =>
+    request<AlertRule>("POST", `/api/v1/accounts/${enc(account)}/alert-rules`, draft),
+  deleteAlertRule: (account: string, id: string) =>
+    request<void>("DELETE", `/api/v1/accounts/${enc(account)}/alert-rules/${enc(id)}`),
+  deliveries: (account: string) =>
+    request<Delivery[]>("GET", `/api/v1/accounts/${enc(account)}/alert-deliveries?limit=50`),
   saveThresholds: (account: string, value: Thresholds) =>
     request<Thresholds>("PUT", `/api/v1/accounts/${enc(account)}/thresholds`, value),
 };
@@ -83,6 +99,7 @@ export interface Feeds {
   staffing?: (staffing: Staffing) => void;
   trends?: (feed: TrendsFeed) => void;
   at_risk?: (feed: AtRisk) => void;
+  alerts?: (feed: OpenAlerts) => void;
 }
 
 /**
@@ -100,7 +117,7 @@ export function openStream(account: string, feeds: Feeds,
   let heard: number | null = null;  // when anything last came
   let every = 2000;  // the server's tick, as it says
   let state: StreamState = "connecting";
-  const extras = (["operators", "staffing", "trends", "at_risk"] as const)
+  const extras = (["operators", "staffing", "trends", "at_risk", "alerts"] as const)
     .filter((name) => feeds[name]);
   const query = extras.length ? `?include=${extras.join(",")}` : "";
   const say = (next: StreamState) => {
@@ -142,6 +159,9 @@ export function openStream(account: string, feeds: Feeds,
     });
     source.addEventListener("at_risk", (event) => {
       feeds.at_risk?.(JSON.parse((event as MessageEvent<string>).data) as AtRisk);
+    });
+    source.addEventListener("alerts", (event) => {
+      feeds.alerts?.(JSON.parse((event as MessageEvent<string>).data) as OpenAlerts);
     });
     source.addEventListener("trends", (event) => {
       feeds.trends?.(JSON.parse((event as MessageEvent<string>).data) as TrendsFeed);

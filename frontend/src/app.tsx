@@ -2,6 +2,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, HttpError, openStream, type StreamState } from "./api";
 import { Campaigns, type RowChoice } from "./components/Campaigns";
+import { arrived, beep, calling, titled } from "./alerts";
+import { AlertBanner } from "./components/AlertBanner";
+import { Alerts } from "./components/Alerts";
+import { remember as keepPref, stored } from "./prefs";
 import { type Attention, attention, newlyRed } from "./attention";
 import { waitScale } from "./chartdata";
 import { Header } from "./components/Header";
@@ -26,10 +30,13 @@ import type { Direction, SortKey } from "./sort";
 import { DEFAULT_THRESHOLDS, limitsByRow } from "./thresholds";
 import { staffByGroup } from "./staffing";
 import type {
-  AtRisk, Campaign, DayCharts, OperatorList, Row, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
+  Alert, AlertFigure, OpenAlerts, AtRisk, Campaign, DayCharts, OperatorList, Row, Session, Snapshot, Staffing, Thresholds, TrendsFeed,
 } from "./types";
 
 const CHARTS_REFRESH_MS = 60_000;
+const BASE_TITLE = "Wallboard";
+const SOUND_KEY = "wallboard.alert_sound";
+const NOTIFY_KEY = "wallboard.alert_notify";
 
 interface Props {
   tv: boolean;
@@ -129,6 +136,12 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
     setExplaining(target);
   }, []);
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
+  const [openAlerts, setOpenAlerts] = useState<OpenAlerts | null>(null);
+  const [alertFigures, setAlertFigures] = useState<AlertFigure[]>([]);
+  const [sound, setSound] = useState(stored(SOUND_KEY) === "on");
+  const [notify, setNotify] = useState(stored(NOTIFY_KEY) === "on" &&
+                                       "Notification" in window &&
+                                       Notification.permission === "granted");
   const [chartRow, setChartRow] = useState("total:");  // report:id of the row charted
   const [error, setError] = useState<string | null>(null);
 
@@ -143,12 +156,14 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   useEffect(() => {
     if (!account) return;
     api.thresholds(account).then(setThresholds, () => undefined);
+    api.alertFigures().then(setAlertFigures, () => undefined);
     return openStream(account, {
       snapshot: (snapshot) => { setLive(snapshot); setLastUpdate(Date.now()); },
       operators: (list) => { setOperators(list); setOperatorsAt(Date.now()); },
       staffing: setStaffing,
       trends: setTrendsFeed,
       at_risk: setAtRisk,
+      alerts: setOpenAlerts,
     }, setStream, toSignIn);
   }, [account]);
 
@@ -256,6 +271,48 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
   const reloadCampaigns = () => {
     if (account) api.campaigns(account).then(setCampaigns, () => undefined);
   };
+  // Alerts calling for attention: in the banner, counted in the tab's title, and (when this
+  // browser was asked to) sounded and notified once each as they arrive.
+  const callingNow = useMemo(() => calling(openAlerts?.open ?? []), [openAlerts]);
+  const figuresByName = useMemo(() => new Map(alertFigures.map((f) => [f.name, f])),
+                                [alertFigures]);
+  const heardAlerts = useRef<Set<string> | null>(null);
+  useEffect(() => {
+    document.title = titled(BASE_TITLE, callingNow.length);
+    if (openAlerts === null) return;
+    const fresh = arrived(heardAlerts.current, callingNow);
+    heardAlerts.current = new Set([...(heardAlerts.current ?? []), ...callingNow.map((a) => a.id)]);
+    if (fresh.length === 0) return;
+    if (sound) beep();
+    if (notify && "Notification" in window && Notification.permission === "granted") {
+      for (const a of fresh) new Notification(t("alert_notification", { name: a.name }));
+    }
+  }, [callingNow]);
+  const acknowledge = (alert: Alert) => {
+    if (!account) return;
+    api.acknowledge(account, alert.id).then((done) => setOpenAlerts((current) => current && {
+      ...current, open: current.open.map((a) => (a.id === done.id ? done : a)),
+    }), (err: unknown) => setError(String(err)));
+  };
+  const chooseSound = (on: boolean) => { setSound(on); keepPref(SOUND_KEY, on ? "on" : "off"); };
+  const chooseNotify = (on: boolean) => {
+    if (!on || !("Notification" in window)) {
+      setNotify(false);
+      keepPref(NOTIFY_KEY, "off");
+      return;
+    }
+    void Notification.requestPermission().then((answer) => {
+      setNotify(answer === "granted");
+      keepPref(NOTIFY_KEY, answer === "granted" ? "on" : "off");
+    });
+  };
+  const alertsState = (openAlerts?.open ?? []).map((a) => `${a.id}${a.acked_at ? "+" : ""}`)
+    .join(",");
+  const banner = account && (
+    <AlertBanner alerts={callingNow} figures={figuresByName} names={rowNames}
+                 timezone={session?.timezone ?? "UTC"} onAck={acknowledge} limit={tv ? 3 : 4} />
+  );
+
   const groupNames = useMemo(() => new Map((live?.groups ?? []).filter((g) => g.id != null)
     .map((g) => [g.id as string, g.name ?? (g.id as string)])), [live]);
 
@@ -313,6 +370,7 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
               admin={session.role === "admin"}
               onThresholds={() => { remember(); setEditing(true); }}
               onSignOut={() => api.signOut().finally(toSignIn)} />
+      {banner}
       {day && <p class="past-note" role="note">{t("past_day", { date: formatDay(day, lang) })}</p>}
       {refused && <p class="error" role="alert">{t("future_day", { date: formatDay(refused, lang) })}</p>}
       {notLive && live && (
@@ -395,6 +453,12 @@ export function App({ tv, theme, onTheme, onLang }: Props) {
             <Campaigns account={account} timezone={session.timezone}
                        admin={session.role === "admin"} campaigns={campaigns}
                        rows={campaignRows} onChanged={reloadCampaigns} />
+          )}
+          {!tv && account && (
+            <Alerts account={account} timezone={session.timezone} admin={session.role === "admin"}
+                    figures={alertFigures} names={rowNames} rows={campaignRows}
+                    changed={alertsState} sound={sound} notify={notify}
+                    onSound={chooseSound} onNotify={chooseNotify} />
           )}
           {showingLive && (operators || staffing) && (
             <div class="columns people">

@@ -4,19 +4,12 @@ import { App } from "./app";
 import { SignIn } from "./components/SignIn";
 import { WordsContext, words } from "./context";
 import { type Lang, LANGS, pickLang } from "./i18n";
+import { remember, stored } from "./prefs";
 import "./styles.css";
 
 // Preferences only (language, theme): never a token or anything secret.
 const LANG_KEY = "wallboard.lang";
 const THEME_KEY = "wallboard.theme";
-
-function stored(key: string): string | null {
-  try { return localStorage.getItem(key); } catch { return null; }
-}
-
-function remember(key: string, value: string) {
-  try { localStorage.setItem(key, value); } catch { /* private mode: not remembered */ }
-}
 
 function Root() {
   const params = new URLSearchParams(location.search);

@@ -272,3 +272,62 @@ export interface FigureBehind {
   offset: number;
   items: BehindItem[];
 }
+
+// Alerts: the rules an admin sets, the alerts they raise, and where they were delivered.
+export type RowReport = "total" | "channel" | "group";
+export interface AlertFigure {
+  name: string;
+  en: string;
+  ru: string;
+  unit: "count" | "seconds" | "percent" | "share" | "minutes";
+  channels_only: boolean;
+}
+export interface QuietHours { start: string; end: string }  // "HH:MM", the account's clock
+export interface AlertRuleDraft {
+  name: string;
+  figure: string;
+  comparison: "above" | "below";
+  threshold: number;
+  clear?: number | null;
+  hold_s: number;
+  rows: { report: RowReport; id: string | null }[];
+  quiet: QuietHours[];
+  enabled?: boolean;
+  webhook?: { url: string; secret: string | null } | null;  // the secret is never shown back
+  telegram?: { chat_id: string; bot_token: string | null } | null;
+  language?: "en" | "ru";
+}
+export interface AlertRule extends AlertRuleDraft { id: string }
+export interface Alert {
+  id: string;
+  rule: string;
+  name: string;
+  figure: string;
+  comparison: "above" | "below";
+  threshold: number;
+  report: RowReport;
+  row: string | null;
+  fired_at: string;
+  fired_ms: number;
+  value: number | null;
+  resolved_at: string | null;
+  resolved_value: number | null;
+  resolved_why: "back" | "rule_changed" | null;
+  acked_at: string | null;
+  acked_by: string | null;
+}
+export interface OpenAlerts { account: string; open: Alert[] }
+export interface AlertPage { account: string; alerts: Alert[]; next_before: number | null }
+export interface Delivery {
+  id: string;
+  alert: string;
+  event: "firing" | "resolved";
+  kind: "webhook" | "telegram";
+  to: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  next_attempt_at: string | null;
+}
