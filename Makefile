@@ -47,6 +47,7 @@ test: check $(STATIC)
 	$(PY) bench/staffing_model.py --hours 2 --seeds 1
 	$(PY) bench/surge_quality.py --runs 2
 	$(PY) bench/drilldown.py --events 20000
+	$(PY) bench/alerts.py --trials 3 --hold 1 --load 100
 
 ## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
 PORT ?= 8000
@@ -61,6 +62,7 @@ bench: $(STAMP)
 	$(PY) bench/staffing_model.py
 	$(PY) bench/surge_quality.py
 	$(PY) bench/drilldown.py
+	$(PY) bench/alerts.py
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f

@@ -31,6 +31,7 @@ from .params import AUTH_ERRORS, BODY_ERRORS, reject_deep_json
 __all__ = ["alert_routes"]
 
 _BAD = {400: ResponseSpec(ErrorBody, description="A bad rule: the field and the problem")}
+_BAD_PAGE = {400: ResponseSpec(ErrorBody, description="A bad limit or before: the field")}
 MAX_ALERT_PAGE = 500
 
 
@@ -126,7 +127,8 @@ async def open_alerts(request: Request[Any, Any, Any], account_id: str) -> OpenA
      description=f"Alerts newest first, firing or resolved, a page of `limit` (at most "
      f"{MAX_ALERT_PAGE}) fired before `before` (epoch ms; `next_before` of the previous "
      f"page). Kept as long as the daily history.",
-     responses={200: ResponseSpec(AlertPage, description="A page of alerts"), **AUTH_ERRORS})
+     responses={200: ResponseSpec(AlertPage, description="A page of alerts"), **_BAD_PAGE,
+                **AUTH_ERRORS})
 async def alert_history(
     request: Request[Any, Any, Any], account_id: str,
     limit: Annotated[int, Parameter(query="limit", ge=1, le=MAX_ALERT_PAGE)] = 100,
@@ -155,7 +157,8 @@ async def acknowledge(request: Request[Any, Any, Any], account_id: str,
 @get("/api/v1/accounts/{account_id:str}/alert-deliveries", summary="Delivery log (admin)",
      description="Webhook calls and Telegram messages, newest first: pending (with the next "
      "attempt), delivered, or failed after every attempt, with the last error.",
-     responses={200: ResponseSpec(list[Delivery], description="Deliveries"), **AUTH_ERRORS})
+     responses={200: ResponseSpec(list[Delivery], description="Deliveries"), **_BAD_PAGE,
+                **AUTH_ERRORS})
 async def deliveries(
     request: Request[Any, Any, Any], account_id: str,
     limit: Annotated[int, Parameter(query="limit", ge=1, le=MAX_ALERT_PAGE)] = 100,
