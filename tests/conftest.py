@@ -76,3 +76,12 @@ def mismatch(got: Any, expected: Any, path: str = "$") -> str | None:
         return None if abs(got - expected) <= 1e-6 else f"{path}: {got} != {expected}"
     return None if got == expected and type(got) is type(expected) else \
         f"{path}: {got!r} != {expected!r}"
+
+
+def figure_of(row: dict[str, Any], figure: str) -> int:
+    """A snapshot row's count of a figure the conversations behind it can be listed for."""
+    if figure == "unserved":
+        return int(row["unserved"]["total"])
+    if figure in ("unassigned", "canceled", "missed"):
+        return int(row["unserved"][figure])
+    return int(row[figure] or 0)

@@ -19,6 +19,7 @@ from wallboard.store import (
     BACKENDS,
     AccountConfig,
     AccountExists,
+    RetiredConversation,
     SavedAlert,
     SavedCheckpoint,
     SavedDay,
@@ -230,6 +231,19 @@ def test_days_and_series_are_kept_corrected_and_forgotten(store: Store) -> None:
     assert store.forget_days_before("acme", "2026-11-25") == 1
     assert store.days("acme", "2026-11-01", "2026-11-30") == [SavedDay("2026-11-25", b"c")]
     assert store.series("acme", "2026-11-24", "total") is None
+
+
+def test_conversations_leaving_memory_are_kept_by_day_and_forgotten_with_it(
+        store: Store) -> None:
+    store.save_retired("acme", [RetiredConversation("2026-11-24", "c2", b"x"),
+                                RetiredConversation("2026-11-24", "c1", b"y"),
+                                RetiredConversation("2026-11-25", "c1", b"y")])
+    store.save_retired("acme", [RetiredConversation("2026-11-24", "c2", b"z")])  # again
+    assert store.retired("acme", "2026-11-24") == [("c1", b"y"), ("c2", b"z")]
+    assert store.retired("beta", "2026-11-24") == []
+    store.forget_days_before("acme", "2026-11-25")
+    assert store.retired("acme", "2026-11-24") == []
+    assert store.retired("acme", "2026-11-25") == [("c1", b"y")]
 
 
 def test_alerts_are_kept_listed_newest_first_and_the_open_ones_found(store: Store) -> None:

@@ -155,8 +155,10 @@ async def get_series(
      "there (`rule`, an English `text`, and the moments and people involved), as many as the "
      "figure counts: waiting lists oldest first, the rest in the order things happened. The "
      "total by default; `channel=ID` or `group=ID` for one row, `group=` (empty) for the "
-     "no-group row. `date` defaults to today; the days whose conversations are all still held "
-     "(today and yesterday: they leave memory 48 hours after their close). Paged by `offset` "
+     "no-group row. `date` defaults to today; any day since the service began keeping every "
+     "conversation (today and yesterday from memory, older days from the store, as long as "
+     "the daily history; a day before is a 400 naming `date` and the first day kept). Paged "
+     "by `offset` "
      f"and `limit` (at most {MAX_PAGE}); `total` says how many there are. `Accept: text/csv` "
      "or `format=csv` gives the page as CSV. Each item links to its conversation's events.",
      responses={200: ResponseSpec(FigureBehind, description="The conversations"),

@@ -74,7 +74,8 @@ DAYS_KEPT = 8
 CHECKPOINT_FORMAT = 7
 # 3: before the rolling windows; 4: topic hours; 5: channels' topics (counted from the
 # upgrade on: hot topics compare shares, which a part of a day still gives); 6: before
-# ``heard`` (a channel is heard from with its next event)
+# ``heard`` and ``retired`` (a channel is heard from with its next event; conversations
+# leaving memory are kept from the upgrade on)
 _MIGRATED_FORMATS = frozenset({2, 3, 4, 5, 6})
 _STATUS = {status: i for i, status in enumerate(STATUSES)}
 _UNCOUNTED = -1
@@ -197,6 +198,9 @@ class Account:
         self.own_sl: dict[tuple[Report, str], int] = {}
         # When each channel's last conversation event was received (a stale feed's alert)
         self.heard: dict[str, int] = {}
+        # Closed conversations leaving memory, for the service to keep in its store (the
+        # conversations behind a past day's figures); None: not kept (a replay, a benchmark)
+        self.retired: list[tuple[str, bytes]] | None = None
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -214,6 +218,7 @@ class Account:
         self.__dict__.update(state)
         self.own_sl = state.get("own_sl", {})  # saved before rows had their own
         self.heard = state.get("heard", {})
+        self.retired = state.get("retired")
         self._slot_of = self.calendar.slot_of
         for row in self.rows():  # saved before a figure was added: the new ones start at 0
             row.widen()
@@ -732,6 +737,8 @@ class Account:
                     if packed_close_at(packed) < limit:
                         del self.closed[cid]
                         self._forget(cid, packed_ids(packed), now)
+                        if self.retired is not None:
+                            self.retired.append((cid, packed))
                     continue
                 conv = self.open.get(cid)
                 if conv is not None and conv.state == NEW:

@@ -22,10 +22,20 @@ import msgspec
 from ..figures import COUNTER, Report
 from .account import Account
 from .calendar import SLOT_BITS
-from .conversation import ARRIVED, COUNT, ENTRY, QUEUE, SAMPLE, WORK, Conversation, Effect
+from .conversation import (
+    ARRIVED,
+    COUNT,
+    ENTRY,
+    QUEUE,
+    SAMPLE,
+    WORK,
+    Conversation,
+    Effect,
+    packed_moments,
+)
 from .conversation import packed_close_at as _close_at
 
-__all__ = ["EXPLAINED", "Behind", "Explained", "Held", "behind", "hold"]
+__all__ = ["EXPLAINED", "Behind", "Explained", "Held", "behind", "days_of", "hold"]
 
 Explained = Literal["arrived", "served", "unserved", "unassigned", "canceled", "missed",
                     "wait_samples", "answered_within_sl", "in_queue", "in_work"]
@@ -62,6 +72,12 @@ def hold(account: Account, report: Report, row_id: str | None) -> Held:
                 frozenset(c.id for c in account.channels.values() if not c.excluded),
                 account.calendar.slot_of, account.calendar.day_start,
                 account.sl_ms_of(row) if row is not None else 0)
+
+
+def days_of(account: Account, packed: bytes) -> list[int]:
+    """The local days a packed conversation may count on (the service keeps it under each
+    once it leaves memory): every effect happens at one of its events or its close."""
+    return sorted({account.calendar.day_of(moment) for moment in packed_moments(packed)})
 
 
 def _matcher(figure: Explained, report: Report, row_id: str | None, day: int, sl_ms: int

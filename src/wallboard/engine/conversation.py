@@ -326,6 +326,13 @@ def packed_close_at(packed: bytes) -> int:
     return _unpack(packed)[0]
 
 
+def packed_moments(packed: bytes) -> list[int]:
+    """The moments of a packed conversation's events and its close: every effect of it
+    happens at one of them."""
+    close_at, events = _unpack(packed)
+    return [close_at, *(e[0] for e in events)]
+
+
 def packed_ids(packed: bytes) -> list[str]:
     return [r[2] for r in _unpack(packed)[1]]
 

@@ -82,20 +82,38 @@ class FigureBehind(msgspec.Struct):
     items: list[BehindItem]
 
 
+# The first local day whose conversations are all kept: in memory, or in the store once they
+# leave it (the hub keeps every one from then on: hub.py)
+KEPT_SINCE_SETTING = "conversations_kept_since"
+
+
 class NotHeld(Exception):
-    """A day whose conversations the engine no longer holds all of (they leave memory 48 hours
-    after their close): its list would be shorter than its count."""
+    """A day whose conversations are not all kept (before the store kept those leaving
+    memory, or past the history's retention): its list would be shorter than its count."""
 
     def __init__(self, first: str) -> None:
-        super().__init__(f"the conversations behind a figure are held from {first} on")
+        super().__init__(f"the conversations behind a figure are kept from {first} on")
 
 
-def search(account: Account, report: Report, row_id: str | None, day: int, now: int) -> Held:
-    """The copy to search (on the engine's thread). Raises ``NotHeld``."""
-    if account.calendar.day_start(day) < now - FINAL_AFTER_MS:
-        first = account.calendar.day_of(now - FINAL_AFTER_MS) + 1
-        raise NotHeld(ordinal_iso(first))
-    return hold(account, report, row_id)
+def in_memory_from(account: Account, now: int) -> int:
+    """The oldest day whose conversations are all in memory (they leave it 48 hours after
+    their close)."""
+    return account.calendar.day_of(now - FINAL_AFTER_MS) + 1
+
+
+def search(account: Account, report: Report, row_id: str | None, day: int, now: int,
+           kept_from: int) -> tuple[Held, bool]:
+    """The copy to search (on the engine's thread), and whether the day's conversations that
+    left memory must be read from the store too. Raises ``NotHeld`` for a day before
+    ``kept_from``."""
+    held = hold(account, report, row_id)
+    if day >= in_memory_from(account, now):
+        return held, False
+    if day < kept_from:
+        raise NotHeld(ordinal_iso(kept_from))
+    # Those left since the last checkpoint are not in the store yet: taken from the engine.
+    waiting = list(account.retired or ())
+    return msgspec.structs.replace(held, closed=held.closed + waiting), True
 
 
 class _Said(msgspec.Struct):

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Collection
+from datetime import date
 from pathlib import Path
 from typing import overload
 
@@ -30,7 +31,7 @@ from .at_risk import AtRisk
 from .campaigns import CampaignReport
 from .config import Limits
 from .deliveries import TELEGRAM_API, Deliverer
-from .explain import FigureBehind, explained, search
+from .explain import KEPT_SINCE_SETTING, FigureBehind, explained, search
 from .hub import Hub, LiveAccount
 from .publisher import Feed
 from .queries import (
@@ -280,11 +281,21 @@ class Service:
         ordinal = day_ordinal(engine, day, now)
         if engine.report_row(report, row_id) is None:
             return None
-        held = search(engine, report, row_id, ordinal, now)
+        held, stored = search(engine, report, row_id, ordinal, now, self._kept_from(live, now))
         async with self._searching:  # one walk at a time: each holds the interpreter a while
+            if stored:
+                held = msgspec.structs.replace(held, closed=held.closed + await asyncio.to_thread(
+                    self._hub.retired, account_id, ordinal_iso(ordinal)))
             return await asyncio.to_thread(explained, account_id, held, engine.calendar.iso,
                                            figure, report, row_id, ordinal,
                                            ordinal_iso(ordinal), now, offset, limit)
+
+    def _kept_from(self, live: LiveAccount, now: int) -> int:
+        """The first day whose conversations are all kept: not before the store began keeping
+        them, nor before the history's retention."""
+        saved = self._store.setting(live.config.id, KEPT_SINCE_SETTING)
+        since = date.fromisoformat(saved.decode()).toordinal() if saved else 0
+        return max(since, live.engine.calendar.day_of(now) - self.limits.history_days)
 
     def stream(self, account_id: str, allowed: Callable[[], bool],
                extras: Collection[Feed] = ()) -> AsyncIterator[bytes]:

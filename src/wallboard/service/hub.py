@@ -24,15 +24,25 @@ from typing import Any
 import msgspec
 
 from ..engine import Account, build, encode
+from ..engine.behind import days_of
 from ..engine.calendar import ordinal_iso
 from ..events import Event
 from ..figures import Snapshot
 from ..history import changed_row_days, restore_gauges
-from ..store import AccountConfig, Result, SavedDay, SavedSeries, Store, open_store
+from ..store import (
+    AccountConfig,
+    Result,
+    RetiredConversation,
+    SavedDay,
+    SavedSeries,
+    Store,
+    open_store,
+)
 from .advice import advise
 from .alerts import AlertBook
 from .at_risk import at_risk
 from .config import Limits
+from .explain import KEPT_SINCE_SETTING, in_memory_from
 from .publisher import Feed, Publisher
 from .queries import staffing_settings
 from .roster import roster
@@ -91,6 +101,8 @@ class _Checkpoint:
     series: list[SavedSeries]  # the row-days of buckets that changed
     forget_before: str  # retention: history days before this one go
     forget_alerts_before: int  # ... and alerts fired (deliveries made) before this instant
+    retired: list[RetiredConversation]  # conversations that left memory, under their days
+    drained: list[tuple[str, bytes]]  # the same as the engine gave them (put back if not sent)
 
 
 @dataclass
@@ -195,6 +207,9 @@ class Hub:
         if engine is None:
             engine = Account(config.id, config.timezone, config.sl_threshold_s,
                              config.default_max_chats)
+        if engine.retired is None:  # new, or from before conversations were kept
+            fresh = seq == 0  # the whole log is to be replayed
+            self._keep_retired(engine, config, store, fresh)
         # Before the log is replayed: rows count by their own service-level thresholds from
         # their first event (a checkpoint holds them already: nothing to count again).
         apply_sl_thresholds(engine, load_thresholds(store.setting(config.id,
@@ -222,6 +237,32 @@ class Hub:
                            AlertBook(config.id, engine, self.store), seq, checkpoint_seq=seq)
         self.accounts[config.id] = live
         return live
+
+    def _keep_retired(self, engine: Account, config: AccountConfig, store: Store,
+                      fresh: bool) -> None:
+        """From now on the conversations leaving the engine's memory are kept in the store;
+        note the first day whose conversations are therefore all kept: for an engine built
+        from the whole log, the day the log began (earlier days may hold history imported
+        without events); for one from an older checkpoint, the first day still in memory."""
+        engine.retired = []
+        if store.setting(config.id, KEPT_SINCE_SETTING) is not None:
+            return
+        now = self.clock()
+        if fresh:
+            first = next(iter(store.read(config.id)), None)
+            since = engine.calendar.day_of(now if first is None else first.received_at)
+        else:
+            since = in_memory_from(engine, now)
+        store.save_setting(config.id, KEPT_SINCE_SETTING, ordinal_iso(since).encode())
+
+    def retired(self, account_id: str, day: str) -> list[tuple[str, bytes]]:
+        """The conversations of ``day`` kept in the store (call it off the event loop: it
+        opens a connection of its own)."""
+        store = self.open_store()
+        try:
+            return store.retired(account_id, day)
+        finally:
+            store.close()
 
     def end_streams(self) -> None:
         """End every open stream (the service is stopping)."""
@@ -388,13 +429,16 @@ class Hub:
                 days.append(SavedDay(ordinal_iso(day), snapshot))
         for day in [d for d in live.written_days if d < today - self.limits.history_days]:
             del live.written_days[day]
+        drained, engine.retired = engine.retired or [], []
+        retired = [RetiredConversation(ordinal_iso(day), cid, packed)
+                   for cid, packed in drained for day in days_of(engine, packed)]
         series = changed_row_days(engine, now, live.written_series)
         held = engine.first_day_held(now)
         for key in [k for k in live.written_series if k[0] < held]:
             del live.written_series[key]  # the engine no longer holds the day: final
         return _Checkpoint(live.config.id, live.applied_seq, engine.dumps(), now, days, series,
                            ordinal_iso(today - self.limits.history_days),
-                           now - self.limits.history_days * 86_400_000)
+                           now - self.limits.history_days * 86_400_000, retired, drained)
 
     @staticmethod
     def _save(store: Store, item: _Checkpoint) -> None:
@@ -402,6 +446,7 @@ class Hub:
             store.save_checkpoint(item.account, item.seq, item.state, item.written_at)
             store.save_days(item.account, item.days, item.written_at)
             store.save_series(item.account, item.series, item.written_at)
+            store.save_retired(item.account, item.retired)
             store.forget_sessions_before(item.written_at)  # expired sessions, spent links
             store.forget_days_before(item.account, item.forget_before)
             store.forget_alerts_before(item.account, item.forget_alerts_before)
@@ -415,8 +460,9 @@ class Hub:
         try:
             self._queue.put_nowait(item)
         except queue.Full:
-            # Busy: these days go with the next one.
+            # Busy: these days (and conversations) go with the next one.
             live.written_days, live.written_series = written, written_series
+            live.engine.retired = item.drained + (live.engine.retired or [])
             return False
         live.checkpoint_seq = live.applied_seq
         live.checkpoint_at = time.monotonic()

@@ -13,6 +13,7 @@ from .records import (
     Appended,
     LogEntry,
     Result,
+    RetiredConversation,
     Role,
     SavedAlert,
     SavedCheckpoint,
@@ -27,7 +28,8 @@ from .records import (
 from .sqlite import SqliteStore
 
 __all__ = ["BACKENDS", "ROLES", "AccountConfig", "AccountExists", "Alerts", "Appended",
-           "Checkpoints", "Directory", "EventLog", "History", "LogEntry", "Result", "Role",
+           "Checkpoints", "Directory", "EventLog", "History", "LogEntry", "Result",
+           "RetiredConversation", "Role",
            "SavedAlert", "SavedCheckpoint", "SavedDay", "SavedDelivery", "SavedSeries",
            "SessionInfo", "Store", "StoredEvent", "TokenInfo", "UnknownAccount", "open_store"]
 

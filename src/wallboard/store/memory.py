@@ -23,6 +23,7 @@ from .records import (
     Appended,
     LogEntry,
     Result,
+    RetiredConversation,
     Role,
     SavedAlert,
     SavedCheckpoint,
@@ -86,6 +87,7 @@ class _State:
     series: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
     checkpoints: dict[str, SavedCheckpoint] = field(default_factory=dict)
     alerts: dict[tuple[str, str], SavedAlert] = field(default_factory=dict)
+    retired: dict[tuple[str, str, str], bytes] = field(default_factory=dict)  # (acc, day, id)
     deliveries: dict[str, SavedDelivery] = field(default_factory=dict)  # in creation order
 
     def copy_data(self) -> dict[str, object]:
@@ -95,7 +97,7 @@ class _State:
 
 
 _DATA = ("accounts", "tokens", "sessions", "codes", "settings", "log", "ids", "history",
-         "series", "checkpoints", "alerts", "deliveries")
+         "series", "checkpoints", "alerts", "deliveries", "retired")
 _MUTABLE = ("tokens", "codes")
 _PLACES: dict[str, _State] = {}
 _PLACES_LOCK = threading.Lock()
@@ -345,6 +347,8 @@ class MemoryStore:
         with self._s.lock:
             s = self._s
             s.series = {k: v for k, v in s.series.items() if k[0] != account_id or k[1] >= day}
+            s.retired = {k: v for k, v in s.retired.items()
+                         if k[0] != account_id or k[1] >= day}
             old = [k for k in s.history if k[0] == account_id and k[1] < day]
             for key in old:
                 del s.history[key]
@@ -354,6 +358,17 @@ class MemoryStore:
         with self._s.lock:
             for item in items:
                 self._s.series[account_id, item.day, item.row] = item.data
+
+    def save_retired(self, account_id: str, items: Sequence[RetiredConversation]) -> None:
+        with self._s.lock:
+            for item in items:
+                self._s.retired[account_id, item.day, item.id] = item.packed
+
+    def retired(self, account_id: str, day: str) -> list[tuple[str, bytes]]:
+        with self._s.lock:
+            found = [(k[2], v) for k, v in self._s.retired.items()
+                     if k[0] == account_id and k[1] == day]
+        return sorted(found)
 
     def series(self, account_id: str, day: str, row: str) -> bytes | None:
         return self._s.series.get((account_id, day, row))

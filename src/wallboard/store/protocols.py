@@ -18,6 +18,7 @@ from .records import (
     Appended,
     LogEntry,
     Result,
+    RetiredConversation,
     Role,
     SavedAlert,
     SavedCheckpoint,
@@ -119,7 +120,8 @@ class History(Protocol):
         """Stored days from ``first`` to ``last`` (inclusive), oldest first."""
 
     def forget_days_before(self, account_id: str, day: str) -> int:
-        """Retention: drop the days (and their series) before ``day``; how many days."""
+        """Retention: drop the days (their series and conversations) before ``day``; how
+        many days."""
 
     def save_series(self, account_id: str, items: Sequence[SavedSeries], now: int) -> None: ...
 
@@ -127,6 +129,12 @@ class History(Protocol):
 
     def series_of_day(self, account_id: str, day: str) -> list[bytes]:
         """Every stored row of one day, in row key order."""
+
+    def save_retired(self, account_id: str, items: Sequence[RetiredConversation]) -> None:
+        """Keep these conversations under their days (again: the same conversation replaced)."""
+
+    def retired(self, account_id: str, day: str) -> list[tuple[str, bytes]]:
+        """The conversations kept under a day: (id, packed), by id."""
 
 
 class Alerts(Protocol):

@@ -16,6 +16,7 @@ __all__ = [
     "Appended",
     "LogEntry",
     "Result",
+    "RetiredConversation",
     "Role",
     "SavedAlert",
     "SavedCheckpoint",
@@ -120,3 +121,12 @@ class SavedDelivery(NamedTuple):
     due_at: int  # the next attempt, while pending
     last_error: str | None
     updated_at: int
+
+
+class RetiredConversation(NamedTuple):
+    """A closed conversation the engine no longer holds, kept under a local day its figures
+    count it on (under each such day, when it spans several)."""
+
+    day: str  # YYYY-MM-DD, local to the account
+    id: str
+    packed: bytes  # as the engine packs it (engine/conversation.py)

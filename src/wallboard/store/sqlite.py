@@ -28,6 +28,7 @@ from .records import (
     Appended,
     LogEntry,
     Result,
+    RetiredConversation,
     Role,
     SavedAlert,
     SavedCheckpoint,
@@ -96,6 +97,13 @@ CREATE TABLE IF NOT EXISTS series (
     data BLOB NOT NULL,
     written_at INTEGER NOT NULL,
     PRIMARY KEY (account, day, row)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS retired (
+    account TEXT NOT NULL,
+    day TEXT NOT NULL,
+    id TEXT NOT NULL,
+    packed BLOB NOT NULL,
+    PRIMARY KEY (account, day, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     secret_sha256 BLOB PRIMARY KEY,
@@ -422,8 +430,10 @@ class SqliteStore:
         return [SavedDay(day, bytes(snapshot)) for day, snapshot in rows]
 
     def forget_days_before(self, account_id: str, day: str) -> int:
-        """Retention: drop the account's days (and their series) before ``day``; how many went."""
+        """Retention: drop the account's days (their series and conversations) before ``day``;
+        how many went."""
         self._db.execute("DELETE FROM series WHERE account = ? AND day < ?", (account_id, day))
+        self._db.execute("DELETE FROM retired WHERE account = ? AND day < ?", (account_id, day))
         return self._db.execute("DELETE FROM history WHERE account = ? AND day < ?",
                                 (account_id, day)).rowcount
 
@@ -436,6 +446,16 @@ class SqliteStore:
             " ON CONFLICT (account, day, row) DO UPDATE SET data = excluded.data,"
             " written_at = excluded.written_at",
             [(account_id, day, row, data, now) for day, row, data in items])
+
+    def save_retired(self, account_id: str, items: Sequence[RetiredConversation]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO retired (account, day, id, packed) VALUES (?, ?, ?, ?)",
+            [(account_id, *item) for item in items])
+
+    def retired(self, account_id: str, day: str) -> list[tuple[str, bytes]]:
+        rows = self._db.execute("SELECT id, packed FROM retired WHERE account = ? AND day = ?"
+                                " ORDER BY id", (account_id, day)).fetchall()
+        return [(r[0], bytes(r[1])) for r in rows]
 
     def series(self, account_id: str, day: str, row: str) -> bytes | None:
         found = self._db.execute(
