@@ -1510,6 +1510,12 @@ def test_an_admin_adds_and_deletes_an_alert_rule_on_the_page(browser: Browser,
         assert made["rows"] == [{"report": "channel", "id": channel}]
         assert made["quiet"] == [{"start": "22:00", "end": "07:00"}]
         page.locator("section.alerts").screenshot(path=SCREENSHOTS / "alerts.png")
+        item.get_by_role("button", name="Pause: Service level").click()
+        item.get_by_role("button", name="Resume: Service level").wait_for()
+        with site["server"].client(site["tokens"]["admin"]) as client:
+            paused = next(r for r in client.get("/api/v1/accounts/acme/alert-rules").json()
+                          if r["id"] == made["id"])
+        assert paused["enabled"] is False and paused["threshold"] == 80
         item.get_by_role("button", name="Delete: Service level").click()
         item.wait_for(state="detached")
         assert errors == []

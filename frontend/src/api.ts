@@ -71,6 +71,8 @@ export const api = {
     request<AlertRule[]>("GET", `/api/v1/accounts/${enc(account)}/alert-rules`),
   createAlertRule: (account: string, draft: AlertRuleDraft) =>
     request<AlertRule>("POST", `/api/v1/accounts/${enc(account)}/alert-rules`, draft),
+  updateAlertRule: (account: string, id: string, draft: AlertRuleDraft) =>
+    request<AlertRule>("PUT", `/api/v1/accounts/${enc(account)}/alert-rules/${enc(id)}`, draft),
   deleteAlertRule: (account: string, id: string) =>
     request<void>("DELETE", `/api/v1/accounts/${enc(account)}/alert-rules/${enc(id)}`),
   deliveries: (account: string) =>

@@ -47,6 +47,12 @@ export function Alerts(props: Props) {
 
   const remove = (rule: AlertRule) =>
     api.deleteAlertRule(account, rule.id).then(reload, (err: unknown) => setError(String(err)));
+  // Secrets come back null: sent so, the service keeps the saved ones.
+  const pause = (rule: AlertRule) => {
+    const { id, ...draft } = rule;
+    api.updateAlertRule(account, id, { ...draft, enabled: rule.enabled === false })
+      .then(reload, (err: unknown) => setError(String(err)));
+  };
 
   return (
     <section class="panel alerts" aria-labelledby="alerts-title">
@@ -102,6 +108,11 @@ export function Alerts(props: Props) {
                     hold: String(r.hold_s) })}
                   {r.webhook && <span class="rule-to">{" · "}{t("rule_webhook")}</span>}
                   {r.telegram && <span class="rule-to">{" · "}Telegram</span>}
+                  {r.enabled === false && <em>{" · "}{t("rule_paused")}</em>}
+                  {" "}
+                  <button type="button" onClick={() => pause(r)}
+                          aria-label={`${t(r.enabled === false ? "rule_resume" : "rule_pause")}: ${r.name}`}>
+                    {t(r.enabled === false ? "rule_resume" : "rule_pause")}</button>
                   {" "}
                   <button type="button" aria-label={`${t("campaign_delete")}: ${r.name}`}
                           onClick={() => remove(r)}>{t("campaign_delete")}</button>

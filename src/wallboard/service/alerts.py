@@ -212,16 +212,17 @@ def figures_now(engine: Account, now: int, at_risk_too: bool
 
 class AlertBook:
     """One account's rules, their evaluator and its open alerts; saved through ``store``
-    (the event loop's connection)."""
+    (the event loop's connection), first read through ``loading`` (the connection of the
+    thread building it)."""
 
-    def __init__(self, account: str, engine: Account, store: Store) -> None:
+    def __init__(self, account: str, engine: Account, store: Store, loading: Store) -> None:
         self.account = account
         self._engine = engine
         self._store = store
-        self.rules = load_rules(store.setting(account, ALERT_RULES_SETTING))
+        self.rules = load_rules(loading.setting(account, ALERT_RULES_SETTING))
         self._evaluator = Evaluator(self.rules)
         self._open: dict[tuple[str, RowKey], Alert] = {}
-        for saved in store.open_alerts(account):
+        for saved in loading.open_alerts(account):
             alert = msgspec.json.decode(saved.body, type=Alert)
             key = (alert.rule, (alert.report, alert.row))
             self._open[key] = alert

@@ -24,8 +24,8 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import httpx
 import msgspec
 
 from ..store import SavedDelivery, Store
@@ -39,6 +39,9 @@ log = logging.getLogger("wallboard.deliveries")
 TELEGRAM_API = "https://api.telegram.org"
 _PENDING_READ = 1000  # pending deliveries looked at per round
 _ROUND_S = 0.5  # a new or retried delivery waits at most this for its round
+
+if TYPE_CHECKING:
+    import httpx
 
 _Target = WebhookTarget | TelegramTarget
 
@@ -73,6 +76,8 @@ class Deliverer:
         self._wake.set()
 
     async def run(self) -> None:
+        import httpx  # here: the command line imports the service, and needs no HTTP client
+
         self._client = httpx.AsyncClient(timeout=self._limits.delivery_timeout_s,
                                          trust_env=False, follow_redirects=False)
         try:
@@ -107,6 +112,8 @@ class Deliverer:
                 self._attempt(receiver, target, delivery))
 
     async def _attempt(self, receiver: str, target: _Target, delivery: SavedDelivery) -> None:
+        import httpx
+
         try:
             try:
                 problem = await self._send(target, delivery)

@@ -214,8 +214,9 @@ class Hub:
         # their first event (a checkpoint holds them already: nothing to count again).
         apply_sl_thresholds(engine, load_thresholds(store.setting(config.id,
                                                                   THRESHOLDS_SETTING)))
+        alerts = AlertBook(config.id, engine, self.store, store)
         clock = self.clock
-        store = self.store
+        store = self.store  # the feeds read on the event loop, through its connection
 
         def staffing() -> bytes:
             return msgspec.json.encode(advise(engine, staffing_settings(store, config.id),
@@ -232,9 +233,9 @@ class Hub:
             "staffing": staffing,
             "trends": now_against_normal,
             "at_risk": lambda: msgspec.json.encode(at_risk(engine, clock())),
-            "alerts": lambda: msgspec.json.encode(live.alerts.open_alerts())}
+            "alerts": lambda: msgspec.json.encode(alerts.open_alerts())}
         live = LiveAccount(config, engine, Publisher(feeds, self.limits),
-                           AlertBook(config.id, engine, self.store), seq, checkpoint_seq=seq)
+                           alerts, seq, checkpoint_seq=seq)
         self.accounts[config.id] = live
         return live
 
