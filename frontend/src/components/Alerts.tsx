@@ -193,7 +193,7 @@ function RuleForm({ account, figures, rows, onAdded }: {
   };
 
   return (
-    <form class="rule-form campaign-form" onSubmit={submit} aria-labelledby="rule-new">
+    <form class="rule-form" onSubmit={submit} aria-labelledby="rule-new">
       <h3 id="rule-new">{t("rule_new")}</h3>
       <div class="campaign-fields">
         <label>{t("campaign_name")}
