@@ -1,15 +1,19 @@
-"""Shared test helpers: where the golden scenarios live and how snapshots are compared."""
+"""Shared test helpers: where the golden scenarios live, how snapshots are compared, and a
+PostgreSQL server for the tests that need one."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from wallboard.events import parse_timestamp
+from wallboard.local_postgres import LocalPostgres, NoPostgres
+from wallboard.store.postgres import close_pools
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("WALLBOARD_SHARED", ROOT.parent / "shared"))
@@ -85,3 +89,21 @@ def figure_of(row: dict[str, Any], figure: str) -> int:
     if figure in ("unassigned", "canceled", "missed"):
         return int(row["unserved"][figure])
     return int(row[figure] or 0)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A PostgreSQL server of the tests' own on 127.0.0.1 (the distribution's; .ci/run
+    installs it). Without one the tests that need it fail under CI and are skipped
+    elsewhere, saying why."""
+    try:
+        server = LocalPostgres().start()
+    except NoPostgres as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} (CI must not skip the PostgreSQL tests)")
+        pytest.skip(str(missing))
+    try:
+        yield server
+    finally:
+        close_pools()
+        server.remove()

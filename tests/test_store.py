@@ -6,6 +6,7 @@ same place, as SQLite connections share one file.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from wallboard.events import decode_event
+from wallboard.local_postgres import LocalPostgres
 from wallboard.store import (
     BACKENDS,
     AccountConfig,
@@ -31,6 +33,7 @@ from wallboard.store import (
     open_store,
 )
 from wallboard.store.log_format import event_body, event_of
+from wallboard.store.postgres import close_pools
 from wallboard.store.sqlite import DB_NAME
 
 NOW = 1_795_694_400_000
@@ -46,10 +49,17 @@ def event(**fields: Any) -> tuple[Any, ...]:
 Opener = Callable[[], Store]
 
 
+_databases = itertools.count()
+
+
 @pytest.fixture(params=sorted(BACKENDS))
 def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
-    """Opens another connection to one fresh store of the backend under test."""
-    place = tmp_path / "data"
+    """Opens another connection to one fresh store of the backend under test (for
+    PostgreSQL, a new database on the tests' server)."""
+    place: Path | str = tmp_path / "data"
+    if request.param == "postgres":
+        server: LocalPostgres = request.getfixturevalue("postgres")
+        place = server.create_database(f"contract_{next(_databases)}")
     opened: list[Store] = []
 
     def open_one() -> Store:
@@ -59,6 +69,8 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     yield open_one
     for store in opened:
         store.close()
+    if request.param == "postgres":
+        close_pools(str(place))
 
 
 @pytest.fixture

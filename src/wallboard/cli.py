@@ -68,7 +68,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _admin(args: argparse.Namespace) -> Admin:
-    return Admin(args.data_dir)
+    return Admin(*_store_of(args))
 
 
 def _account_id(value: str) -> str:
@@ -162,6 +162,17 @@ def _with_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", default=os.environ.get("WALLBOARD_DATA_DIR", "./wallboard-data"),
         help="where all state lives (default $WALLBOARD_DATA_DIR or ./wallboard-data)")
+    parser.add_argument(
+        "--postgres", metavar="DSN", default=os.environ.get("WALLBOARD_POSTGRES"),
+        help="keep all state in this PostgreSQL database instead (postgresql://...; default "
+        "$WALLBOARD_POSTGRES): docs/scale-out.md")
+
+
+def _store_of(args: argparse.Namespace) -> tuple[str, str]:
+    """Where state lives, and the backend (store.BACKENDS) that keeps it there."""
+    if args.postgres:
+        return args.postgres, "postgres"
+    return args.data_dir, "sqlite"
 
 
 # The connection limits of `serve`: a flag and a WALLBOARD_* variable each, named after the
@@ -195,8 +206,9 @@ def _serve(args: argparse.Namespace) -> int:
                     sample_every_s=min(19.0, max(0.5, args.sample_every)),
                     session_hours=args.session_hours, **connection_limits)
     stats = ConnectionStats()
-    app = create_app(args.data_dir, limits, metrics_token=args.metrics_token or None,
-                     connections=stats, telegram_api=args.telegram_api)
+    place, backend = _store_of(args)
+    app = create_app(place, limits, metrics_token=args.metrics_token or None,
+                     connections=stats, backend=backend, telegram_api=args.telegram_api)
     serve(app, args.host, args.port, limits, stats, app.state.service.end_streams,
           args.log_level)
     return 0

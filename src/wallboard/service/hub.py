@@ -120,7 +120,7 @@ class Hub:
 
     def __init__(self, data_dir: Path | str, limits: Limits | None = None,
                  clock: Callable[[], int] | None = None, backend: str = "sqlite") -> None:
-        self.data_dir = Path(data_dir)
+        self.place = data_dir  # a directory, or a connection string (store.BACKENDS)
         self.backend = backend
         self.limits = limits or Limits()
         self.clock = clock or (lambda: time.time_ns() // 1_000_000)
@@ -138,7 +138,7 @@ class Hub:
 
     def open_store(self) -> Store:
         """A connection of its own (one per thread that needs one)."""
-        return open_store(self.data_dir, self.backend)
+        return open_store(self.place, self.backend)
 
     # -- life cycle ---------------------------------------------------------------------------
 

@@ -27,6 +27,13 @@ from .records import (
 )
 from .sqlite import SqliteStore
 
+
+def _postgres(place: Path | str) -> Store:
+    from .postgres import PostgresStore  # psycopg only for those who use it
+
+    return PostgresStore(str(place))
+
+
 __all__ = ["BACKENDS", "ROLES", "AccountConfig", "AccountExists", "Alerts", "Appended",
            "Checkpoints", "Directory", "EventLog", "History", "LogEntry", "Result",
            "RetiredConversation", "Role",
@@ -37,6 +44,7 @@ __all__ = ["BACKENDS", "ROLES", "AccountConfig", "AccountExists", "Alerts", "App
 BACKENDS: dict[str, Callable[[Path | str], Store]] = {
     "sqlite": SqliteStore,  # the embedded default: one file under the data directory
     "memory": MemoryStore,  # nothing on disk: for tests
+    "postgres": _postgres,  # PostgreSQL: the place is its connection string
 }
 
 
