@@ -1,0 +1,27 @@
+"""Which partition an account's events go to: a stable hash of its id into a fixed number of
+partitions, the same in every process and every release (a change would move accounts
+between engine workers with their state left behind)."""
+
+from __future__ import annotations
+
+import hashlib
+
+__all__ = ["DEFAULT_PARTITIONS", "SUBJECTS", "message_id", "partition_of", "subject_of"]
+
+DEFAULT_PARTITIONS = 16
+SUBJECTS = "wb.events.>"  # every partition's subjects: wb.events.<partition>.<account>
+
+
+def partition_of(account: str, partitions: int = DEFAULT_PARTITIONS) -> int:
+    digest = hashlib.sha256(account.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % partitions
+
+
+def subject_of(account: str, partitions: int = DEFAULT_PARTITIONS) -> str:
+    return f"wb.events.{partition_of(account, partitions)}.{account}"
+
+
+def message_id(account: str, event_id: str) -> str:
+    """JetStream's message id of an event: its duplicate window then drops a second copy of
+    what Wallboard's own idempotency (account, event id) calls the same event."""
+    return f"{account}:{event_id}"
