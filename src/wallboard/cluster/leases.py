@@ -1,7 +1,8 @@
 """Which engine worker owns which partition: leases in a JetStream key-value bucket.
 
-Every worker, several times within ``ttl_s`` (the tests: a quarter of it): says it is alive (``worker.<id>``), renews the leases it
-holds (``partition.<n>``, a compare-and-set on the revision it wrote last, so a lease taken
+Every worker, several times within ``ttl_s`` (the tests: every quarter of it), says it is
+alive (``worker.<id>``), renews the leases it holds (``partition.<n>``, a compare-and-set on
+the revision it wrote last, so a lease taken
 over meanwhile is lost, never shared), gives back those beyond its fair share (the partitions
 over the workers alive, rounded up) so that a worker joining gets some, and claims free
 partitions up to that share (a create, which fails if another worker got there first). The
