@@ -32,6 +32,10 @@ RULES: dict[str, set[str]] = {
                                    "wallboard.staffing", "wallboard.normal", "wallboard.surge",
                                    "wallboard.alerting"},
     "wallboard.api": SHARED | {"wallboard.batch", "wallboard.service"},
+    # Beyond one machine: servers of the tests' and the demo's own, and the roles on them
+    "wallboard.local_nats": {"wallboard.process"},
+    "wallboard.local_postgres": {"wallboard.process"},
+    "wallboard.cluster": SHARED | {"wallboard.engine", "wallboard.store", "wallboard.service"},
     "wallboard.sim": SHARED,
     "wallboard.sim_driver": SHARED | {"wallboard.sim"},
     "wallboard.demo": SHARED | {"wallboard.service", "wallboard.process", "wallboard.sim",

@@ -1,0 +1,163 @@
+"""An engine worker: the engines of the accounts in the partitions it leases, fed from the
+events' stream, checkpointed to the store, asked over NATS request-reply.
+
+For each partition it comes to own, the worker loads every account of that partition from
+its latest checkpoint (the engine's state and the stream sequence it holds), reads the
+partition's subjects from the earliest such sequence on, and applies to each account the
+messages after its own; each event is applied at the moment JetStream stored it, so every
+replay of the stream gives the same state. A partition whose lease is lost is dropped at once
+(its engines with it): the next owner carries on from the checkpoints. Queries arrive on
+``wb.ask.<account>`` (a ``service.queries.Query`` as JSON) and are answered as JSON (a
+snapshot as the snapshot's bytes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import msgspec
+import nats.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from ..engine import Account
+from ..service.queries import Query, answer
+from ..store import AccountConfig, Store
+from ..store.log_format import event_of
+from .leases import Leases
+from .partitions import partition_of
+from .stream import STREAM
+
+__all__ = ["EngineWorker"]
+
+log = logging.getLogger("wallboard.worker")
+
+
+@dataclass
+class _Held:
+    config: AccountConfig
+    engine: Account
+    seq: int = 0  # the last stream sequence applied
+
+
+@dataclass
+class _Partition:
+    accounts: dict[str, _Held] = field(default_factory=dict)
+    feed: Subscription | None = None
+    asks: Subscription | None = None
+    task: asyncio.Task[None] | None = None
+
+
+class EngineWorker:
+    def __init__(self, worker: str, nc: Client, store: Store, partitions: int,
+                 lease_s: float, clock: Callable[[], int]) -> None:
+        self.worker = worker
+        self._nc = nc
+        self._js = nc.jetstream()
+        self._store = store
+        self._partitions = partitions
+        self._lease_s = lease_s
+        self._clock = clock
+        self.held: dict[int, _Partition] = {}
+        self._leases: Leases | None = None
+
+    async def run(self, replicas: int = 1) -> None:
+        """Forever: lease, take up and drop partitions as the leases say."""
+        self._leases = await Leases.open(self._js, self.worker, self._partitions,
+                                         self._lease_s, replicas)
+        try:
+            while True:
+                try:
+                    owned = await self._leases.step()
+                except (nats.errors.Error, TimeoutError) as exc:
+                    # No answer (a leader being elected, the connection reconnecting): the
+                    # leases not renewed in time age out, and their partitions go below.
+                    log.warning("%s could not renew its leases: %r", self.worker, exc)
+                    owned = set(self._leases.owned)
+                for partition in set(self.held) - owned:
+                    await self._drop(partition)
+                for partition in owned - set(self.held):
+                    await self._take(partition)
+                await asyncio.sleep(self._lease_s / 4)
+        finally:
+            for partition in list(self.held):
+                await self._drop(partition)
+
+    def account(self, account_id: str) -> _Held | None:
+        part = self.held.get(partition_of(account_id, self._partitions))
+        return None if part is None else part.accounts.get(account_id)
+
+    def checkpoint(self) -> None:
+        """Save every held account's state with the stream sequence it holds."""
+        now = self._clock()
+        for part in self.held.values():
+            for held in part.accounts.values():
+                self._store.save_checkpoint(held.config.id, held.seq, held.engine.dumps(), now)
+
+    async def _take(self, partition: int) -> None:
+        part = self.held[partition] = _Partition()
+        for config in self._store.accounts():
+            if partition_of(config.id, self._partitions) == partition:
+                part.accounts[config.id] = self._load(config)
+        start = min((h.seq for h in part.accounts.values()), default=0) + 1
+        part.feed = await self._js.subscribe(
+            f"wb.events.{partition}.>", stream=STREAM, ordered_consumer=True,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                                  opt_start_seq=start))
+        part.asks = await self._nc.subscribe(f"wb.ask.{partition}.>", cb=self._ask)
+        part.task = asyncio.get_running_loop().create_task(self._apply(part))
+        log.info("%s took partition %d (%d accounts) from stream sequence %d", self.worker,
+                 partition, len(part.accounts), start)
+
+    def _load(self, config: AccountConfig) -> _Held:
+        saved = self._store.load_checkpoint(config.id)
+        if saved is not None:
+            with contextlib.suppress(Exception):  # another program's state: the stream has all
+                return _Held(config, Account.loads(saved.state), saved.seq)
+        return _Held(config, Account(config.id, config.timezone, config.sl_threshold_s,
+                                     config.default_max_chats))
+
+    async def _drop(self, partition: int) -> None:
+        part = self.held.pop(partition)
+        if part.task is not None:
+            part.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await part.task
+        for sub in (part.feed, part.asks):
+            if sub is not None:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+        log.info("%s dropped partition %d", self.worker, partition)
+
+    async def _apply(self, part: _Partition) -> None:
+        assert part.feed is not None
+        async for msg in part.feed.messages:
+            account = msg.subject.split(".", 3)[3]
+            held = part.accounts.get(account)
+            if held is None:  # an account created since the partition was taken
+                config = self._store.account(account)
+                if config is None:
+                    continue  # its account was deleted: nothing counts it
+                held = part.accounts[account] = self._load(config)
+            seq = msg.metadata.sequence.stream
+            if seq <= held.seq:
+                continue  # the checkpoint holds it already
+            stored_ms = int(msg.metadata.timestamp.timestamp() * 1000)
+            held.engine.apply(event_of(msg.data), stored_ms)
+            held.seq = seq
+
+    async def _ask(self, msg: Msg) -> None:
+        account = msg.subject.split(".", 3)[3]
+        held = self.account(account)
+        if held is None:
+            await msg.respond(b'{"error":"not_here"}')
+            return
+        query = msgspec.json.decode(msg.data, type=Query)
+        found = answer(query, held.config, held.engine, self._store, self._clock())
+        await msg.respond(found if isinstance(found, bytes) else msgspec.json.encode(found))
