@@ -42,7 +42,7 @@ RULES: dict[str, set[str]] = {
                                 "wallboard.sim_driver"},
     "wallboard.cli": SHARED | {"wallboard.service", "wallboard.api", "wallboard.process",
                                "wallboard.sim", "wallboard.sim_driver", "wallboard.demo",
-                               "wallboard.staffing"},
+                               "wallboard.staffing", "wallboard.cluster"},
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -192,6 +193,17 @@ _CONNECTION_FLAGS = {
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.role == "engine":
+        if not (args.nats and args.postgres):
+            sys.stderr.write("wallboard serve --role engine needs --nats and --postgres\n")
+            return 2
+        from .cluster.engine_role import run_engine_role
+
+        logging.basicConfig(level=args.log_level.upper(),
+                            format="%(levelname)s - %(asctime)s - %(name)s - %(message)s")
+        return run_engine_role(args.nats.split(","), args.postgres, args.worker_id,
+                               args.partitions, args.lease_s, args.checkpoint_every,
+                               args.replicas)
     from .api import create_app
     from .api.serving import ConnectionStats, serve
     from .service import Limits
@@ -276,6 +288,21 @@ def _add_serve_command(commands: Any) -> None:
                        metavar="SECRET", help="a scrape token: /metrics with it as a bearer "
                        "token adds the per-account series (default $WALLBOARD_METRICS_TOKEN; "
                        "without one they are never served)")
+    serve.add_argument("--role", choices=("all", "engine"), default="all",
+                       help="all (default): the whole service in this process; engine: an "
+                       "engine worker on NATS and PostgreSQL (docs/scale-out.md)")
+    serve.add_argument("--nats", metavar="URLS", default=os.environ.get("WALLBOARD_NATS"),
+                       help="NATS servers, comma-separated (nats://127.0.0.1:4222,...)")
+    serve.add_argument("--worker-id", default=None, help="this worker's name in the leases "
+                       "(default: host and process id)")
+    serve.add_argument("--partitions", type=_at_least(1, int), default=16,
+                       help="partitions of the events' stream (fixed for a cluster's life)")
+    serve.add_argument("--lease-s", type=float, default=2.0, help="an engine worker's lease "
+                       "on a partition: another takes it this long after it dies (default 2)")
+    serve.add_argument("--checkpoint-every", type=float, default=60.0, metavar="S",
+                       help="an engine worker checkpoints its accounts this often (default 60)")
+    serve.add_argument("--replicas", type=_at_least(1, int), default=1,
+                       help="replicas of the stream and the leases (3 in a cluster)")
     serve.add_argument("--telegram-api", metavar="URL",
                        default=os.environ.get("WALLBOARD_TELEGRAM_API", TELEGRAM_API),
                        help=f"where alerts' Telegram messages go (default {TELEGRAM_API}; a "
