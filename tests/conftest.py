@@ -124,3 +124,12 @@ def nats_cluster() -> Iterator[LocalNats]:
         yield cluster
     finally:
         cluster.remove()
+
+
+def noon_zone() -> str:
+    """A time zone whose clock is near noon now: a test whose events span minutes before now
+    then never straddles its account's midnight, whenever it runs."""
+    import time
+
+    offset = (12 - time.gmtime().tm_hour + 12) % 24 - 12  # hours east of UTC
+    return f"Etc/GMT{-offset:+d}"  # (the Etc zones' signs are POSIX's, reversed)

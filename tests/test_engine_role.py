@@ -10,7 +10,6 @@ import itertools
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import msgspec
 import nats
 import pytest
 
+from server import engine_worker
 from wallboard.cluster.leases import BUCKET
 from wallboard.cluster.partitions import partition_of
 from wallboard.cluster.stream import EventStream
@@ -37,12 +37,7 @@ _databases = itertools.count()
 
 
 def _worker(name: str, cluster: LocalNats, dsn: str, log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "wallboard.cli", "serve", "--role", "engine", "--nats",
-             ",".join(cluster.urls), "--postgres", dsn, "--worker-id", name, "--partitions",
-             str(PARTITIONS), "--lease-s", "2", "--checkpoint-every", "1", "--replicas", "3",
-             "--log-level", "info"], stdout=out, stderr=subprocess.STDOUT)
+    return engine_worker(name, cluster.urls, dsn, PARTITIONS, log)
 
 
 def _counted(snapshot: dict[str, Any]) -> tuple[int, ...]:

@@ -192,7 +192,28 @@ _CONNECTION_FLAGS = {
 }
 
 
+def _serve_ingest(args: argparse.Namespace) -> int:
+    if not (args.nats and args.postgres):
+        sys.stderr.write("wallboard serve --role ingest needs --nats and --postgres\n")
+        return 2
+    from .api import create_ingest_app
+    from .api.serving import ConnectionStats, serve
+    from .cluster.ingest_role import StreamIngest
+    from .service import Limits
+
+    limits = Limits(max_events=args.max_events, max_body_bytes=args.max_body_mib * 1024 * 1024,
+                    **{name: getattr(args, name) for name in _CONNECTION_FLAGS})
+    stats = ConnectionStats()
+    service = StreamIngest(args.nats.split(","), args.postgres, args.partitions, args.replicas,
+                           limits)
+    serve(create_ingest_app(service, stats), args.host, args.port, limits, stats,
+          service.end_streams, args.log_level)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
+    if args.role == "ingest":
+        return _serve_ingest(args)
     if args.role == "engine":
         if not (args.nats and args.postgres):
             sys.stderr.write("wallboard serve --role engine needs --nats and --postgres\n")
@@ -288,9 +309,10 @@ def _add_serve_command(commands: Any) -> None:
                        metavar="SECRET", help="a scrape token: /metrics with it as a bearer "
                        "token adds the per-account series (default $WALLBOARD_METRICS_TOKEN; "
                        "without one they are never served)")
-    serve.add_argument("--role", choices=("all", "engine"), default="all",
-                       help="all (default): the whole service in this process; engine: an "
-                       "engine worker on NATS and PostgreSQL (docs/scale-out.md)")
+    serve.add_argument("--role", choices=("all", "ingest", "engine"), default="all",
+                       help="all (default): the whole service in this process; ingest: the "
+                       "events' front door, publishing to NATS JetStream; engine: an engine "
+                       "worker on NATS and PostgreSQL (docs/scale-out.md)")
     serve.add_argument("--nats", metavar="URLS", default=os.environ.get("WALLBOARD_NATS"),
                        help="NATS servers, comma-separated (nats://127.0.0.1:4222,...)")
     serve.add_argument("--worker-id", default=None, help="this worker's name in the leases "

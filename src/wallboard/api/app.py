@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +79,8 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(data_dir: Path | str, limits: Limits | None = None, *,
-               metrics_token: str | None = None, connections: ConnectionStats | None = None,
-               backend: str = "sqlite", telegram_api: str = TELEGRAM_API) -> Litestar:
-    """The application over the data directory. ``metrics_token`` opens the per-account
-    metrics; ``connections`` are the connection guard's figures, for /metrics; ``backend``
-    names the store (see ``wallboard.store.BACKENDS``); ``telegram_api`` is where alerts'
-    Telegram messages go."""
-    service = Service(data_dir, limits, backend=backend, telegram_api=telegram_api)
+def _lifespan(service: Any) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Start the service with the application, stop it after."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -96,11 +90,37 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
         finally:
             await service.stop()
 
+    return lifespan
+
+
+def create_ingest_app(service: Any, connections: ConnectionStats | None = None) -> Litestar:
+    """The ingest role's application: the same ingest route, health and readiness, over a
+    stand-in for ``Service`` (``cluster.ingest_role.StreamIngest``) with ``start``/``stop``."""
+
+    return Litestar(
+        route_handlers=[post_events, healthz, readyz], lifespan=[_lifespan(service)],
+        state=State({"service": service, "metrics": Metrics(service, connections),
+                     "metrics_token": None}),
+        exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception,
+                            Exception: handle_unexpected},
+        before_send=[security_headers], request_max_body_size=JSON_BODY_BYTES,
+        openapi_config=None)
+
+
+def create_app(data_dir: Path | str, limits: Limits | None = None, *,
+               metrics_token: str | None = None, connections: ConnectionStats | None = None,
+               backend: str = "sqlite", telegram_api: str = TELEGRAM_API) -> Litestar:
+    """The application over the data directory. ``metrics_token`` opens the per-account
+    metrics; ``connections`` are the connection guard's figures, for /metrics; ``backend``
+    names the store (see ``wallboard.store.BACKENDS``); ``telegram_api`` is where alerts'
+    Telegram messages go."""
+    service = Service(data_dir, limits, backend=backend, telegram_api=telegram_api)
+
     return Litestar(
         route_handlers=[post_events, *read_routes, *staffing_routes, *trend_routes,
                         *campaign_routes, *alert_routes, *token_routes, healthz, readyz,
                         metrics, *session_routes, *dashboard_routes()],
-        lifespan=[lifespan],
+        lifespan=[_lifespan(service)],
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": metrics_token}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception,

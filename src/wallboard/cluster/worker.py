@@ -32,7 +32,7 @@ from ..store import AccountConfig, Store
 from ..store.log_format import event_of
 from .leases import Leases
 from .partitions import partition_of
-from .stream import STREAM
+from .stream import STREAM, EventStream
 
 __all__ = ["EngineWorker"]
 
@@ -69,6 +69,7 @@ class EngineWorker:
 
     async def run(self, replicas: int = 1) -> None:
         """Forever: lease, take up and drop partitions as the leases say."""
+        await EventStream(self._js, self._partitions).ensure(replicas)  # the first one up
         self._leases = await Leases.open(self._js, self.worker, self._partitions,
                                          self._lease_s, replicas)
         try:
@@ -83,7 +84,12 @@ class EngineWorker:
                 for partition in set(self.held) - owned:
                     await self._drop(partition)
                 for partition in owned - set(self.held):
-                    await self._take(partition)
+                    try:
+                        await self._take(partition)
+                    except (nats.errors.Error, TimeoutError) as exc:
+                        log.warning("%s could not take partition %d: %r", self.worker,
+                                    partition, exc)
+                        await self._drop(partition)  # tried again next round
                 await asyncio.sleep(self._lease_s / 4)
         finally:
             for partition in list(self.held):
