@@ -79,6 +79,10 @@ def test_ingest_answers_once_stored_and_loses_nothing_when_the_stream_leader_die
     ingest = Server(tmp_path / "unused", "--role", "ingest", "--nats",
                     ",".join(nats_cluster.urls), "--postgres", dsn, "--partitions",
                     str(PARTITIONS), "--replicas", "3").start()
+    deadline = time.monotonic() + 30
+    while asyncio.run(_ask(nats_cluster, "acme")) is None:  # the worker holds the account
+        assert time.monotonic() < deadline, "the engine worker never took the account"
+        time.sleep(0.2)
     batches = [events[i:i + 200] for i in range(0, len(events), 200)]
     slowest = 0.0
     try:

@@ -45,6 +45,8 @@ async def _main(urls: list[str], dsn: str, worker_id: str, partitions: int, leas
             except TimeoutError:
                 worker.checkpoint()
     finally:
+        if running.done() and not running.cancelled() and running.exception() is not None:
+            log.error("engine worker %s failed", worker_id, exc_info=running.exception())
         worker.checkpoint()  # before the partitions are dropped with their engines
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)

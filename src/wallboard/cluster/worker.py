@@ -69,9 +69,14 @@ class EngineWorker:
 
     async def run(self, replicas: int = 1) -> None:
         """Forever: lease, take up and drop partitions as the leases say."""
-        await EventStream(self._js, self._partitions).ensure(replicas)  # the first one up
-        self._leases = await Leases.open(self._js, self.worker, self._partitions,
-                                         self._lease_s, replicas)
+        while self._leases is None:  # until the cluster answers (a leader being elected)
+            try:
+                await EventStream(self._js, self._partitions).ensure(replicas)  # first one up
+                self._leases = await Leases.open(self._js, self.worker, self._partitions,
+                                                 self._lease_s, replicas)
+            except (nats.errors.Error, TimeoutError) as exc:
+                log.warning("%s waits for JetStream: %r", self.worker, exc)
+                await asyncio.sleep(self._lease_s / 4)
         try:
             while True:
                 try:
