@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -92,6 +92,14 @@ def figure_of(row: dict[str, Any], figure: str) -> int:
     return int(row[figure] or 0)
 
 
+def unavailable(what: str) -> NoReturn:
+    """A component the tests need is missing: under CI that fails (CI must never skip),
+    elsewhere the test is skipped, saying what to install."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI must not skip these tests)")
+    pytest.skip(what)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[LocalPostgres]:
     """A PostgreSQL server of the tests' own on 127.0.0.1 (the distribution's; .ci/run
@@ -100,9 +108,7 @@ def postgres() -> Iterator[LocalPostgres]:
     try:
         server = LocalPostgres().start()
     except NoPostgres as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing} (CI must not skip the PostgreSQL tests)")
-        pytest.skip(str(missing))
+        unavailable(str(missing))
     try:
         yield server
     finally:
@@ -117,9 +123,7 @@ def nats_cluster() -> Iterator[LocalNats]:
     try:
         cluster = LocalNats(3).start()
     except NoNats as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing} (CI must not skip the NATS tests)")
-        pytest.skip(str(missing))
+        unavailable(str(missing))
     try:
         yield cluster
     finally:

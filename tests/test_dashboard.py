@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
 import re
 import signal
@@ -23,6 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from conftest import unavailable
 from server import Server, cli, create_account, token
 from wallboard.api.dashboard import STATIC
 from wallboard.engine.calendar import load_zone
@@ -41,18 +41,12 @@ FIGURES = ("in_queue", "in_work", "arrived", "served", "unserved", "avg_wait_s",
            "operators_available", "slots_available")
 
 
-def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} (CI must not skip the browser tests)")
-    pytest.skip(what)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        _missing("no /usr/bin/chromium: install Debian's chromium package (.ci/run does)")
+        unavailable("no /usr/bin/chromium: install Debian's chromium package (.ci/run does)")
     if not (STATIC / "index.html").is_file():
-        _missing("the dashboard is not built: run `make frontend`")
+        unavailable("the dashboard is not built: run `make frontend`")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
@@ -333,7 +327,7 @@ def axe_violations(page: Page) -> list[str]:
 def test_every_view_passes_axe(browser: Browser, site: dict[str, Any], lang: str,
                                scheme: str) -> None:
     if not AXE.is_file():
-        _missing("axe-core is not installed: run `make frontend`")
+        unavailable("axe-core is not installed: run `make frontend`")
     url = site["server"].url
     with site["server"].client(site["tokens"]["admin"]) as client:
         campaign = client.post("/api/v1/accounts/acme/campaigns", json={

@@ -22,7 +22,7 @@ import msgspec
 from .figures import BY_NAME, WINDOW_NAMES, WINDOW_SHARES, Report
 
 __all__ = ["ALERT_FIGURES", "AlertFigure", "AlertRule", "Evaluator", "QuietHours", "RuleIn",
-           "RuleRow", "Telegram", "Transition", "Webhook", "check_rule"]
+           "RuleRow", "Telegram", "Transition", "Webhook", "check_rule", "row_problem"]
 
 Comparison = Literal["above", "below"]
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -152,20 +152,28 @@ class AlertRule(RuleIn, frozen=True, forbid_unknown_fields=True, kw_only=True):
         return value <= edge if self.comparison == "above" else value >= edge
 
 
+def row_problem(i: int, report: Report, row_id: str | None) -> tuple[str, str] | None:
+    """What is wrong with ``rows[i]`` of a rule or a campaign (the field, the problem), or
+    None."""
+    if report == "total" and row_id is not None:
+        return f"rows[{i}].id", "the total has no id"
+    if report == "channel" and not row_id:
+        return f"rows[{i}].id", "a channel needs its id"
+    if row_id is not None and len(row_id) > 128:
+        return f"rows[{i}].id", "ids are at most 128 characters"
+    return None
+
+
 def check_rule(rule: RuleIn) -> tuple[str, str] | None:
     """The field at fault and the problem, or None."""
     figure = _FIGURE.get(rule.figure)
     if figure is None:
         return "figure", "not a figure rules watch (GET /api/v1/alert-figures lists them)"
     for i, row in enumerate(rule.rows):
-        if row.report == "total" and row.id is not None:
-            return f"rows[{i}].id", "the total has no id"
-        if row.report == "channel" and not row.id:
-            return f"rows[{i}].id", "a channel needs its id"
+        if problem := row_problem(i, row.report, row.id):
+            return problem
         if figure.channels_only and row.report != "channel":
             return f"rows[{i}].report", f"{figure.name} is a channel's figure"
-        if row.id is not None and len(row.id) > 128:
-            return f"rows[{i}].id", "ids are at most 128 characters"
     if rule.webhook is not None and not rule.webhook.url.startswith(("http://", "https://")):
         return "webhook.url", "an http:// or https:// address"
     if rule.clear is not None:

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import msgspec
 
+from ..alerting import row_problem
 from ..engine import Account
 from ..engine.calendar import BUCKET_MS, SLOT_BITS
 from ..events import EventError, parse_timestamp
@@ -104,12 +105,8 @@ def check_campaign(data: CampaignIn) -> tuple[str, str] | None:
         if end <= start:
             return "end", "after the start"
     for i, row in enumerate(data.rows):
-        if row.report == "total" and row.id is not None:
-            return f"rows[{i}].id", "the total has no id"
-        if row.report == "channel" and not row.id:
-            return f"rows[{i}].id", "a channel needs its id"
-        if row.id is not None and len(row.id) > 128:
-            return f"rows[{i}].id", "ids are at most 128 characters"
+        if problem := row_problem(i, row.report, row.id):
+            return problem
     return None
 
 
