@@ -310,7 +310,6 @@ def main() -> None:
             admin_secret = admin.create_token(ACCOUNT, "admin")[1]
         server = BenchServer(data, "alerts")
         load: Load | None = None
-        problems: list[str] = []
         try:
             server.start()
             with Receiver() as hook:
@@ -339,12 +338,12 @@ def main() -> None:
                     if load is not None:
                         load.stop()
                     bench.close()
-        finally:
+        finally:  # the server's complaints are said even when a trial failed
             BenchServer.stop_all()
             problems = server_log_problems(server.log)
-        print(f"  server log: {len(problems)} warnings or errors")
-        for line in problems[:5]:
-            print(f"    {line[:200]}")
+            print(f"  server log: {len(problems)} warnings or errors")
+            for line in problems[:5]:
+                print(f"    {line[:200]}")
     print(f"done in {time.monotonic() - started:.1f} s")
 
 

@@ -604,3 +604,35 @@ def test_trends_and_hot_topics_say_when_there_is_no_history(world: dict[str, Any
         assert hot["rows"][0]["report"] == "total" and hot["rows"][0]["weeks"] == 0
         assert all(t["status"] is None for r in hot["rows"] for t in r["topics"])
         assert client.get("/api/v1/accounts/other/trends").status_code in (403, 404)
+
+
+@pytest.mark.parametrize("build", ["full", "ingest"])
+def test_every_route_guard_and_hook_runs_on_the_event_loop(tmp_path: Path, build: str) -> None:
+    """Litestar runs a plain function (handler, guard, before_request hook) in a worker thread;
+    ours read through the loop's one store connection, which two threads must not use at once
+    (a sync guard made a DELETE hang 30 s while the loop saved a webhook delivery)."""
+    import inspect
+
+    from litestar.routes import HTTPRoute
+
+    from wallboard.api.app import create_app, create_ingest_app
+    from wallboard.service.facade import Service
+
+    app = (create_app(tmp_path) if build == "full"
+           else create_ingest_app(Service(tmp_path)))
+    checked = 0
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            hooks = [handler.fn, *handler.resolve_guards()]
+            if handler.resolve_before_request() is not None:
+                hooks.append(handler.before_request)
+            for hook in hooks:
+                hook = getattr(hook, "func", hook)  # Litestar's own async wrapper
+                if not hook.__module__.startswith("wallboard."):
+                    continue  # Litestar's (the OPTIONS handlers)
+                assert inspect.iscoroutinefunction(hook), (
+                    f"{sorted(route.methods)} {route.path}: {hook.__qualname__} is not async")
+                checked += 1
+    assert checked > (50 if build == "full" else 2)  # the routes were found
