@@ -18,7 +18,7 @@ import nats
 import pytest
 
 from server import Server, engine_worker
-from wallboard.cluster.partitions import partition_of
+from wallboard.cluster.partitions import ask_subject
 from wallboard.cluster.stream import STREAM
 from wallboard.engine import Account, build, encode
 from wallboard.events import decode_event
@@ -50,10 +50,12 @@ async def _leader(cluster: LocalNats) -> str:
 async def _ask(cluster: LocalNats, account: str) -> dict[str, Any] | None:
     nc = await nats.connect(servers=cluster.urls)
     try:
-        reply = await nc.request(f"wb.ask.{partition_of(account, PARTITIONS)}.{account}",
+        reply = await nc.request(ask_subject(account, PARTITIONS),
                                  msgspec.json.encode(SnapshotQuery()), timeout=2)
+        if reply.headers and "Wb-Error" in reply.headers:  # not held there (yet)
+            return None
         found: dict[str, Any] = json.loads(reply.data)
-        return None if "error" in found else found
+        return found
     except (nats.errors.TimeoutError, nats.errors.NoRespondersError):
         return None
     finally:

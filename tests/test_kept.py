@@ -54,7 +54,7 @@ async def _scenario(data: Path) -> None:
     service = Service(data, clock=lambda: clock[0])
     await _ready(service)
     try:
-        snapshot = json.loads(service.ask("acme", SnapshotQuery(day)))
+        snapshot = json.loads(await service.ask("acme", SnapshotQuery(day)))
         rows = [("total", None, snapshot["total"])]
         rows += [("channel", c["id"], c) for c in snapshot["channels"]]
         rows += [("group", g["id"], g) for g in snapshot["groups"]]

@@ -14,7 +14,7 @@ import msgspec
 import nats
 import pytest
 
-from wallboard.cluster.partitions import partition_of
+from wallboard.cluster.partitions import ask_subject
 from wallboard.cluster.stream import STREAM, EventStream
 from wallboard.cluster.worker import EngineWorker
 from wallboard.engine import Account, build, encode
@@ -107,7 +107,7 @@ async def _scenario(cluster: LocalNats, dsn: str) -> float:
         assert encode(build(held.engine, now)) == encode(build(replayed[account], now))
         # ... and asked over NATS, the worker says the same.
         reply = await publisher.request(
-            f"wb.ask.{partition_of(account, PARTITIONS)}.{account}",
+            ask_subject(account, PARTITIONS),
             msgspec.json.encode(SnapshotQuery()), timeout=5)
         assert reply.data == encode(build(replayed[account], now))
     tasks[1].cancel()

@@ -211,9 +211,29 @@ def _serve_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_api(args: argparse.Namespace) -> int:
+    if not (args.nats and args.postgres):
+        sys.stderr.write("wallboard serve --role api needs --nats and --postgres\n")
+        return 2
+    from .api import app_over
+    from .api.serving import ConnectionStats, serve
+    from .cluster.api_role import ClusterService
+    from .service import Limits
+
+    limits = Limits(session_hours=args.session_hours,
+                    **{name: getattr(args, name) for name in _CONNECTION_FLAGS})
+    stats = ConnectionStats()
+    service = ClusterService(args.nats.split(","), args.postgres, args.partitions, limits)
+    serve(app_over(service, metrics_token=args.metrics_token or None, connections=stats),
+          args.host, args.port, limits, stats, service.end_streams, args.log_level)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.role == "ingest":
         return _serve_ingest(args)
+    if args.role == "api":
+        return _serve_api(args)
     if args.role == "engine":
         if not (args.nats and args.postgres):
             sys.stderr.write("wallboard serve --role engine needs --nats and --postgres\n")
@@ -309,10 +329,11 @@ def _add_serve_command(commands: Any) -> None:
                        metavar="SECRET", help="a scrape token: /metrics with it as a bearer "
                        "token adds the per-account series (default $WALLBOARD_METRICS_TOKEN; "
                        "without one they are never served)")
-    serve.add_argument("--role", choices=("all", "ingest", "engine"), default="all",
+    serve.add_argument("--role", choices=("all", "ingest", "engine", "api"), default="all",
                        help="all (default): the whole service in this process; ingest: the "
                        "events' front door, publishing to NATS JetStream; engine: an engine "
-                       "worker on NATS and PostgreSQL (docs/scale-out.md)")
+                       "worker on NATS and PostgreSQL; api: the dashboard, the API and the "
+                       "streams, asking the workers (docs/scale-out.md)")
     serve.add_argument("--nats", metavar="URLS", default=os.environ.get("WALLBOARD_NATS"),
                        help="NATS servers, comma-separated (nats://127.0.0.1:4222,...)")
     serve.add_argument("--worker-id", default=None, help="this worker's name in the leases "

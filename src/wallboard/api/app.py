@@ -17,7 +17,8 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..service import JSON_BODY_BYTES, TELEGRAM_API, FutureDay, Limits, Service
+from ..service import JSON_BODY_BYTES, TELEGRAM_API, FutureDay, Limits, NotReady, Service
+from ..service.desk import NotServedHere
 from .alerts import alert_routes
 from .auth import service_of, session_routes
 from .campaigns import campaign_routes
@@ -28,6 +29,8 @@ from .errors import (
     handle_api_error,
     handle_future_day,
     handle_http_exception,
+    handle_not_ready,
+    handle_not_served,
     handle_unexpected,
 )
 from .headers import security_headers
@@ -39,7 +42,7 @@ from .staffing import staffing_routes
 from .tokens import token_routes
 from .trends import trend_routes
 
-__all__ = ["create_app"]
+__all__ = ["app_over", "create_app", "create_ingest_app"]
 
 
 class Health(msgspec.Struct):
@@ -114,7 +117,14 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
     metrics; ``connections`` are the connection guard's figures, for /metrics; ``backend``
     names the store (see ``wallboard.store.BACKENDS``); ``telegram_api`` is where alerts'
     Telegram messages go."""
-    service = Service(data_dir, limits, backend=backend, telegram_api=telegram_api)
+    return app_over(Service(data_dir, limits, backend=backend, telegram_api=telegram_api),
+                    metrics_token=metrics_token, connections=connections)
+
+
+def app_over(service: Any, *, metrics_token: str | None = None,
+             connections: ConnectionStats | None = None) -> Litestar:
+    """The whole application over ``service``: ``Service``, or the cluster's api role's
+    stand-in (``cluster.api_role.ClusterService``)."""
 
     return Litestar(
         route_handlers=[post_events, *read_routes, *staffing_routes, *trend_routes,
@@ -124,7 +134,8 @@ def create_app(data_dir: Path | str, limits: Limits | None = None, *,
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": metrics_token}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception,
-                            FutureDay: handle_future_day, Exception: handle_unexpected},
+                            FutureDay: handle_future_day, NotReady: handle_not_ready,
+                            NotServedHere: handle_not_served, Exception: handle_unexpected},
         before_send=[security_headers],
         request_max_body_size=JSON_BODY_BYTES,  # the ingest route reads its own, larger body
         openapi_config=OpenAPIConfig(

@@ -112,7 +112,7 @@ async def delete_campaign(request: Request[Any, Any, Any], account_id: str,
 async def campaign_report(request: Request[Any, Any, Any], account_id: str,
                           campaign_id: str) -> CampaignReport:
     account = account_of(request, account_id, ("view",))
-    found = service_of(request).ask(account, CampaignReportQuery(campaign_id))
+    found = await service_of(request).ask(account, CampaignReportQuery(campaign_id))
     if found is None:
         raise ApiError(404, "not_found", "no campaign with this id in the account",
                        "campaign_id")

@@ -115,7 +115,7 @@ async def get_day_charts(
     account = account_of(request, account_id, ("view",))
     if day is not None:
         day = parse_date(day, "date").isoformat()
-    return service_of(request).ask(account, DayChartsQuery(day))
+    return await service_of(request).ask(account, DayChartsQuery(day))
 
 
 # -- the built assets -------------------------------------------------------------------------

@@ -10,11 +10,11 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from ..service import FutureDay
+from ..service import FutureDay, NotReady
+from ..service.desk import NotServedHere
 
 __all__ = ["ApiError", "ErrorBody", "ErrorDetail", "handle_api_error", "handle_future_day",
-           "handle_http_exception",
-           "handle_unexpected"]
+           "handle_http_exception", "handle_not_ready", "handle_not_served", "handle_unexpected"]
 
 log = logging.getLogger("wallboard.api")
 
@@ -50,6 +50,17 @@ def handle_api_error(_: Request[Any, Any, Any], exc: ApiError) -> Response[Error
 def handle_future_day(_: Request[Any, Any, Any], exc: FutureDay) -> Response[ErrorBody]:
     """Every route with a ``date`` refuses a day the account's clock has not reached."""
     return _response(400, ErrorDetail("bad_date", str(exc), "date"))
+
+
+def handle_not_ready(_: Request[Any, Any, Any], exc: NotReady) -> Response[ErrorBody]:
+    """The engine that holds the account cannot answer now (recovering, or in the cluster
+    being taken over by another worker): worth retrying in a second."""
+    return _response(503, ErrorDetail("not_ready", "the account's engine is not ready; retry "
+                                      "shortly"), {"Retry-After": "1"})
+
+
+def handle_not_served(_: Request[Any, Any, Any], exc: NotServedHere) -> Response[ErrorBody]:
+    return _response(501, ErrorDetail("not_implemented", str(exc)))
 
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

@@ -165,7 +165,7 @@ async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
                        "send application/json (an array) or application/x-ndjson",
                        "Content-Type")
     try:
-        oldest = service.ask(token.account, OldestAcceptedQuery())
+        oldest = await service.ask(token.account, OldestAcceptedQuery())
     except UnknownAccount:  # the token's account was deleted under it
         raise ApiError(404, "not_found", "no such account", "account") from None
     limits = service.limits

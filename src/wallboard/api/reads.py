@@ -53,7 +53,7 @@ async def get_snapshot(
     account = account_of(request, account_id, ("view",))
     if day is not None:
         day = parse_date(day, "date").isoformat()
-    return _json(service_of(request).ask(account, SnapshotQuery(day)))
+    return _json(await service_of(request).ask(account, SnapshotQuery(day)))
 
 
 @dataclass
@@ -91,7 +91,8 @@ async def get_history(
     start, end = parse_date(first, "from"), parse_date(last, "to")
     if end < start or (end - start).days >= 400:
         raise ApiError(400, "bad_range", "expected from <= to, at most 400 days apart", "to")
-    days = service_of(request).ask(account, HistoryQuery(start.isoformat(), end.isoformat()))
+    days = await service_of(request).ask(account, HistoryQuery(start.isoformat(),
+                                                               end.isoformat()))
     if _wants_csv(request, fmt):
         return _csv(csv_rows(days), f"{account_id}-{first}-{last}.csv")
     body = b'{"account":' + msgspec.json.encode(account_id) + b',"days":[' + b",".join(days) \
@@ -142,7 +143,7 @@ async def get_series(
     if day is not None:
         day = parse_date(day, "date").isoformat()
     report, row_id = _row(channel, group)
-    series = service_of(request).ask(account, SeriesQuery(report, row_id, day))
+    series = await service_of(request).ask(account, SeriesQuery(report, row_id, day))
     if series is None:
         raise _no_row(report, row_id)
     if _wants_csv(request, fmt):
@@ -228,7 +229,7 @@ async def get_stream(
 async def get_conversation(request: Request[Any, Any, Any], account_id: str,
                            conversation_id: str) -> Explanation:
     account = account_of(request, account_id, ("view",))
-    return service_of(request).ask(account, ConversationQuery(conversation_id))
+    return await service_of(request).ask(account, ConversationQuery(conversation_id))
 
 
 read_routes = [get_snapshot, get_history, get_series, get_explain, get_stream,

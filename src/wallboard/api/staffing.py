@@ -41,7 +41,7 @@ async def get_operators(
     group: Annotated[str | None, Parameter(query="group", max_length=128)] = None,
 ) -> OperatorList:
     account = account_of(request, account_id, ("view",))
-    found = service_of(request).ask(account, OperatorsQuery(group))
+    found = await service_of(request).ask(account, OperatorsQuery(group))
     if found is None:
         raise ApiError(404, "no_such_row", f"no group {group!r} in this account", "group")
     return found
@@ -57,7 +57,7 @@ async def get_operators(
      responses={200: ResponseSpec(Staffing, description="Staffing"), **AUTH_ERRORS})
 async def get_staffing(request: Request[Any, Any, Any], account_id: str) -> Staffing:
     account = account_of(request, account_id, ("view",))
-    return service_of(request).ask(account, StaffingQuery())
+    return await service_of(request).ask(account, StaffingQuery())
 
 
 @get("/api/v1/accounts/{account_id:str}/staffing/settings", summary="Staffing settings",

@@ -36,7 +36,7 @@ __all__ = ["trend_routes"]
      responses={200: ResponseSpec(Trends, description="Trends"), **AUTH_ERRORS})
 async def get_trends(request: Request[Any, Any, Any], account_id: str) -> Trends:
     account = account_of(request, account_id, ("view",))
-    return service_of(request).ask(account, TrendsQuery())
+    return await service_of(request).ask(account, TrendsQuery())
 
 
 @get("/api/v1/accounts/{account_id:str}/topics/hot", summary="Hot topics now",
@@ -50,7 +50,7 @@ async def get_trends(request: Request[Any, Any, Any], account_id: str) -> Trends
      responses={200: ResponseSpec(HotTopics, description="Hot topics"), **AUTH_ERRORS})
 async def get_hot_topics(request: Request[Any, Any, Any], account_id: str) -> HotTopics:
     account = account_of(request, account_id, ("view",))
-    return service_of(request).ask(account, HotTopicsQuery())
+    return await service_of(request).ask(account, HotTopicsQuery())
 
 
 @get("/api/v1/accounts/{account_id:str}/at-risk", summary="At risk now",
@@ -68,7 +68,7 @@ async def get_at_risk(
         description="seconds in work without an operator message")] = DEFAULT_SILENT_AFTER_S,
 ) -> AtRisk:
     account = account_of(request, account_id, ("view",))
-    return service_of(request).ask(account, AtRiskQuery(silent_after_s))
+    return await service_of(request).ask(account, AtRiskQuery(silent_after_s))
 
 
 trend_routes = [get_trends, get_hot_topics, get_at_risk]

@@ -22,14 +22,15 @@ import nats
 from ..engine.account import DAYS_KEPT
 from ..engine.calendar import Calendar
 from ..events import Event
-from ..service import Limits, NotReady, OldestAcceptedQuery, Result, UnknownAccount
+from ..service import Limits, NotReady, OldestAcceptedQuery, Query, Result, UnknownAccount
+from ..service.queries import Asking
 from ..store import AccountConfig, Store, TokenInfo, open_store
 from .stream import EventStream
 
 __all__ = ["StreamIngest"]
 
 
-class StreamIngest:
+class StreamIngest(Asking):
     """What the ingest route asks of ``Service``, over NATS and PostgreSQL."""
 
     def __init__(self, urls: list[str], dsn: str, partitions: int, replicas: int,
@@ -74,8 +75,10 @@ class StreamIngest:
     def account(self, account_id: str) -> AccountConfig | None:
         return self._store.account(account_id)
 
-    def ask(self, account_id: str, query: OldestAcceptedQuery) -> int:
-        """The earliest ``at`` an event may have: the oldest local day engines still count."""
+    async def answering(self, account_id: str, query: Query) -> object:
+        """Only what the ingest route asks: the earliest ``at`` an event may have, the
+        oldest local day engines still count."""
+        assert isinstance(query, OldestAcceptedQuery)
         calendar = self._calendars.get(account_id)
         if calendar is None:
             config = self._store.account(account_id)

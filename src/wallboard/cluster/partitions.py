@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["DEFAULT_PARTITIONS", "SUBJECTS", "message_id", "partition_of", "subject_of"]
+__all__ = ["DEFAULT_PARTITIONS", "SUBJECTS", "ask_subject", "asks_of", "events_of",
+           "message_id", "partition_of", "snapshot_subject", "subject_of"]
 
 DEFAULT_PARTITIONS = 16
 SUBJECTS = "wb.events.>"  # every partition's subjects: wb.events.<partition>.<account>
@@ -25,3 +26,22 @@ def message_id(account: str, event_id: str) -> str:
     """JetStream's message id of an event: its duplicate window then drops a second copy of
     what Wallboard's own idempotency (account, event id) calls the same event."""
     return f"{account}:{event_id}"
+
+
+def events_of(partition: int) -> str:
+    """Every account's events in one partition."""
+    return f"wb.events.{partition}.>"
+
+
+def ask_subject(account: str, partitions: int = DEFAULT_PARTITIONS) -> str:
+    """Where the worker owning the account answers queries about it (request-reply)."""
+    return f"wb.ask.{partition_of(account, partitions)}.{account}"
+
+
+def asks_of(partition: int) -> str:
+    return f"wb.ask.{partition}.>"
+
+
+def snapshot_subject(account: str) -> str:
+    """Where the owning worker publishes the account's snapshots (the api roles listen)."""
+    return f"wb.snap.{account}"

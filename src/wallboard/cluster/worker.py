@@ -7,8 +7,11 @@ partition's subjects from the earliest such sequence on, and applies to each acc
 messages after its own; each event is applied at the moment JetStream stored it, so every
 replay of the stream gives the same state. A partition whose lease is lost is dropped at once
 (its engines with it): the next owner carries on from the checkpoints. Queries arrive on
-``wb.ask.<account>`` (a ``service.queries.Query`` as JSON) and are answered as JSON (a
-snapshot as the snapshot's bytes).
+``wb.ask.<partition>.<account>`` (a ``service.queries.Query`` as JSON) and are answered as
+``service.queries.answer_bytes`` makes them, a failure as a ``Wb-Error`` header. Each held
+account's snapshot is published on ``wb.snap.<account>`` within ``push_interval_s`` of a
+change, and every ``heartbeat_s`` without one (what moves with time alone: the waits), for
+the api roles' live streams.
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from ..engine import Account
-from ..service.queries import Query, answer
+from ..engine import Account, build, encode
+from ..service import FutureDay, Limits
+from ..service.queries import Query, answer, answer_bytes
 from ..store import AccountConfig, Store
 from ..store.log_format import event_of
 from .leases import Leases
-from .partitions import partition_of
+from .partitions import asks_of, events_of, partition_of, snapshot_subject
 from .stream import STREAM, EventStream
 
 __all__ = ["EngineWorker"]
@@ -44,6 +48,8 @@ class _Held:
     config: AccountConfig
     engine: Account
     seq: int = 0  # the last stream sequence applied
+    published_seq: int = -1  # the sequence its last published snapshot held
+    published_at: float = 0.0  # when (monotonic)
 
 
 @dataclass
@@ -56,7 +62,8 @@ class _Partition:
 
 class EngineWorker:
     def __init__(self, worker: str, nc: Client, store: Store, partitions: int,
-                 lease_s: float, clock: Callable[[], int]) -> None:
+                 lease_s: float, clock: Callable[[], int], limits: Limits | None = None
+                 ) -> None:
         self.worker = worker
         self._nc = nc
         self._js = nc.jetstream()
@@ -64,6 +71,7 @@ class EngineWorker:
         self._partitions = partitions
         self._lease_s = lease_s
         self._clock = clock
+        self._limits = limits or Limits()
         self.held: dict[int, _Partition] = {}
         self._leases: Leases | None = None
 
@@ -77,6 +85,7 @@ class EngineWorker:
             except (nats.errors.Error, TimeoutError) as exc:
                 log.warning("%s waits for JetStream: %r", self.worker, exc)
                 await asyncio.sleep(self._lease_s / 4)
+        publishing = asyncio.get_running_loop().create_task(self._publish_snapshots())
         try:
             while True:
                 try:
@@ -97,6 +106,9 @@ class EngineWorker:
                         await self._drop(partition)  # tried again next round
                 await asyncio.sleep(self._lease_s / 4)
         finally:
+            publishing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publishing
             for partition in list(self.held):
                 await self._drop(partition)
 
@@ -126,10 +138,10 @@ class EngineWorker:
                 part.accounts[config.id] = self._load(config)
         start = min((h.seq for h in part.accounts.values()), default=0) + 1
         part.feed = await self._js.subscribe(
-            f"wb.events.{partition}.>", stream=STREAM, ordered_consumer=True,
+            events_of(partition), stream=STREAM, ordered_consumer=True,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                                   opt_start_seq=start))
-        part.asks = await self._nc.subscribe(f"wb.ask.{partition}.>", cb=self._ask)
+        part.asks = await self._nc.subscribe(asks_of(partition), cb=self._ask)
         part.task = asyncio.get_running_loop().create_task(self._apply(part))
         log.info("%s took partition %d (%d accounts) from stream sequence %d", self.worker,
                  partition, len(part.accounts), start)
@@ -175,8 +187,36 @@ class EngineWorker:
         account = msg.subject.split(".", 3)[3]
         held = self.account(account)
         if held is None:
-            await msg.respond(b'{"error":"not_here"}')
+            await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "not_here"})
             return
-        query = msgspec.json.decode(msg.data, type=Query)
-        found = answer(query, held.config, held.engine, self._store, self._clock())
-        await msg.respond(found if isinstance(found, bytes) else msgspec.json.encode(found))
+        try:
+            query = msgspec.json.decode(msg.data, type=Query)
+            found = answer(query, held.config, held.engine, self._store, self._clock())
+        except FutureDay as exc:
+            await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "future_day",
+                                                             "Wb-Today": exc.today})
+            return
+        except Exception:  # a bug, or the store away: the asker gets a 503, not silence
+            log.exception("%s could not answer %r about %s", self.worker, msg.data, account)
+            await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "failed"})
+            return
+        await self._nc.publish(msg.reply, answer_bytes(found))
+
+    async def _publish_snapshots(self) -> None:
+        """Forever: each held account's snapshot once it changed (at most one a push
+        interval) and at least every heartbeat."""
+        every, heartbeat = self._limits.push_interval_s, self._limits.heartbeat_s
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            for part in list(self.held.values()):
+                for held in list(part.accounts.values()):
+                    now = loop.time()
+                    if held.seq == held.published_seq and now - held.published_at < heartbeat:
+                        continue
+                    held.published_seq, held.published_at = held.seq, now
+                    body = encode(build(held.engine, self._clock()))
+                    try:
+                        await self._nc.publish(snapshot_subject(held.config.id), body)
+                    except nats.errors.Error as exc:  # reconnecting: the next one goes
+                        log.warning("%s could not publish a snapshot: %r", self.worker, exc)

@@ -15,7 +15,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Collection
 from datetime import date
 from pathlib import Path
-from typing import overload
 
 import msgspec
 
@@ -23,46 +22,24 @@ from ..alerting import AlertRule
 from ..engine.behind import Explained
 from ..engine.calendar import ordinal_iso
 from ..events import Event
-from ..figures import Report, Series
-from ..store import AccountConfig, Result, Role, SessionInfo, TokenInfo, UnknownAccount
-from .advice import Staffing, StaffingSettings
+from ..figures import Report
+from ..store import Result, UnknownAccount
 from .alerts import Alert, AlertPage, Delivery, OpenAlerts, delivery_log
-from .at_risk import AtRisk
-from .campaigns import CampaignReport
 from .config import Limits
 from .deliveries import TELEGRAM_API, Deliverer
+from .desk import SESSION_MAX_MS, Desk
 from .explain import KEPT_SINCE_SETTING, FigureBehind, explained, search
 from .hub import Hub, LiveAccount
 from .publisher import Feed
 from .queries import (
-    AtRiskQuery,
-    CampaignReportQuery,
-    ConversationQuery,
-    DayCharts,
-    DayChartsQuery,
-    Explanation,
-    HistoryQuery,
-    HotTopicsQuery,
-    OldestAcceptedQuery,
-    OperatorsQuery,
     Query,
-    SeriesQuery,
-    SnapshotQuery,
-    StaffingQuery,
-    TrendsQuery,
     answer,
     day_ordinal,
-    staffing_settings,
 )
-from .roster import OperatorList
 from .scheduler import run_schedule
 from .thresholds import THRESHOLDS_SETTING, Thresholds, apply_sl_thresholds
-from .topics import HotTopics
-from .trends import Trends
 
 __all__ = ["SESSION_MAX_MS", "AccountStats", "Service", "ServiceStats"]
-
-SESSION_MAX_MS = 30 * 24 * 3600 * 1000  # however often it is used, a session ends by then
 
 
 class AccountStats(msgspec.Struct):
@@ -77,7 +54,7 @@ class ServiceStats(msgspec.Struct):
     accounts: list[AccountStats]
 
 
-class Service:
+class Service(Desk):
     """The service over a data directory (``backend`` names the store; see ``store``)."""
 
     def __init__(self, data_dir: Path | str, limits: Limits | None = None, *,
@@ -119,60 +96,6 @@ class Service:
     def end_streams(self) -> None:
         """End every open stream at once (the process is about to stop)."""
         self._hub.end_streams()
-
-    # -- accounts, tokens, sessions, settings ---------------------------------------------------
-
-    def account(self, account_id: str) -> AccountConfig | None:
-        """The account's settings, or None (from the store: its engine is not loaded here)."""
-        return self._store.account(account_id)
-
-    def authenticate(self, secret: str) -> TokenInfo | None:
-        """The live token of a bearer secret."""
-        return self._store.authenticate(secret)
-
-    def create_token(self, account_id: str, role: Role) -> tuple[TokenInfo, str]:
-        """A new token of the account and its secret, shown this once."""
-        return self._store.create_token(account_id, role, self.clock())
-
-    def tokens(self, account_id: str) -> list[TokenInfo]:
-        return self._store.tokens(account_id)
-
-    def revoke_token(self, account_id: str, token_id: str) -> bool:
-        """Revoke a live token of this account; False when it has none of that id."""
-        if not any(t.id == token_id and t.revoked_at is None
-                   for t in self._store.tokens(account_id)):
-            return False
-        return self._store.revoke_token(token_id, self.clock())
-
-    def _idle_ms(self) -> int:
-        return round(self.limits.session_hours * 3600 * 1000)
-
-    def session(self, secret: str) -> SessionInfo | None:
-        """The live session of a cookie's secret (its expiry pushed back), or None."""
-        if not secret:
-            return None
-        return self._store.session(secret, self.clock(), self._idle_ms(), SESSION_MAX_MS)
-
-    def sign_in(self, token: TokenInfo) -> tuple[str, SessionInfo]:
-        """A new session acting as ``token``: its secret (for the cookie) and its record."""
-        secret = self._store.open_session(token.account, token.role, token.id, self.clock(),
-                                          self._idle_ms())
-        session = self.session(secret)
-        assert session is not None
-        return secret, session
-
-    def use_signin_code(self, code: str) -> TokenInfo | None:
-        """The token of a one-time sign-in code, the first time; None ever after."""
-        return self._store.use_signin_code(code, self.clock())
-
-    def sign_out(self, secret: str) -> None:
-        self._store.close_session(secret)
-
-    def setting(self, account_id: str, name: str) -> bytes | None:
-        return self._store.setting(account_id, name)
-
-    def save_setting(self, account_id: str, name: str, value: bytes) -> None:
-        self._store.save_setting(account_id, name, value)
 
     def save_thresholds(self, account_id: str, thresholds: Thresholds) -> int:
         """Keep the account's thresholds, and count each row's service level by its own
@@ -226,9 +149,6 @@ class Service:
         return delivery_log(self._store.deliveries(account_id, limit),
                             live.engine.calendar.iso)
 
-    def staffing_settings(self, account_id: str) -> StaffingSettings:
-        return staffing_settings(self._store, account_id)
-
     # -- events in, figures out -----------------------------------------------------------------
 
     async def ingest(self, account_id: str, events: list[Event]) -> list[Result]:
@@ -237,33 +157,7 @@ class Service:
         Raises ``Busy`` (the write queue is full) and ``NotReady``."""
         return await self._hub.ingest(account_id, events)
 
-    @overload
-    def ask(self, account_id: str, query: SnapshotQuery) -> bytes: ...
-    @overload
-    def ask(self, account_id: str, query: HistoryQuery) -> list[bytes]: ...
-    @overload
-    def ask(self, account_id: str, query: SeriesQuery) -> Series | None: ...
-    @overload
-    def ask(self, account_id: str, query: DayChartsQuery) -> DayCharts: ...
-    @overload
-    def ask(self, account_id: str, query: ConversationQuery) -> Explanation: ...
-    @overload
-    def ask(self, account_id: str, query: OldestAcceptedQuery) -> int: ...
-    @overload
-    def ask(self, account_id: str, query: OperatorsQuery) -> OperatorList | None: ...
-    @overload
-    def ask(self, account_id: str, query: StaffingQuery) -> Staffing: ...
-    @overload
-    def ask(self, account_id: str, query: TrendsQuery) -> Trends: ...
-    @overload
-    def ask(self, account_id: str, query: CampaignReportQuery) -> CampaignReport | None: ...
-    @overload
-    def ask(self, account_id: str, query: HotTopicsQuery) -> HotTopics: ...
-    @overload
-    def ask(self, account_id: str, query: AtRiskQuery) -> AtRisk: ...
-
-    def ask(self, account_id: str, query: Query) -> object:
-        """Ask this account's engine ``query``; plain data back. Raises ``UnknownAccount``."""
+    async def answering(self, account_id: str, query: Query) -> object:
         live = self._hub.account(account_id)
         if live is None:
             raise UnknownAccount(account_id)

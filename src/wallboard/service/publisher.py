@@ -88,7 +88,11 @@ class Publisher:
 
     def alerts_changed(self) -> None:
         """An alert fired, resolved or was acknowledged: only that feed is new."""
-        self._dirty.add("alerts")
+        self.feed_changed("alerts")
+
+    def feed_changed(self, feed: Feed) -> None:
+        """Only ``feed`` is new."""
+        self._dirty.add(feed)
         self._changed.set()
 
     def end_streams(self) -> None:
@@ -112,7 +116,7 @@ class Publisher:
     async def _run(self) -> None:
         while True:
             now = time.monotonic()
-            wanted = self._wanted()
+            wanted = self.wanted()
             due = min(self._due(feed, now) for feed in wanted)
             if due > 0:
                 with contextlib.suppress(TimeoutError):
@@ -120,7 +124,7 @@ class Publisher:
                     await asyncio.wait_for(self._changed.wait(), due)
                 self._changed.clear()
                 now = time.monotonic()
-                wait = min(self._due(feed, now) for feed in self._wanted())
+                wait = min(self._due(feed, now) for feed in self.wanted())
                 if wait > 0:
                     await asyncio.sleep(min(wait, self._intervals["snapshot"]))
                 continue
@@ -134,7 +138,8 @@ class Publisher:
                         self._send(feed, self._tick() if feed == "tick"
                                    else self._builders[feed]())
 
-    def _wanted(self) -> list[Feed]:
+    def wanted(self) -> list[Feed]:
+        """The feeds some stream takes now (the snapshot and the tick always)."""
         asked = {feed for c in self._clients for feed in c.wants}
         return [feed for feed in _ORDER if feed in _ALWAYS or feed in asked]
 

@@ -10,7 +10,7 @@ store.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal, overload
 
 import msgspec
 
@@ -22,15 +22,16 @@ from ..events import to_wire
 from ..figures import Report, Series
 from ..history import day_snapshots, read_all_compact, read_series, row_key
 from ..store import AccountConfig, Store
-from .advice import StaffingSettings, advise
-from .at_risk import DEFAULT_SILENT_AFTER_S, at_risk
-from .campaigns import CAMPAIGNS_SETTING, campaign_report, load_campaigns
-from .roster import roster
-from .topics import hot_topics
-from .trends import local_quarters, normals, trends
+from .advice import Staffing, StaffingSettings, advise
+from .at_risk import DEFAULT_SILENT_AFTER_S, AtRisk, at_risk
+from .campaigns import CAMPAIGNS_SETTING, CampaignReport, campaign_report, load_campaigns
+from .roster import OperatorList, roster
+from .topics import HotTopics, hot_topics
+from .trends import Trends, local_quarters, normals, trends
 
 __all__ = [
     "STAFFING_SETTING",
+    "Asking",
     "AtRiskQuery",
     "CampaignReportQuery",
     "ConversationQuery",
@@ -51,6 +52,8 @@ __all__ = [
     "StaffingQuery",
     "TrendsQuery",
     "answer",
+    "answer_bytes",
+    "answer_from",
     "day_ordinal",
     "staffing_settings",
 ]
@@ -181,6 +184,69 @@ class Explanation(msgspec.Struct):
     group: str | None
     operator: str | None
     events: list[LoggedEvent]
+
+
+# -- asking ----------------------------------------------------------------------------------
+
+# What each query's answer is, for another process to decode it (a snapshot travels as its
+# own bytes). The overloads of ``Asking.ask`` say the same to the type checker.
+_ANSWERS: dict[type, Any] = {
+    HistoryQuery: list[bytes], SeriesQuery: Series | None, DayChartsQuery: DayCharts,
+    ConversationQuery: Explanation, OldestAcceptedQuery: int,
+    OperatorsQuery: OperatorList | None, StaffingQuery: Staffing, TrendsQuery: Trends,
+    CampaignReportQuery: CampaignReport | None, HotTopicsQuery: HotTopics,
+    AtRiskQuery: AtRisk}
+
+
+def answer_bytes(found: object) -> bytes:
+    """An answer as it travels between processes."""
+    return found if isinstance(found, bytes) else msgspec.json.encode(found)
+
+
+def answer_from(query: Query, data: bytes) -> object:
+    """The answer to ``query`` that ``answer_bytes`` made ``data``."""
+    if isinstance(query, SnapshotQuery):
+        return data
+    return msgspec.json.decode(data, type=_ANSWERS[type(query)])
+
+
+class Asking:
+    """The one typed call through which every read of an account's live state goes;
+    ``answering`` is where it is answered: this process's engine or the owning worker's."""
+
+    async def answering(self, account_id: str, query: Query) -> object:
+        raise NotImplementedError
+
+    @overload
+    async def ask(self, account_id: str, query: SnapshotQuery) -> bytes: ...
+    @overload
+    async def ask(self, account_id: str, query: HistoryQuery) -> list[bytes]: ...
+    @overload
+    async def ask(self, account_id: str, query: SeriesQuery) -> Series | None: ...
+    @overload
+    async def ask(self, account_id: str, query: DayChartsQuery) -> DayCharts: ...
+    @overload
+    async def ask(self, account_id: str, query: ConversationQuery) -> Explanation: ...
+    @overload
+    async def ask(self, account_id: str, query: OldestAcceptedQuery) -> int: ...
+    @overload
+    async def ask(self, account_id: str, query: OperatorsQuery) -> OperatorList | None: ...
+    @overload
+    async def ask(self, account_id: str, query: StaffingQuery) -> Staffing: ...
+    @overload
+    async def ask(self, account_id: str, query: TrendsQuery) -> Trends: ...
+    @overload
+    async def ask(self, account_id: str, query: CampaignReportQuery
+                  ) -> CampaignReport | None: ...
+    @overload
+    async def ask(self, account_id: str, query: HotTopicsQuery) -> HotTopics: ...
+    @overload
+    async def ask(self, account_id: str, query: AtRiskQuery) -> AtRisk: ...
+
+    async def ask(self, account_id: str, query: Query) -> object:
+        """Ask this account's engine ``query``; plain data back. Raises ``UnknownAccount``
+        (and ``FutureDay`` for a day not begun)."""
+        return await self.answering(account_id, query)
 
 
 # -- answering -------------------------------------------------------------------------------

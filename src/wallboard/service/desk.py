@@ -1,0 +1,83 @@
+"""What every shape of the service answers from the store alone: accounts, tokens, browser
+sessions and settings. The single process and the cluster's api role share it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..store import AccountConfig, Role, SessionInfo, Store, TokenInfo
+from .advice import StaffingSettings
+from .config import Limits
+from .queries import Asking, staffing_settings
+
+__all__ = ["SESSION_MAX_MS", "Desk", "NotServedHere"]
+
+SESSION_MAX_MS = 30 * 24 * 3600 * 1000  # however often it is used, a session ends by then
+
+
+class NotServedHere(Exception):
+    """Asked of a process that does not do it (the cluster's api role has no alerts yet)."""
+
+    def __init__(self, what: str, where: str) -> None:
+        super().__init__(f"{what} is not served here; {where}")
+
+
+class Desk(Asking):
+    _store: Store
+    limits: Limits
+    clock: Callable[[], int]
+
+    def account(self, account_id: str) -> AccountConfig | None:
+        """The account's settings, or None (from the store: its engine is not loaded here)."""
+        return self._store.account(account_id)
+
+    def authenticate(self, secret: str) -> TokenInfo | None:
+        """The live token of a bearer secret."""
+        return self._store.authenticate(secret)
+
+    def create_token(self, account_id: str, role: Role) -> tuple[TokenInfo, str]:
+        """A new token of the account and its secret, shown this once."""
+        return self._store.create_token(account_id, role, self.clock())
+
+    def tokens(self, account_id: str) -> list[TokenInfo]:
+        return self._store.tokens(account_id)
+
+    def revoke_token(self, account_id: str, token_id: str) -> bool:
+        """Revoke a live token of this account; False when it has none of that id."""
+        if not any(t.id == token_id and t.revoked_at is None
+                   for t in self._store.tokens(account_id)):
+            return False
+        return self._store.revoke_token(token_id, self.clock())
+
+    def _idle_ms(self) -> int:
+        return round(self.limits.session_hours * 3600 * 1000)
+
+    def session(self, secret: str) -> SessionInfo | None:
+        """The live session of a cookie's secret (its expiry pushed back), or None."""
+        if not secret:
+            return None
+        return self._store.session(secret, self.clock(), self._idle_ms(), SESSION_MAX_MS)
+
+    def sign_in(self, token: TokenInfo) -> tuple[str, SessionInfo]:
+        """A new session acting as ``token``: its secret (for the cookie) and its record."""
+        secret = self._store.open_session(token.account, token.role, token.id, self.clock(),
+                                          self._idle_ms())
+        session = self.session(secret)
+        assert session is not None
+        return secret, session
+
+    def use_signin_code(self, code: str) -> TokenInfo | None:
+        """The token of a one-time sign-in code, the first time; None ever after."""
+        return self._store.use_signin_code(code, self.clock())
+
+    def sign_out(self, secret: str) -> None:
+        self._store.close_session(secret)
+
+    def setting(self, account_id: str, name: str) -> bytes | None:
+        return self._store.setting(account_id, name)
+
+    def save_setting(self, account_id: str, name: str, value: bytes) -> None:
+        self._store.save_setting(account_id, name, value)
+
+    def staffing_settings(self, account_id: str) -> StaffingSettings:
+        return staffing_settings(self._store, account_id)
