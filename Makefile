@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo check bench lock clean frontend figures
+.PHONY: test demo cluster-demo check bench lock clean frontend figures
 
 # The dashboard: built from frontend/ with the machine's Node.js (20+) into the package.
 NODE_STAMP := frontend/node_modules/.installed
@@ -53,6 +53,11 @@ test: check $(STATIC)
 PORT ?= 8000
 demo: $(STAMP) $(STATIC)
 	$(PY) -m wallboard.cli demo --port $(PORT)
+
+## cluster-demo: the same on a local cluster (3 NATS nodes, PostgreSQL, two engine workers,
+## an ingest and an api role; needs Debian's postgresql)
+cluster-demo: $(STAMP) $(STATIC)
+	$(PY) -m wallboard.cli cluster-demo --port $(PORT)
 
 ## bench: the full-size benchmarks (figures in docs/performance.md)
 bench: $(STAMP)

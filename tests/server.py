@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from wallboard.process import ServiceProcess, free_port
+from wallboard.process import ServiceProcess, engine_worker, free_port
 
 __all__ = ["Server", "cli", "create_account", "engine_worker", "free_port", "token"]
 
@@ -32,15 +32,3 @@ class Server(ServiceProcess):
     def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         super().__init__(data_dir, *extra, env=env)
         self.log: Path = data_dir.parent / f"server-{self.port}.log"
-
-
-def engine_worker(name: str, nats_urls: list[str], dsn: str, partitions: int, log: Path
-                  ) -> subprocess.Popen[bytes]:
-    """``wallboard serve --role engine`` as a process (2 s leases, a checkpoint a second, the
-    stream and leases on 3 replicas), its output in ``log``."""
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "wallboard.cli", "serve", "--role", "engine", "--nats",
-             ",".join(nats_urls), "--postgres", dsn, "--worker-id", name, "--partitions",
-             str(partitions), "--lease-s", "2", "--checkpoint-every", "1", "--replicas", "3",
-             "--log-level", "info"], stdout=out, stderr=subprocess.STDOUT)

@@ -84,3 +84,40 @@ def test_make_demo_serves_a_living_contact_center_and_stops_on_ctrl_c() -> None:
         except httpx.TransportError:
             still_up = False
     assert not still_up  # the service stopped with the demo
+
+
+def test_the_cluster_demo_serves_the_simulated_day_through_the_roles_and_removes_all(
+        postgres: Any, nats_cluster: Any) -> None:
+    """``wallboard cluster-demo`` for 25 s (the fixtures only make sure the servers it starts
+    of its own are installed): the sign-in link works on the api role, the table read
+    through it fills, and at the end no process or directory it made is left."""
+    port = free_port()
+    demo = subprocess.Popen(
+        [str(ROOT / ".venv/bin/python"), "-m", "wallboard.cli", "cluster-demo", "--port",
+         str(port), "--duration", "25", "--speed", "30"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    assert demo.stdout is not None
+    head = ""
+    while "Ctrl-C stops" not in head:
+        line = demo.stdout.readline()
+        assert line, head
+        head += line
+    link = re.search(r"sign-in link \(1 hour\): (\S+)#code=(\S+)", head)
+    assert link, head
+    signed = httpx.post(f"http://127.0.0.1:{port}/api/v1/session",
+                        json={"code": link.group(2)}, trust_env=False, timeout=30)
+    assert signed.status_code == 201, signed.text
+    rest, _ = demo.communicate(timeout=180)
+    out = head + rest
+    assert demo.returncode == 0, out
+    workers = [int(p) for p in re.findall(r"\(pid (\d+)\)", out)]
+    place = re.search(r"logs in (\S+)\n", out)
+    assert len(workers) == 2 and place, out
+    totals = [int(line.split()[4]) for line in out.splitlines() if line.startswith("Total ")]
+    # The day so far, read through the api role: at least what 12 simulated minutes of the busy
+    # late morning bring (even just after midnight, when the day before now is empty).
+    assert totals and totals[-1] > 20, out[-3000:]
+    assert "everything removed" in out
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists()
+    assert not Path(place.group(1)).exists()

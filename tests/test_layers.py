@@ -40,9 +40,14 @@ RULES: dict[str, set[str]] = {
     "wallboard.sim_driver": SHARED | {"wallboard.sim"},
     "wallboard.demo": SHARED | {"wallboard.service", "wallboard.process", "wallboard.sim",
                                 "wallboard.sim_driver"},
+    "wallboard.cluster_demo": SHARED | {"wallboard.service", "wallboard.process",
+                                        "wallboard.sim", "wallboard.sim_driver",
+                                        "wallboard.demo", "wallboard.local_nats",
+                                        "wallboard.local_postgres"},
     "wallboard.cli": SHARED | {"wallboard.service", "wallboard.api", "wallboard.process",
                                "wallboard.sim", "wallboard.sim_driver", "wallboard.demo",
-                               "wallboard.staffing", "wallboard.cluster"},
+                               "wallboard.staffing", "wallboard.cluster",
+                               "wallboard.cluster_demo"},
 }
 
 

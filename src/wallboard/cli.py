@@ -404,6 +404,13 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cluster_demo(args: argparse.Namespace) -> int:
+    from .cluster_demo import run_cluster_demo
+
+    return run_cluster_demo(port=args.port, seed=args.seed, speed=args.speed,
+                            duration_s=args.duration)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -458,6 +465,20 @@ def _add_sim_commands(commands: Any) -> None:
                       help="do not open the dashboard in a browser (the sign-in link is "
                            "printed either way)")
     demo.set_defaults(run=_demo)
+
+    cluster = commands.add_parser(
+        "cluster-demo", help="the same beyond one machine: NATS, PostgreSQL, the roles",
+        description="On 127.0.0.1: a 3-node NATS JetStream cluster, PostgreSQL in a temporary "
+                    "directory, two engine workers, an ingest and an api role, and the "
+                    "simulator against them (docs/scale-out.md). Ctrl-C stops and removes "
+                    "everything.")
+    cluster.add_argument("--port", type=int, default=8000, help="the api role's port")
+    cluster.add_argument("--seed", type=int, default=1)
+    cluster.add_argument("--speed", type=float, default=1.0,
+                         help="how much faster than real time the contact center runs")
+    cluster.add_argument("--duration", type=float, metavar="S",
+                         help="stop after this many seconds")
+    cluster.set_defaults(run=_cluster_demo)
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -38,7 +38,8 @@ from .sim import SimConfig, Surge, TopicSpike, stream
 from .sim_driver import DriveStats, drive
 from .zones import load_zone
 
-__all__ = ["local_timezone", "render", "render_moves", "render_trends", "run_demo"]
+__all__ = ["local_timezone", "midnight_of", "render", "render_moves", "render_trends",
+           "run_demo", "show_live"]
 
 ACCOUNT = "demo"
 
@@ -156,7 +157,7 @@ def _allow_help(url: str, admin: str) -> None:
 DEMO_LINK_MS = 60 * 60 * 1000
 
 
-def _midnight(zone_name: str, days_back: int) -> int:
+def midnight_of(zone_name: str, days_back: int) -> int:
     zone = load_zone(zone_name)
     today = datetime.now(zone).date() - timedelta(days=days_back)
     return int(datetime.combine(today, dt_time(0), tzinfo=zone).timestamp() * 1000)
@@ -167,7 +168,7 @@ def _fill_history(setup: Admin, base: SimConfig, out: TextIO) -> None:
     out.flush()
     for back in HISTORY_DAYS:
         day = msgspec.structs.replace(base, seed=base.seed * 7919 + back,
-                                      start_ms=_midnight(base.timezone, back), hours=24.0)
+                                      start_ms=midnight_of(base.timezone, back), hours=24.0)
         setup.fill_history(ACCOUNT, [list(stream(day))])
 
 
@@ -188,7 +189,7 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float =
     timezone = local_timezone()
     setup = Admin(data_dir)
     now = time.time_ns() // 1_000_000
-    midnight = _midnight(timezone, 0)
+    midnight = midnight_of(timezone, 0)
     local_hour = (now - midnight) / 3_600_000
     base = SimConfig(seed=seed, account=ACCOUNT, timezone=timezone, scale=scale,
                      staffing=STAFFING, crew=CREW, hour_shift=(DEMO_HOUR - local_hour) % 24)
@@ -233,7 +234,7 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float =
                                               stop=stop, head_start_s=head_start_s)),
             daemon=True)
         driver.start()
-        _show(url, view, out, stop, duration_s, header, server.running)
+        show_live(url, view, out, stop, duration_s, header, server.running)
     except KeyboardInterrupt:
         pass
     finally:
@@ -263,7 +264,7 @@ def _open(link: str) -> None:
             webbrowser.open(link)
 
 
-def _show(url: str, view: str, out: TextIO, stop: threading.Event,
+def show_live(url: str, view: str, out: TextIO, stop: threading.Event,
           duration_s: float | None, header: str, serving: Callable[[], bool]) -> None:
     tty = out.isatty()
     started = time.monotonic()

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import httpx
 
-__all__ = ["HOST", "ServiceFailed", "ServiceProcess", "free_port"]
+__all__ = ["HOST", "ServiceFailed", "ServiceProcess", "engine_worker", "free_port"]
 
 HOST = "127.0.0.1"
 
@@ -149,3 +149,17 @@ class ServiceProcess:
         assert self.process is not None
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def engine_worker(name: str, nats_urls: list[str], dsn: str, partitions: int, log: Path, *,
+                  lease_s: float = 2.0, checkpoint_every_s: float = 1.0, replicas: int = 3
+                  ) -> subprocess.Popen[bytes]:
+    """``wallboard serve --role engine`` as a process (it serves no HTTP: nothing to wait
+    for), its output in ``log``."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "wallboard.cli", "serve", "--role", "engine", "--nats",
+             ",".join(nats_urls), "--postgres", dsn, "--worker-id", name, "--partitions",
+             str(partitions), "--lease-s", str(lease_s), "--checkpoint-every",
+             str(checkpoint_every_s), "--replicas", str(replicas), "--log-level", "info"],
+            stdout=out, stderr=subprocess.STDOUT)
