@@ -1027,16 +1027,18 @@ def test_charts_take_the_colours_of_the_theme_chosen(browser: Browser,
     }"""
     grid = "getComputedStyle(document.documentElement).getPropertyValue('--grid').trim()"
     light = page.evaluate(grid)
-    assert page.evaluate(count, light) > 100
+    before = page.evaluate(count, light)
+    assert before > 100
     page.select_option("select[name=theme]", "dark")
     page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
     page.wait_for_timeout(300)
     dark = page.evaluate(grid)
     assert dark != light
-    # The grid is drawn in the dark theme's colour; of the light one's, at most a few pixels
-    # of anti-aliased text happen to come near it.
+    # The grid is drawn in the dark theme's colour; of the light one's, only a few pixels of
+    # anti-aliased lines and text happen to come near it (a few dozen on a day of sparse
+    # data, early in the morning), where a grid left light keeps all it had.
     now_dark, still_light = page.evaluate(count, dark), page.evaluate(count, light)
-    assert now_dark > 100 and still_light < now_dark / 50, (now_dark, still_light)
+    assert now_dark > 100 and still_light < before / 10, (before, now_dark, still_light)
     ctx.close()
 
 

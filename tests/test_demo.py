@@ -94,8 +94,8 @@ def test_the_cluster_demo_serves_the_simulated_day_through_the_roles_and_removes
     port = free_port()
     demo = subprocess.Popen(
         [str(ROOT / ".venv/bin/python"), "-m", "wallboard.cli", "cluster-demo", "--port",
-         str(port), "--duration", "25", "--speed", "30"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True)
+         str(port), "--duration", "25", "--speed", "30"], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
     assert demo.stdout is not None
     head = ""
     while "Ctrl-C stops" not in head:

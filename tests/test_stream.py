@@ -5,10 +5,12 @@ are being published and some are sent again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 
 import nats
+import nats.errors
 
 from wallboard.cluster.partitions import partition_of, subject_of
 from wallboard.cluster.stream import STREAM, EventStream
@@ -23,9 +25,9 @@ def test_accounts_keep_their_partition() -> None:
     assert len({partition_of(f"account{i}", 16) for i in range(200)}) == 16
 
 
-def _events(count: int, now: int) -> list[tuple[object, ...]]:
+def _events(count: int, now: int, account: str = "acme") -> list[tuple[object, ...]]:
     return [decode_event(json.dumps({
-        "id": f"e{i}", "type": "conversation.started", "account": "acme", "at": now - 1000,
+        "id": f"e{i}", "type": "conversation.started", "account": account, "at": now - 1000,
         "conversation": f"c{i}", "channel": "web"}), now)[1] for i in range(count)]
 
 
@@ -71,3 +73,31 @@ async def _scenario(cluster: LocalNats) -> None:
 def test_every_acknowledged_event_is_stored_once_across_a_killed_stream_leader(
         nats_cluster: LocalNats) -> None:
     asyncio.run(_scenario(nats_cluster))
+
+
+async def _same_ids(cluster: LocalNats) -> None:
+    nc = await nats.connect(servers=cluster.urls)
+    js = nc.jetstream()
+    stream = EventStream(js, partitions=16)
+    await stream.ensure(replicas=3)
+    a, b = _events(2, int(time.time() * 1000), "beta")
+    # An id twice in a batch, and the same ids in another batch published at the same moment
+    # (JetStream answers the second "duplicate message id is in process" while the first is
+    # being stored: that must end as a duplicate, not a failure).
+    results = await asyncio.gather(stream.publish("beta", [a, b, a]),  # type: ignore[list-item]
+                                   stream.publish("beta", [b, a]))  # type: ignore[list-item]
+    acks = [*zip([a, b, a], results[0], strict=True), *zip([b, a], results[1], strict=True)]
+    for event in (a, b):
+        assert sum(1 for ev, ack in acks if ev is event and not ack.duplicate) == 1
+    sub = await js.subscribe(subject_of("beta", 16), ordered_consumer=True)
+    stored = []
+    with contextlib.suppress(nats.errors.TimeoutError):
+        while True:
+            stored.append((await sub.next_msg(timeout=2)).headers["Nats-Msg-Id"])  # type: ignore[index]
+    assert sorted(stored) == ["beta:e0", "beta:e1"]
+    await nc.close()
+
+
+def test_an_id_sent_twice_at_once_is_stored_once_and_answered_duplicate(
+        nats_cluster: LocalNats) -> None:
+    asyncio.run(_same_ids(nats_cluster))

@@ -11,13 +11,14 @@ is stored once however often it was sent.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import PubAck, StorageType, StreamConfig
-from nats.js.errors import NoStreamResponseError
+from nats.js.errors import APIError, NoStreamResponseError
 
 from ..events import EVENT_ID, Event
 from ..store.log_format import event_body
@@ -29,6 +30,9 @@ STREAM = "WALLBOARD_EVENTS"
 DUPLICATE_WINDOW_S = 120  # JetStream drops a message id seen within this
 T = TypeVar("T")
 _RETRYABLE = (nats.errors.TimeoutError, nats.errors.NoRespondersError, NoStreamResponseError)
+# JetStream's answer to a message id another publish of the same id is still storing: asked
+# again a moment later, it says whether that one was stored (a duplicate) or not.
+_ID_IN_PROCESS = 10158
 
 
 class EventStream:
@@ -48,8 +52,16 @@ class EventStream:
         """Store every event; their acknowledgements, in order (``duplicate`` when the
         stream already had the message id). Raises ``TimeoutError`` past the deadline."""
         subject = subject_of(account, self._partitions)
-        return list(await asyncio.gather(*(self._publish_one(subject, account, ev)
-                                           for ev in events)))
+        # An id twice in one batch is sent once: the copies are duplicates of the first.
+        first: dict[str, int] = {}
+        for index, ev in enumerate(events):
+            first.setdefault(ev[EVENT_ID], index)
+        sent = dict(zip(first.values(), await asyncio.gather(
+            *(self._publish_one(subject, account, events[i]) for i in first.values())),
+            strict=True))
+        return [sent[index] if index in sent else
+                dataclasses.replace(sent[first[ev[EVENT_ID]]], duplicate=True)
+                for index, ev in enumerate(events)]
 
     async def _publish_one(self, subject: str, account: str, ev: Event) -> PubAck:
         headers = {"Nats-Msg-Id": message_id(account, ev[EVENT_ID])}
@@ -65,6 +77,11 @@ class EventStream:
         while True:
             try:
                 return await call()
+            except APIError as exc:
+                if exc.err_code != _ID_IN_PROCESS or loop.time() + pause > deadline:
+                    raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)
             except _RETRYABLE:
                 if loop.time() + pause > deadline:
                     raise TimeoutError(f"JetStream stored nothing for {self._deadline_s} s") \
