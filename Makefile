@@ -48,6 +48,7 @@ test: check $(STATIC)
 	$(PY) bench/surge_quality.py --runs 2
 	$(PY) bench/drilldown.py --events 20000
 	$(PY) bench/alerts.py --trials 3 --hold 1 --load 100
+	$(PY) bench/cluster.py --small
 
 ## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
 PORT ?= 8000
@@ -68,6 +69,7 @@ bench: $(STAMP)
 	$(PY) bench/surge_quality.py
 	$(PY) bench/drilldown.py
 	$(PY) bench/alerts.py
+	$(PY) bench/cluster.py
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f

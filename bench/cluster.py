@@ -78,6 +78,7 @@ async def _ask(urls: list[str], account: str, day: str | None) -> dict[str, Any]
         if reply.headers and "Wb-Error" in reply.headers:
             return None
         found: dict[str, Any] = json.loads(reply.data)
+        found["answered_by"] = (reply.headers or {}).get("Wb-Worker")
         return found
     except (nats.errors.TimeoutError, nats.errors.NoRespondersError):
         return None
@@ -86,12 +87,13 @@ async def _ask(urls: list[str], account: str, day: str | None) -> dict[str, Any]
 
 
 def wait_counted(urls: list[str], account: str, day: str | None, want: tuple[int, ...] | None,
-                 within: float) -> float:
-    """Seconds until the owner answers (with ``want`` counted, when given)."""
+                 within: float, not_by: str | None = None) -> float:
+    """Seconds until the owner (not ``not_by``) answers, with ``want`` counted when given."""
     started = time.monotonic()
     while True:
         found = asyncio.run(_ask(urls, account, day))
-        if found is not None and (want is None or counted(found) == want):
+        if found is not None and (want is None or counted(found) == want) and \
+                found["answered_by"] != not_by:
             return time.monotonic() - started
         if time.monotonic() - started > within:
             raise RuntimeError(f"{account}: {found and counted(found)} after {within} s, "
@@ -225,9 +227,11 @@ def takeover(root: Path, nodes: LocalNats, pg: LocalPostgres, lines: list[bytes]
         time.sleep(5)  # the newcomer takes its share; the account may have moved to it
         owner = asyncio.run(_owner(nodes.urls, account))
         wait_counted(nodes.urls, account, day, want, 120)
+        found = asyncio.run(_ask(nodes.urls, account, day))
+        assert found is not None and found["answered_by"] == owner, (found, owner)
         procs[owner].kill()
         procs[owner].wait(10)
-        seconds = wait_counted(nodes.urls, account, day, want, 120)
+        seconds = wait_counted(nodes.urls, account, day, want, 120, not_by=owner)
     finally:
         role.stop()
         for proc in procs.values():
@@ -235,8 +239,9 @@ def takeover(root: Path, nodes: LocalNats, pg: LocalPostgres, lines: list[bytes]
                 proc.terminate()
                 proc.wait(30)
     print(f"  takeover: a partition holding a day of {len(lines):,} events ({run.eps:,.0f} "
-          f"events/s in), its owner killed with SIGKILL: served again, every event counted, "
-          f"in {seconds:.1f} s (lease 2 s; checkpoint loaded, the stream after it replayed)")
+          f"events/s in), its owner ({owner}) killed with SIGKILL: served again by the "
+          f"other, every event counted, in {seconds:.1f} s (lease 2 s, renewed every 0.5 s; "
+          f"checkpoint loaded, the stream after it replayed)")
 
 
 def main() -> None:

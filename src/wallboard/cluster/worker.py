@@ -200,7 +200,8 @@ class EngineWorker:
             log.exception("%s could not answer %r about %s", self.worker, msg.data, account)
             await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "failed"})
             return
-        await self._nc.publish(msg.reply, answer_bytes(found))
+        await self._nc.publish(msg.reply, answer_bytes(found),
+                               headers={"Wb-Worker": self.worker})  # who answered: for logs
 
     async def _publish_snapshots(self) -> None:
         """Forever: each held account's snapshot once it changed (at most one a push
