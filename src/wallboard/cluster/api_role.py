@@ -48,7 +48,8 @@ from ..service.queries import (
     answer_from,
 )
 from ..store import open_store
-from .partitions import DEFAULT_PARTITIONS, ask_subject, snapshot_subject
+from .partitions import DEFAULT_PARTITIONS, ask_subject, snapshot_subject, watch_subject
+from .worker import WATCH_EVERY_S
 
 __all__ = ["ClusterService"]
 
@@ -79,19 +80,34 @@ class _Mirror:
             "at_risk": service.limits.at_risk_interval_s}
         self._subscription: Any = None
         self._refreshing: asyncio.Task[None] | None = None
+        self._watching: asyncio.Task[None] | None = None
 
     async def open(self, nc: Any) -> None:
         self.latest["snapshot"] = await self._service.ask(self.account, SnapshotQuery())
         self._subscription = await nc.subscribe(snapshot_subject(self.account),
                                                 cb=self._snapshot)
         self.publisher.start()
-        self._refreshing = asyncio.get_running_loop().create_task(self._refresh())
+        loop = asyncio.get_running_loop()
+        self._refreshing = loop.create_task(self._refresh())
+        self._watching = loop.create_task(self._watch(nc))
+
+    async def _watch(self, nc: Any) -> None:
+        """Forever: while somebody here streams the account, tell its owner (a worker
+        publishes only the snapshots somebody watches)."""
+        first = True  # opened for a stream about to begin
+        while True:
+            if first or self.publisher.clients:
+                first = False
+                with contextlib.suppress(nats.errors.Error):
+                    await nc.publish(watch_subject(self.account), b"")
+            await asyncio.sleep(WATCH_EVERY_S)
 
     async def close(self) -> None:
-        if self._refreshing is not None:
-            self._refreshing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refreshing
+        for task in (self._refreshing, self._watching):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._subscription is not None:
             with contextlib.suppress(Exception):
                 await self._subscription.unsubscribe()

@@ -6,8 +6,19 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["DEFAULT_PARTITIONS", "SUBJECTS", "ask_subject", "asks_of", "events_of",
-           "message_id", "partition_of", "snapshot_subject", "subject_of"]
+__all__ = [
+    "DEFAULT_PARTITIONS",
+    "SUBJECTS",
+    "WATCHES",
+    "ask_subject",
+    "asks_of",
+    "events_of",
+    "message_id",
+    "partition_of",
+    "snapshot_subject",
+    "subject_of",
+    "watch_subject",
+]
 
 DEFAULT_PARTITIONS = 16
 SUBJECTS = "wb.events.>"  # every partition's subjects: wb.events.<partition>.<account>
@@ -45,3 +56,12 @@ def asks_of(partition: int) -> str:
 def snapshot_subject(account: str) -> str:
     """Where the owning worker publishes the account's snapshots (the api roles listen)."""
     return f"wb.snap.{account}"
+
+
+WATCHES = "wb.watch.>"
+
+
+def watch_subject(account: str) -> str:
+    """Where an api role says, every few seconds, that it streams the account to somebody:
+    only watched accounts have their snapshots published."""
+    return f"wb.watch.{account}"

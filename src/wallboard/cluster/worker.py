@@ -9,9 +9,10 @@ replay of the stream gives the same state. A partition whose lease is lost is dr
 (its engines with it): the next owner carries on from the checkpoints. Queries arrive on
 ``wb.ask.<partition>.<account>`` (a ``service.queries.Query`` as JSON) and are answered as
 ``service.queries.answer_bytes`` makes them, a failure as a ``Wb-Error`` header. Each held
-account's snapshot is published on ``wb.snap.<account>`` within ``push_interval_s`` of a
-change, and every ``heartbeat_s`` without one (what moves with time alone: the waits), for
-the api roles' live streams.
+account that an api role watches (``wb.watch.<account>``, said every ``WATCH_EVERY_S``) has
+its snapshot published on ``wb.snap.<account>`` within ``push_interval_s`` of a change, and
+every ``heartbeat_s`` without one (what moves with time alone: the waits), for the api
+roles' live streams; nobody watching, nothing is built.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ from ..service.queries import Query, answer, answer_bytes
 from ..store import AccountConfig, Store
 from ..store.log_format import event_of
 from .leases import Leases
-from .partitions import asks_of, events_of, partition_of, snapshot_subject
+from .partitions import WATCHES, asks_of, events_of, partition_of, snapshot_subject
 from .stream import STREAM, EventStream
 
-__all__ = ["EngineWorker"]
+__all__ = ["WATCH_EVERY_S", "EngineWorker"]
+
+WATCH_EVERY_S = 5.0  # an api role with a stream of an account says so this often
+WATCHED_FOR_S = 4 * WATCH_EVERY_S  # ... and the worker publishes for this long after
 
 log = logging.getLogger("wallboard.worker")
 
@@ -50,6 +54,7 @@ class _Held:
     seq: int = 0  # the last stream sequence applied
     published_seq: int = -1  # the sequence its last published snapshot held
     published_at: float = 0.0  # when (monotonic)
+    watched_until: float = 0.0  # an api role streams it until then (monotonic)
 
 
 @dataclass
@@ -85,6 +90,7 @@ class EngineWorker:
             except (nats.errors.Error, TimeoutError) as exc:
                 log.warning("%s waits for JetStream: %r", self.worker, exc)
                 await asyncio.sleep(self._lease_s / 4)
+        watches = await self._nc.subscribe(WATCHES, cb=self._watched)
         publishing = asyncio.get_running_loop().create_task(self._publish_snapshots())
         try:
             while True:
@@ -109,6 +115,8 @@ class EngineWorker:
             publishing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await publishing
+            with contextlib.suppress(Exception):
+                await watches.unsubscribe()
             for partition in list(self.held):
                 await self._drop(partition)
 
@@ -203,6 +211,14 @@ class EngineWorker:
         await self._nc.publish(msg.reply, answer_bytes(found),
                                headers={"Wb-Worker": self.worker})  # who answered: for logs
 
+    async def _watched(self, msg: Msg) -> None:
+        held = self.account(msg.subject.split(".", 2)[2])
+        if held is not None:
+            now = asyncio.get_running_loop().time()
+            if held.watched_until < now:
+                held.published_seq = -1  # newly watched: a snapshot at once
+            held.watched_until = now + WATCHED_FOR_S
+
     async def _publish_snapshots(self) -> None:
         """Forever: each held account's snapshot once it changed (at most one a push
         interval) and at least every heartbeat."""
@@ -213,7 +229,8 @@ class EngineWorker:
             for part in list(self.held.values()):
                 for held in list(part.accounts.values()):
                     now = loop.time()
-                    if held.seq == held.published_seq and now - held.published_at < heartbeat:
+                    if now > held.watched_until or (held.seq == held.published_seq
+                                                    and now - held.published_at < heartbeat):
                         continue
                     held.published_seq, held.published_at = held.seq, now
                     body = encode(build(held.engine, self._clock()))
