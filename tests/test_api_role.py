@@ -64,7 +64,8 @@ def cluster(nats_cluster: LocalNats, postgres: LocalPostgres, tmp_path: Path
             roles.append(Server(tmp_path / role, "--role", role, "--nats", urls, "--postgres",
                                 dsn, "--partitions", str(PARTITIONS), "--replicas", "3"
                                 ).start())
-        yield {"ingest": roles[0], "api": roles[1], "secrets": secrets, "zone": zone}
+        yield {"ingest": roles[0], "api": roles[1], "secrets": secrets, "zone": zone,
+               "workers": workers}
     finally:
         for server in roles:
             server.stop()
@@ -145,9 +146,13 @@ def test_the_api_role_serves_the_owners_figures_live_and_survives_a_postgres_res
         assert refused.status_code == 501 and "single process" in refused.text
         assert ingest.get("/api/v1/accounts/acme/snapshot").status_code == 404
 
-        # PostgreSQL restarts under the running cluster: sign-in and history recover.
+        # PostgreSQL goes away for 3 s under the running cluster (the workers' checkpoints,
+        # every second, fail meanwhile) and comes back: the workers live on, and sign-in and
+        # history recover.
         day = seen["snapshot"]["date"]
-        postgres.restart()
+        postgres.stop()
+        time.sleep(3)
+        postgres.start()
         browser = httpx.Client(base_url=cluster["api"].url, timeout=30, trust_env=False)
         deadline, statuses = time.monotonic() + 20, []
         while time.monotonic() < deadline:
@@ -159,6 +164,7 @@ def test_the_api_role_serves_the_owners_figures_live_and_survives_a_postgres_res
                 break
             time.sleep(0.5)
         assert statuses == [201, 200]
+        assert all(worker.poll() is None for worker in cluster["workers"])
         assert counted(replies[1].json()["days"][0])[0] == expected[0] + 1
         page = browser.get("/")  # the session opened through the api role opens the page
         browser.close()

@@ -43,7 +43,10 @@ async def _main(urls: list[str], dsn: str, worker_id: str, partitions: int, leas
             try:
                 await asyncio.wait_for(stop.wait(), checkpoint_every_s)
             except TimeoutError:
-                worker.checkpoint()
+                try:
+                    worker.checkpoint()
+                except Exception as exc:  # PostgreSQL away (restarting): the next round
+                    log.warning("engine worker %s could not checkpoint: %r", worker_id, exc)
     finally:
         if running.done() and not running.cancelled() and running.exception() is not None:
             log.error("engine worker %s failed", worker_id, exc_info=running.exception())
