@@ -137,6 +137,24 @@ def say_problems(role: BenchServer, workers: list[subprocess.Popen[bytes]], root
             print("\n".join(lines[-40:]))
 
 
+def stop_workers(procs: list[subprocess.Popen[bytes]], root: Path) -> None:
+    """SIGTERM (checkpoint, leases given back). One still there after 30 s is said, with the
+    workers' logs, and killed: never left running after the bench (a clean-clone run once
+    left one reconnecting for half an hour to ports later given to other servers)."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+            print(f"  ENGINE WORKER {proc.args[10]} DID NOT STOP within 30 s of SIGTERM: killed")
+            for log in sorted(root.glob("w*.log")) + sorted(root.glob("t-*.log")):
+                print(f"--- {log.name}, last lines:")
+                print("\n".join(log.read_text(errors="replace").splitlines()[-30:]))
+
+
 def _ms(values: list[float]) -> str:
     return (f"p50 {percentile(values, 50):.1f} ms, p95 {percentile(values, 95):.1f} ms, "
             f"p99 {percentile(values, 99):.1f} ms")
@@ -183,9 +201,7 @@ def cluster_run(root: Path, nodes: LocalNats, pg: LocalPostgres, workers: int,
         raise
     finally:
         role.stop()
-        for proc in procs:
-            proc.terminate()
-            proc.wait(30)
+        stop_workers(procs, root)
     print(f"  cluster, {workers} engine worker{'s' if workers > 1 else ''}: "
           f"{run.eps:,.0f} events/s ({run.accepted:,} accepted in {run.seconds:.2f} s); "
           f"POST-to-stream latency {_ms(lat)}; every figure equal to the single process's "
@@ -234,10 +250,7 @@ def takeover(root: Path, nodes: LocalNats, pg: LocalPostgres, lines: list[bytes]
         seconds = wait_counted(nodes.urls, account, day, want, 120, not_by=owner)
     finally:
         role.stop()
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait(30)
+        stop_workers([p for p in procs.values() if p.poll() is None], root)
     print(f"  takeover: a partition holding a day of {len(lines):,} events ({run.eps:,.0f} "
           f"events/s in), its owner ({owner}) killed with SIGKILL: served again by the "
           f"other, every event counted, in {seconds:.1f} s (lease 2 s, renewed every 0.5 s; "
