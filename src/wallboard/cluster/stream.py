@@ -33,6 +33,10 @@ _RETRYABLE = (nats.errors.TimeoutError, nats.errors.NoRespondersError, NoStreamR
 # JetStream's answer to a message id another publish of the same id is still storing: asked
 # again a moment later, it says whether that one was stored (a duplicate) or not.
 _ID_IN_PROCESS = 10158
+# ... and to a stream asked for on 3 replicas while a node of a cluster still forming (or
+# restarting) is not there yet: asked again once it is.
+_PEER_OFFLINE = 10005
+_ASK_AGAIN = frozenset((_ID_IN_PROCESS, _PEER_OFFLINE))
 
 
 class EventStream:
@@ -78,7 +82,7 @@ class EventStream:
             try:
                 return await call()
             except APIError as exc:
-                if exc.err_code != _ID_IN_PROCESS or loop.time() + pause > deadline:
+                if exc.err_code not in _ASK_AGAIN or loop.time() + pause > deadline:
                     raise
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 1.0)
