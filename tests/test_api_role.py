@@ -24,7 +24,7 @@ from wallboard.local_nats import LocalNats
 from wallboard.local_postgres import LocalPostgres
 from wallboard.service import Admin
 from wallboard.sim import SimConfig, simulate
-from wallboard.store import AccountConfig
+from wallboard.store import AccountConfig, open_store
 
 PARTITIONS = 8
 _databases = itertools.count()
@@ -65,7 +65,7 @@ def cluster(nats_cluster: LocalNats, postgres: LocalPostgres, tmp_path: Path
                                 dsn, "--partitions", str(PARTITIONS), "--replicas", "3"
                                 ).start())
         yield {"ingest": roles[0], "api": roles[1], "secrets": secrets, "zone": zone,
-               "workers": workers}
+               "workers": workers, "dsn": dsn}
     finally:
         for server in roles:
             server.stop()
@@ -146,10 +146,25 @@ def test_the_api_role_serves_the_owners_figures_live_and_survives_a_postgres_res
         assert refused.status_code == 501 and "single process" in refused.text
         assert ingest.get("/api/v1/accounts/acme/snapshot").status_code == 404
 
+        # The owner writes the day's history and series to PostgreSQL with its checkpoints
+        # (every second here), as the single process writes them to its store.
+        store = open_store(cluster["dsn"], "postgres")
+        try:
+            day = seen["snapshot"]["date"]
+            deadline, kept = time.monotonic() + 10, []
+            while time.monotonic() < deadline:
+                kept = store.days("acme", day, day)
+                if kept and json.loads(kept[0].snapshot)["total"]["arrived"] == expected[0] + 1:
+                    break
+                time.sleep(0.3)
+            assert kept and counted(json.loads(kept[0].snapshot))[1:] == expected[1:]
+            assert store.series_of_day("acme", day)
+        finally:
+            store.close()
+
         # PostgreSQL goes away for 3 s under the running cluster (the workers' checkpoints,
         # every second, fail meanwhile) and comes back: the workers live on, and sign-in and
         # history recover.
-        day = seen["snapshot"]["date"]
         postgres.stop()
         time.sleep(3)
         postgres.start()

@@ -225,9 +225,17 @@ def test_writes_from_two_threads_are_all_kept(opener: Opener, store: Store) -> N
 
 def test_checkpoints_keep_the_latest(store: Store) -> None:
     assert store.load_checkpoint("acme") is None
-    store.save_checkpoint("acme", 10, b"state-1", NOW)
-    store.save_checkpoint("acme", 20, b"state-2", NOW + 5)
-    assert store.load_checkpoint("acme") == SavedCheckpoint(20, b"state-2", NOW + 5)
+    assert store.save_checkpoint("acme", 10, b"state-1", NOW)
+    assert store.save_checkpoint("acme", 20, b"state-2", NOW + 5)
+    assert store.save_checkpoint("acme", 20, b"state-2b", NOW + 6)  # the same position again
+    assert store.load_checkpoint("acme") == SavedCheckpoint(20, b"state-2b", NOW + 6)
+
+
+def test_a_checkpoint_never_goes_back_to_an_earlier_position(store: Store) -> None:
+    # A worker that lost its partition may still be writing: the next owner's stands.
+    store.save_checkpoint("acme", 20, b"new-owner", NOW + 5)
+    assert not store.save_checkpoint("acme", 10, b"late-old-owner", NOW + 9)
+    assert store.load_checkpoint("acme") == SavedCheckpoint(20, b"new-owner", NOW + 5)
 
 
 def test_days_and_series_are_kept_corrected_and_forgotten(store: Store) -> None:

@@ -18,12 +18,14 @@ from wallboard.cluster.partitions import ask_subject
 from wallboard.cluster.stream import STREAM, EventStream
 from wallboard.cluster.worker import EngineWorker
 from wallboard.engine import Account, build, encode
+from wallboard.engine.calendar import ordinal_iso
 from wallboard.events import decode_event
 from wallboard.local_nats import LocalNats
 from wallboard.local_postgres import LocalPostgres
 from wallboard.service.queries import SnapshotQuery
+from wallboard.service.written import Superseded, Written, checkpoint_of, save
 from wallboard.sim import SimConfig, simulate
-from wallboard.store import AccountConfig, open_store
+from wallboard.store import AccountConfig, SavedDay, open_store
 from wallboard.store.log_format import event_of
 
 PARTITIONS = 8
@@ -74,8 +76,8 @@ async def _scenario(cluster: LocalNats, dsn: str) -> float:
     workers, tasks, connections = [], [], []
     for name in ("a", "b"):
         nc = await nats.connect(servers=cluster.urls)
-        worker = EngineWorker(name, nc, open_store(dsn, "postgres"), PARTITIONS, LEASE_S,
-                              clock)
+        worker = EngineWorker(name, nc, lambda: open_store(dsn, "postgres"), PARTITIONS,
+                              LEASE_S, clock)
         workers.append(worker)
         connections.append(nc)
         tasks.append(asyncio.create_task(worker.run(replicas=3)))
@@ -83,11 +85,15 @@ async def _scenario(cluster: LocalNats, dsn: str) -> float:
     await _caught_up(workers, last, 30)
     while not all(w.held for w in workers):  # both hold some partitions
         await asyncio.sleep(0.05)
-    for worker in workers:
-        worker.checkpoint()  # mid-day: the second half is only in the stream
-    await publish(1)
+    for worker in workers:  # mid-day: the second half is only in the stream
+        assert await worker.checkpoint() == sum(len(p.accounts) for p in worker.held.values())
+        assert await worker.checkpoint() == 0  # nothing moved since
     orphans = [a for a in ACCOUNTS if workers[0].account(a) is not None]
     assert orphans, "the dying worker must hold accounts for this to test anything"
+    dying = workers[0].account(orphans[0])
+    assert dying is not None  # ... and a checkpoint of one of them it will write too late
+    late = checkpoint_of(orphans[0], dying.engine, dying.seq, Written(), now, 400)
+    await publish(1)
     # "a" dies: its task ends without giving its leases back, its connection closes.
     tasks[0].cancel()
     await asyncio.gather(tasks[0], return_exceptions=True)
@@ -110,6 +116,19 @@ async def _scenario(cluster: LocalNats, dsn: str) -> float:
             ask_subject(account, PARTITIONS),
             msgspec.json.encode(SnapshotQuery()), timeout=5)
         assert reply.data == encode(build(replayed[account], now))
+    # The survivor's checkpoint writes each account's day to the history as it counts it ...
+    assert await survivor.checkpoint() == len(ACCOUNTS)
+    today = ordinal_iso(replayed[ACCOUNTS[0]].calendar.day_of(now))
+    for account in ACCOUNTS:
+        day = replayed[account].calendar.day_of(now)
+        assert store.days(account, today, today) == [
+            SavedDay(today, encode(build(replayed[account], now, day, gauges=False)))]
+    # ... and the dead owner's mid-day checkpoint, written late, does not take its place.
+    survivors = store.load_checkpoint(orphans[0])
+    assert survivors is not None and survivors.seq > late.seq
+    with pytest.raises(Superseded):
+        save(store, late)
+    assert store.load_checkpoint(orphans[0]) == survivors
     tasks[1].cancel()
     await asyncio.gather(tasks[1], return_exceptions=True)
     for nc in (*connections[1:], publisher):

@@ -13,15 +13,25 @@ account that an api role watches (``wb.watch.<account>``, said every ``WATCH_EVE
 its snapshot published on ``wb.snap.<account>`` within ``push_interval_s`` of a change, and
 every ``heartbeat_s`` without one (what moves with time alone: the waits), for the api
 roles' live streams; nobody watching, nothing is built.
+
+``checkpoint`` saves each held account that moved (events or gauge samples) as the single
+process does (``service.written``: the state with its stream sequence, and the history and
+series that changed, in one transaction), each built on the event loop and written on a
+thread of its own, so that neither a slow database nor a hung one holds the loop (or the
+process's exit). A checkpoint behind one already saved (this worker lost the partition and
+its next owner wrote since) is not written.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import msgspec
 import nats.errors
@@ -31,8 +41,11 @@ from nats.aio.subscription import Subscription
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from ..engine import Account, build, encode
+from ..engine.calendar import ordinal_iso
 from ..service import FutureDay, Limits
+from ..service.explain import KEPT_SINCE_SETTING, in_memory_from
 from ..service.queries import Query, answer, answer_bytes
+from ..service.written import Checkpoint, Superseded, Written, checkpoint_of, save, undo
 from ..store import AccountConfig, Store
 from ..store.log_format import event_of
 from .leases import Leases
@@ -46,6 +59,8 @@ WATCHED_FOR_S = 4 * WATCH_EVERY_S  # ... and the worker publishes for this long 
 
 log = logging.getLogger("wallboard.worker")
 
+T = TypeVar("T")
+
 
 @dataclass
 class _Held:
@@ -55,6 +70,9 @@ class _Held:
     published_seq: int = -1  # the sequence its last published snapshot held
     published_at: float = 0.0  # when (monotonic)
     watched_until: float = 0.0  # an api role streams it until then (monotonic)
+    written: Written = field(default_factory=Written)  # its history as last written
+    checkpoint_seq: int = -1  # the sequence its last saved checkpoint held (-1: none yet)
+    sampled: bool = False  # gauges sampled since
 
 
 @dataclass
@@ -66,17 +84,19 @@ class _Partition:
 
 
 class EngineWorker:
-    def __init__(self, worker: str, nc: Client, store: Store, partitions: int,
-                 lease_s: float, clock: Callable[[], int], limits: Limits | None = None
-                 ) -> None:
+    def __init__(self, worker: str, nc: Client, open_store: Callable[[], Store],
+                 partitions: int, lease_s: float, clock: Callable[[], int],
+                 limits: Limits | None = None) -> None:
         self.worker = worker
         self._nc = nc
         self._js = nc.jetstream()
-        self._store = store
+        self._store = open_store()  # the event loop's connection
+        self._writer = open_store()  # the checkpoints' (on their threads, one at a time)
+        self._writing = threading.Lock()
         self._partitions = partitions
         self._lease_s = lease_s
         self._clock = clock
-        self._limits = limits or Limits()
+        self.limits = limits or Limits()
         self.held: dict[int, _Partition] = {}
         self._leases: Leases | None = None
 
@@ -132,12 +152,51 @@ class EngineWorker:
         part = self.held.get(partition_of(account_id, self._partitions))
         return None if part is None else part.accounts.get(account_id)
 
-    def checkpoint(self) -> None:
-        """Save every held account's state with the stream sequence it holds."""
+    async def checkpoint(self) -> int:
+        """Save every held account that moved since its last checkpoint, one at a time;
+        how many were saved. A failure ends the round (the next one writes it all)."""
+        saved = 0
+        for part in list(self.held.values()):
+            for held in list(part.accounts.values()):
+                if held.seq == held.checkpoint_seq and not held.sampled:
+                    continue
+                item = checkpoint_of(held.config.id, held.engine, held.seq, held.written,
+                                     self._clock(), self.limits.history_days)
+                held.sampled = False
+                try:
+                    await _on_a_thread(functools.partial(self._save, item))
+                except Superseded:
+                    log.warning("%s: a later checkpoint of %s is saved; this worker no longer"
+                                " owns it", self.worker, held.config.id)
+                    continue
+                except BaseException:
+                    undo(item, held.engine, held.written)
+                    held.sampled = True
+                    raise
+                held.checkpoint_seq = item.seq
+                saved += 1
+        return saved
+
+    def sample_gauges(self) -> None:
+        """Every held account's gauges now, into its intraday series."""
         now = self._clock()
         for part in self.held.values():
             for held in part.accounts.values():
-                self._store.save_checkpoint(held.config.id, held.seq, held.engine.dumps(), now)
+                held.engine.sample_gauges(now)
+                held.sampled = True
+
+    def close(self) -> None:
+        """The store connections go back (but one a checkpoint may still be writing on)."""
+        self._store.close()
+        if self._writing.acquire(blocking=False):
+            try:
+                self._writer.close()
+            finally:
+                self._writing.release()
+
+    def _save(self, item: Checkpoint) -> None:
+        with self._writing:  # one at a time, even when the last one's waiter went away
+            save(self._writer, item)
 
     async def _take(self, partition: int) -> None:
         part = self.held[partition] = _Partition()
@@ -155,12 +214,23 @@ class EngineWorker:
                  partition, len(part.accounts), start)
 
     def _load(self, config: AccountConfig) -> _Held:
+        held = None
         saved = self._store.load_checkpoint(config.id)
         if saved is not None:
             with contextlib.suppress(Exception):  # another program's state: the stream has all
-                return _Held(config, Account.loads(saved.state), saved.seq)
-        return _Held(config, Account(config.id, config.timezone, config.sl_threshold_s,
-                                     config.default_max_chats))
+                held = _Held(config, Account.loads(saved.state), saved.seq)
+        if held is None:
+            held = _Held(config, Account(config.id, config.timezone, config.sl_threshold_s,
+                                         config.default_max_chats))
+        if held.engine.retired is None:
+            # From now on conversations leaving memory are kept in the store (the drill-down
+            # of past days): all of those of the days still in memory, not of days before.
+            held.engine.retired = []
+            if self._store.setting(config.id, KEPT_SINCE_SETTING) is None:
+                since = in_memory_from(held.engine, self._clock())
+                self._store.save_setting(config.id, KEPT_SINCE_SETTING,
+                                         ordinal_iso(since).encode())
+        return held
 
     async def _drop(self, partition: int) -> None:
         part = self.held.pop(partition)
@@ -222,7 +292,7 @@ class EngineWorker:
     async def _publish_snapshots(self) -> None:
         """Forever: each held account's snapshot once it changed (at most one a push
         interval) and at least every heartbeat."""
-        every, heartbeat = self._limits.push_interval_s, self._limits.heartbeat_s
+        every, heartbeat = self.limits.push_interval_s, self.limits.heartbeat_s
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(every)
@@ -238,3 +308,29 @@ class EngineWorker:
                         await self._nc.publish(snapshot_subject(held.config.id), body)
                     except nats.errors.Error as exc:  # reconnecting: the next one goes
                         log.warning("%s could not publish a snapshot: %r", self.worker, exc)
+
+
+def _on_a_thread(call: Callable[[], T]) -> asyncio.Future[T]:
+    """``call()`` on a daemon thread of its own: unlike ``asyncio.to_thread``, one that never
+    returns (a database gone silent) holds neither the loop nor the process's exit."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.done():
+            return  # the awaiting task was cancelled
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = call(), None
+        except BaseException as exc:  # handed to the awaiting task
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="wallboard-checkpoint", daemon=True).start()
+    return done

@@ -19,22 +19,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from ..engine import Account, build, encode
-from ..engine.behind import days_of
 from ..engine.calendar import ordinal_iso
 from ..events import Event
-from ..figures import Snapshot
-from ..history import changed_row_days, restore_gauges
+from ..history import restore_gauges
 from ..store import (
     AccountConfig,
     Result,
-    RetiredConversation,
-    SavedDay,
-    SavedSeries,
     Store,
     open_store,
 )
@@ -49,6 +43,7 @@ from .roster import roster
 from .thresholds import THRESHOLDS_SETTING, apply_sl_thresholds, load_thresholds
 from .topics import HotTopics, hot_topics
 from .trends import Trends, trends
+from .written import Checkpoint, Written, checkpoint_of, save, undo
 
 __all__ = ["Busy", "Hub", "IngestResult", "LiveAccount"]
 
@@ -82,27 +77,11 @@ class LiveAccount:
     publisher: Publisher
     alerts: AlertBook
     applied_seq: int = 0  # the engine holds every logged event up to this one
-    written_days: dict[int, bytes] = field(default_factory=dict)  # history as last written
-    # Intraday series as last written: a hash per (day, row key).
-    written_series: dict[tuple[int, str], int] = field(default_factory=dict)
+    written: Written = field(default_factory=Written)  # its history as last written
     checkpoint_at: float = field(default_factory=time.monotonic)
     checkpoint_seq: int = 0
     sampled: bool = False  # gauges sampled since the last checkpoint
     applying: bool = False  # a batch is half applied: no checkpoint until it is whole
-
-
-@dataclass
-class _Checkpoint:
-    account: str
-    seq: int
-    state: bytes
-    written_at: int
-    days: list[SavedDay]  # the daily history that changed
-    series: list[SavedSeries]  # the row-days of buckets that changed
-    forget_before: str  # retention: history days before this one go
-    forget_alerts_before: int  # ... and alerts fired (deliveries made) before this instant
-    retired: list[RetiredConversation]  # conversations that left memory, under their days
-    drained: list[tuple[str, bytes]]  # the same as the engine gave them (put back if not sent)
 
 
 @dataclass
@@ -128,7 +107,7 @@ class Hub:
         self.accounts: dict[str, LiveAccount] = {}
         self.ready = False
         # Batches and checkpoints for the writer; None asks it to stop.
-        self._queue: queue.Queue[_Batch | _Checkpoint | None] = queue.Queue(
+        self._queue: queue.Queue[_Batch | Checkpoint | None] = queue.Queue(
             self.limits.write_queue)
         self._recovery: asyncio.Task[None] | None = None
         self._committed: asyncio.Queue[list[_Batch]] = asyncio.Queue()
@@ -171,7 +150,7 @@ class Hub:
         for live in self.accounts.values():
             await live.publisher.stop()
             if was_ready or self._writer is not None:
-                self._save(self.store, self._checkpoint_of(live))
+                save(self.store, self._checkpoint_of(live))
         self.store.close()
 
     def _recover(self) -> None:
@@ -302,8 +281,8 @@ class Hub:
         try:
             item = self._queue.get()
             while item is not None:
-                if isinstance(item, _Checkpoint):
-                    self._save(store, item)
+                if isinstance(item, Checkpoint):
+                    save(store, item)
                     item = self._queue.get()
                     continue
                 # Group commit: every batch already waiting goes into the same transaction;
@@ -407,74 +386,24 @@ class Hub:
         return (behind >= self.limits.checkpoint_events
                 or time.monotonic() - live.checkpoint_at >= self.limits.checkpoint_interval_s)
 
-    def _checkpoint_of(self, live: LiveAccount) -> _Checkpoint:
-        """The engine's state, the log position it holds and the days whose counters changed.
-
-        Built on the event loop, where the engine is consistent: pickling takes about 0.1 s
-        for a million-event day. Writing it is the writer's job, off the loop. A day counts as
-        changed when its counters differ from what was last written: comparing the few days
-        in memory here costs nothing per event.
-        """
-        engine, now = live.engine, self.clock()
-        today = engine.calendar.day_of(now)
-        days = []
-        for day in range(engine.first_day_held(now), today + 1):
-            # A past day is stamped with its own last instant, so unchanged means identical.
-            as_of = now if day == today else engine.calendar.day_start(day + 1) - 1
-            built = build(engine, as_of, day, gauges=False)
-            if not _has_counts(built) and day not in live.written_days:
-                continue  # a quiet day (or one before the account's first event)
-            snapshot = encode(built)
-            if live.written_days.get(day) != snapshot:
-                live.written_days[day] = snapshot
-                days.append(SavedDay(ordinal_iso(day), snapshot))
-        for day in [d for d in live.written_days if d < today - self.limits.history_days]:
-            del live.written_days[day]
-        drained, engine.retired = engine.retired or [], []
-        retired = [RetiredConversation(ordinal_iso(day), cid, packed)
-                   for cid, packed in drained for day in days_of(engine, packed)]
-        series = changed_row_days(engine, now, live.written_series)
-        held = engine.first_day_held(now)
-        for key in [k for k in live.written_series if k[0] < held]:
-            del live.written_series[key]  # the engine no longer holds the day: final
-        return _Checkpoint(live.config.id, live.applied_seq, engine.dumps(), now, days, series,
-                           ordinal_iso(today - self.limits.history_days),
-                           now - self.limits.history_days * 86_400_000, retired, drained)
-
-    @staticmethod
-    def _save(store: Store, item: _Checkpoint) -> None:
-        with store.transaction():
-            store.save_checkpoint(item.account, item.seq, item.state, item.written_at)
-            store.save_days(item.account, item.days, item.written_at)
-            store.save_series(item.account, item.series, item.written_at)
-            store.save_retired(item.account, item.retired)
-            store.forget_sessions_before(item.written_at)  # expired sessions, spent links
-            store.forget_days_before(item.account, item.forget_before)
-            store.forget_alerts_before(item.account, item.forget_alerts_before)
+    def _checkpoint_of(self, live: LiveAccount) -> Checkpoint:
+        return checkpoint_of(live.config.id, live.engine, live.applied_seq, live.written,
+                             self.clock(), self.limits.history_days)
 
     def checkpoint(self, live: LiveAccount) -> bool:
         """Hand a checkpoint (and the changed daily history) to the writer to save."""
         if not self.ready:
             return False
-        written, written_series = dict(live.written_days), dict(live.written_series)
         item = self._checkpoint_of(live)
         try:
             self._queue.put_nowait(item)
-        except queue.Full:
-            # Busy: these days (and conversations) go with the next one.
-            live.written_days, live.written_series = written, written_series
-            live.engine.retired = item.drained + (live.engine.retired or [])
+        except queue.Full:  # busy: what it holds goes with the next one
+            undo(item, live.engine, live.written)
             return False
         live.checkpoint_seq = live.applied_seq
         live.checkpoint_at = time.monotonic()
         live.sampled = False
         return True
-
-
-def _has_counts(snapshot: Snapshot) -> bool:
-    rows: list[Any] = [snapshot.total, *snapshot.channels, *snapshot.groups]
-    return any(r.arrived or r.served or r.unserved.total or r.wait_samples for r in rows) or \
-        bool(snapshot.total.topics)
 
 
 def _fail(future: asyncio.Future[list[IngestResult]], exc: BaseException) -> None:

@@ -325,9 +325,13 @@ class MemoryStore:
                 del s.alerts[key]
             return len(gone)
 
-    def save_checkpoint(self, account_id: str, seq: int, state: bytes, now: int) -> None:
+    def save_checkpoint(self, account_id: str, seq: int, state: bytes, now: int) -> bool:
         with self._s.lock:
+            saved = self._s.checkpoints.get(account_id)
+            if saved is not None and saved.seq > seq:
+                return False
             self._s.checkpoints[account_id] = SavedCheckpoint(seq, state, now)
+            return True
 
     def load_checkpoint(self, account_id: str) -> SavedCheckpoint | None:
         return self._s.checkpoints.get(account_id)

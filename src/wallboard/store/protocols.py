@@ -104,7 +104,9 @@ class EventLog(Protocol):
 
 
 class Checkpoints(Protocol):
-    def save_checkpoint(self, account_id: str, seq: int, state: bytes, now: int) -> None: ...
+    def save_checkpoint(self, account_id: str, seq: int, state: bytes, now: int) -> bool:
+        """False, writing nothing, when one at a later ``seq`` is saved already (written
+        late by a previous owner of the account's partition)."""
 
     def load_checkpoint(self, account_id: str) -> SavedCheckpoint | None:
         """The latest one saved."""

@@ -355,11 +355,12 @@ class SqlStore:
 
     # -- checkpoints --------------------------------------------------------------------------
 
-    def save_checkpoint(self, account_id: str, seq: int, state: bytes, now: int) -> None:
-        self._run(
+    def save_checkpoint(self, account_id: str, seq: int, state: bytes, now: int) -> bool:
+        return self._run(
             "INSERT INTO checkpoints (account, seq, state, written_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (account) DO UPDATE SET seq = excluded.seq, state = excluded.state,"
-            " written_at = excluded.written_at", (account_id, seq, state, now))
+            " written_at = excluded.written_at WHERE checkpoints.seq <= excluded.seq",
+            (account_id, seq, state, now)).rowcount == 1
 
     # -- alerts and their deliveries ------------------------------------------------------------
 
