@@ -7,8 +7,10 @@ SQLite beside them:
 1. Ingest throughput: the bench day (``bench/engine.py``'s ``generate``, moved onto
    yesterday) POSTed in arrays of 1,000 over 4 keep-alive connections. A reply means the
    events are stored: in the single process, committed to SQLite; in the cluster, stored by
-   JetStream on a majority of its 3 replicas.
-2. POST-to-stream latency: single-event POSTs one after another, each answered once stored.
+   JetStream on a majority of its 3 replicas and judged by the owning engine (accepted,
+   duplicate or conflict: ``cluster/verdicts.py``).
+2. POST latency: single-event POSTs one after another, each answered once stored (and, in
+   the cluster, judged).
 3. Catch-up: after the last reply, until the owning worker's figures equal the single
    process's for the same events (exact, not just close).
 
@@ -204,7 +206,8 @@ def cluster_run(root: Path, nodes: LocalNats, pg: LocalPostgres, workers: int,
         stop_workers(procs, root)
     print(f"  cluster, {workers} engine worker{'s' if workers > 1 else ''}: "
           f"{run.eps:,.0f} events/s ({run.accepted:,} accepted in {run.seconds:.2f} s); "
-          f"POST-to-stream latency {_ms(lat)}; every figure equal to the single process's "
+          f"POST latency (stored on 3 replicas, judged by the engine) {_ms(lat)}; "
+          f"every figure equal to the single process's "
           f"{caught_up:.1f} s after the last reply")
 
 

@@ -6,6 +6,7 @@ while events are being posted loses nothing acknowledged: the engine counts ever
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -16,9 +17,11 @@ import httpx
 import msgspec
 import nats
 import pytest
+from nats.js.api import StreamConfig
+from nats.js.errors import NotFoundError
 
 from server import Server, engine_worker
-from wallboard.cluster.partitions import ask_subject
+from wallboard.cluster.partitions import SUBJECTS, ask_subject
 from wallboard.cluster.stream import STREAM
 from wallboard.engine import Account, build, encode
 from wallboard.events import decode_event
@@ -116,3 +119,64 @@ def test_ingest_answers_once_stored_and_loses_nothing_when_the_stream_leader_die
     with capsys.disabled():
         print(f"\n  ingest role: {len(events):,} events in {len(batches)} POSTs, the stream's "
               f"leader killed half way; slowest reply {slowest:.1f} s; all counted")
+
+
+async def _stream_with_a_short_window(cluster: LocalNats, window_s: float | None) -> None:
+    """The stream made anew with a duplicate window of ``window_s`` (None: removed, for the
+    next test to make its own)."""
+    nc = await nats.connect(servers=cluster.urls)
+    js = nc.jetstream()
+    with contextlib.suppress(NotFoundError):
+        await js.delete_stream(STREAM)
+    if window_s is not None:
+        await js.add_stream(StreamConfig(name=STREAM, subjects=[SUBJECTS], num_replicas=3,
+                                         duplicate_window=window_s))
+    await nc.close()
+
+
+def test_duplicates_and_conflicts_are_told_exactly_after_jetstreams_window(
+        nats_cluster: LocalNats, postgres: LocalPostgres, tmp_path: Path) -> None:
+    # JetStream forgets a message id after its window (1 s here, 2 minutes by default); the
+    # engine does not, and the ingest role answers what it says.
+    asyncio.run(_stream_with_a_short_window(nats_cluster, 1.0))
+    dsn = postgres.create_database(f"ingest_{next(_databases)}")
+    with Admin(dsn, "postgres") as admin:
+        admin.create_account(AccountConfig("acme", "UTC"))
+        _, secret = admin.create_token("acme", "ingest")
+    now = int(time.time() * 1000)
+    events = [{"id": f"e{i}", "type": "conversation.started", "account": "acme",
+               "at": now - 60_000, "conversation": f"c{i}", "channel": "web_chat"}
+              for i in range(4)]
+    worker = engine_worker("w", nats_cluster.urls, dsn, PARTITIONS, tmp_path / "worker.log")
+    ingest = Server(tmp_path / "unused", "--role", "ingest", "--nats",
+                    ",".join(nats_cluster.urls), "--postgres", dsn, "--partitions",
+                    str(PARTITIONS), "--replicas", "3").start()
+    try:
+        deadline = time.monotonic() + 30
+        while asyncio.run(_ask(nats_cluster, "acme")) is None:
+            assert time.monotonic() < deadline, "the engine worker never took the account"
+            time.sleep(0.2)
+        with httpx.Client(base_url=ingest.url, timeout=60, trust_env=False,
+                          headers={"Authorization": f"Bearer {secret}"}) as client:
+            def told(batch: list[dict[str, Any]]) -> tuple[int, int, int]:
+                reply = client.post("/api/v1/events", json=batch)
+                assert reply.status_code == 200, reply.text
+                body = reply.json()
+                return body["accepted"], body["duplicate"], body["conflict"]
+
+            assert told(events[:3]) == (3, 0, 0)
+            assert told(events[:3]) == (0, 3, 0)  # within the window: JetStream drops them
+            time.sleep(1.5)
+            assert told(events[:3]) == (0, 3, 0)  # after it: the engine says so
+            other = {**events[0], "channel": "email"}  # the same id, another content
+            assert told([other, events[3], events[3]]) == (1, 1, 1)
+            time.sleep(1.5)
+            assert told([other, {**events[3], "at": now - 30_000}]) == (0, 0, 2)
+        found = asyncio.run(_ask(nats_cluster, "acme"))
+        assert found is not None and found["total"]["arrived"] == 4
+        assert [c["id"] for c in found["channels"]] == ["web_chat"]  # the first versions
+    finally:
+        ingest.stop()
+        worker.kill()
+        worker.wait(10)
+        asyncio.run(_stream_with_a_short_window(nats_cluster, None))

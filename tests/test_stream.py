@@ -16,6 +16,7 @@ from wallboard.cluster.partitions import partition_of, subject_of
 from wallboard.cluster.stream import STREAM, EventStream
 from wallboard.events import decode_event
 from wallboard.local_nats import LocalNats
+from wallboard.store.log_format import event_of
 
 
 def test_accounts_keep_their_partition() -> None:
@@ -66,7 +67,7 @@ async def _scenario(cluster: LocalNats) -> None:
     while len(seen) < len(events):
         msg = await sub.next_msg(timeout=10)
         seen.append(msg.headers["Nats-Msg-Id"])  # type: ignore[index]
-    assert sorted(seen) == sorted(f"acme:{ev[2]}" for ev in events)
+    assert sorted(m.rsplit(":", 1)[0] for m in seen) == sorted(f"acme:{ev[2]}" for ev in events)
     await nc.close()
 
 
@@ -94,8 +95,31 @@ async def _same_ids(cluster: LocalNats) -> None:
     with contextlib.suppress(nats.errors.TimeoutError):
         while True:
             stored.append((await sub.next_msg(timeout=2)).headers["Nats-Msg-Id"])  # type: ignore[index]
-    assert sorted(stored) == ["beta:e0", "beta:e1"]
+    assert sorted(m.rsplit(":", 1)[0] for m in stored) == ["beta:e0", "beta:e1"]
     await nc.close()
+
+
+async def _versions(cluster: LocalNats) -> None:
+    nc = await nats.connect(servers=cluster.urls)
+    js = nc.jetstream()
+    stream = EventStream(js, partitions=16)
+    await stream.ensure(replicas=3)
+    (first,) = _events(1, int(time.time() * 1000), "gamma")
+    second = (first[0] + 1, *first[1:])  # the same id, another content
+    acks = await stream.publish("gamma", [first, second, first, second])  # type: ignore[list-item]
+    assert [bool(a.duplicate) for a in acks] == [False, False, True, True]
+    assert acks[2].seq == acks[0].seq and acks[3].seq == acks[1].seq > acks[0].seq
+    again = await stream.publish("gamma", [second])  # type: ignore[list-item]
+    assert again[0].duplicate and again[0].seq == acks[1].seq
+    sub = await js.subscribe(subject_of("gamma", 16), ordered_consumer=True)
+    stored = [event_of((await sub.next_msg(timeout=2)).data) for _ in range(2)]
+    assert stored == [first, second]  # both kept, for the engine to call the second a conflict
+    await nc.close()
+
+
+def test_another_version_of_an_id_is_stored_after_the_first_for_the_engine_to_judge(
+        nats_cluster: LocalNats) -> None:
+    asyncio.run(_versions(nats_cluster))
 
 
 def test_an_id_sent_twice_at_once_is_stored_once_and_answered_duplicate(

@@ -6,18 +6,24 @@ answers once JetStream has stored each on a majority of its replicas.
 It stands in for ``service.Service`` for the ingest route (the few calls that route makes),
 so the route is the same code in both shapes of Wallboard.
 
-What it cannot yet tell: an id sent again after JetStream's duplicate window (2 minutes)
-is answered ``accepted`` (the engine worker still counts it once), and an id reused with
-other content is not told a conflict (the first version still stands in the engine).
+Duplicates and conflicts are answered as the engine counts them (``verdicts``): an exact
+copy within JetStream's duplicate window is dropped by JetStream; anything stored, the
+owning worker is asked what its engine said of it. With no worker answering for
+``VERDICTS_DEADLINE_S`` (none running, or a takeover stalled), stored events are answered
+``accepted`` and the log says so: each is stored, and the engine will count it once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import nats
+import nats.errors
 
 from ..engine.account import DAYS_KEPT
 from ..engine.calendar import Calendar
@@ -25,9 +31,15 @@ from ..events import Event
 from ..service import Limits, NotReady, OldestAcceptedQuery, Query, Result, UnknownAccount
 from ..service.queries import Asking
 from ..store import AccountConfig, Store, TokenInfo, open_store
+from .partitions import ask_subject
 from .stream import EventStream
+from .verdicts import WAIT_S, Verdict, Verdicts, VerdictsQuery
 
 __all__ = ["StreamIngest"]
+
+log = logging.getLogger("wallboard.ingest")
+
+VERDICTS_DEADLINE_S = 15.0  # how long a POST waits for a worker to tell its events' fate
 
 
 class StreamIngest(Asking):
@@ -94,4 +106,28 @@ class StreamIngest(Asking):
             acks = await self._stream.publish(account_id, events)
         except TimeoutError:
             raise NotReady from None  # no JetStream leader for the whole deadline: 503
-        return ["duplicate" if ack.duplicate else "accepted" for ack in acks]
+        stored = sorted({ack.seq for ack in acks if not ack.duplicate})
+        verdicts = await self._verdicts(account_id, stored) if stored else {}
+        return ["duplicate" if ack.duplicate else verdicts.get(ack.seq, "accepted")
+                for ack in acks]
+
+    async def _verdicts(self, account_id: str, seqs: list[int]) -> dict[int, Verdict]:
+        """What the owning engine said of these stream sequences (asked again while no
+        worker holds the account, up to ``VERDICTS_DEADLINE_S``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + VERDICTS_DEADLINE_S
+        asked = msgspec.json.encode(VerdictsQuery(seqs))
+        while True:
+            try:
+                reply = await self._nc.request(ask_subject(account_id, self._partitions),
+                                               asked, timeout=WAIT_S + 1)
+                if not (reply.headers or {}).get("Wb-Error"):
+                    return msgspec.json.decode(reply.data, type=Verdicts).of
+            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+                pass
+            if loop.time() > deadline:
+                log.warning("no engine worker told what became of %d events of %s within"
+                            " %.0f s: answered accepted (stored; the engine counts each"
+                            " once)", len(seqs), account_id, VERDICTS_DEADLINE_S)
+                return {}
+            await asyncio.sleep(0.2)

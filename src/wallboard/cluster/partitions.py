@@ -33,10 +33,12 @@ def subject_of(account: str, partitions: int = DEFAULT_PARTITIONS) -> str:
     return f"wb.events.{partition_of(account, partitions)}.{account}"
 
 
-def message_id(account: str, event_id: str) -> str:
+def message_id(account: str, event_id: str, body: bytes) -> str:
     """JetStream's message id of an event: its duplicate window then drops a second copy of
-    what Wallboard's own idempotency (account, event id) calls the same event."""
-    return f"{account}:{event_id}"
+    what Wallboard's own idempotency calls the same event (same account, id and content).
+    The content's digest is in it so that another version of an id is stored, for the engine
+    to call a conflict, and not dropped as if it were a copy."""
+    return f"{account}:{event_id}:{hashlib.blake2b(body, digest_size=12).hexdigest()}"
 
 
 def events_of(partition: int) -> str:

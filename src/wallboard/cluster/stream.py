@@ -1,6 +1,6 @@
 """The stream of accepted events in NATS JetStream: one stream, its subjects partitioned by
 account (``partitions``), each event a message in the event log's own bytes
-(``store.log_format``) with ``(account, event id)`` as its message id.
+(``store.log_format``) with ``(account, event id, digest of the content)`` as its message id.
 
 A publish is acknowledged once JetStream has stored the message on a majority of the
 stream's replicas. When the stream's leader is lost, a publish gets no answer until another
@@ -37,6 +37,9 @@ _ID_IN_PROCESS = 10158
 # restarting) is not there yet: asked again once it is.
 _PEER_OFFLINE = 10005
 _ASK_AGAIN = frozenset((_ID_IN_PROCESS, _PEER_OFFLINE))
+# The stream is there with another configuration (an operator's own limits, replicas or
+# duplicate window): it is used as it is.
+_NAME_IN_USE = 10058
 
 
 class EventStream:
@@ -50,26 +53,45 @@ class EventStream:
         still electing its leader)."""
         config = StreamConfig(name=STREAM, subjects=[SUBJECTS], num_replicas=replicas,
                               duplicate_window=DUPLICATE_WINDOW_S, storage=StorageType.FILE)
-        await self._retried(lambda: self._js.add_stream(config))
+        try:
+            await self._retried(lambda: self._js.add_stream(config))
+        except APIError as exc:
+            if exc.err_code != _NAME_IN_USE:
+                raise
 
     async def publish(self, account: str, events: Sequence[Event]) -> list[PubAck]:
         """Store every event; their acknowledgements, in order (``duplicate`` when the
-        stream already had the message id). Raises ``TimeoutError`` past the deadline."""
-        subject = subject_of(account, self._partitions)
-        # An id twice in one batch is sent once: the copies are duplicates of the first.
-        first: dict[str, int] = {}
-        for index, ev in enumerate(events):
-            first.setdefault(ev[EVENT_ID], index)
-        sent = dict(zip(first.values(), await asyncio.gather(
-            *(self._publish_one(subject, account, events[i]) for i in first.values())),
-            strict=True))
-        return [sent[index] if index in sent else
-                dataclasses.replace(sent[first[ev[EVENT_ID]]], duplicate=True)
-                for index, ev in enumerate(events)]
+        stream already had the message id). Raises ``TimeoutError`` past the deadline.
 
-    async def _publish_one(self, subject: str, account: str, ev: Event) -> PubAck:
-        headers = {"Nats-Msg-Id": message_id(account, ev[EVENT_ID])}
-        body = event_body(ev)
+        Events go concurrently, but the versions of one id in the order sent (the first
+        stored first, as the single process's log would): in waves, the first version of
+        each id, then the second, ... An exact copy within the batch is not sent again: it
+        is a duplicate of the first."""
+        subject = subject_of(account, self._partitions)
+        bodies = [event_body(ev) for ev in events]
+        first: dict[bytes, int] = {}  # a content -> where it first is
+        waves: list[list[int]] = []
+        versions: dict[str, int] = {}  # an id -> how many versions of it were seen
+        for index, (ev, body) in enumerate(zip(events, bodies, strict=True)):
+            if body in first:
+                continue
+            first[body] = index
+            version = versions[ev[EVENT_ID]] = versions.get(ev[EVENT_ID], 0) + 1
+            if len(waves) < version:
+                waves.append([])
+            waves[version - 1].append(index)
+        sent: dict[int, PubAck] = {}
+        for wave in waves:
+            acks = await asyncio.gather(*(self._publish_one(
+                subject, message_id(account, events[i][EVENT_ID], bodies[i]), bodies[i])
+                for i in wave))
+            sent.update(zip(wave, acks, strict=True))
+        return [sent[index] if index in sent else
+                dataclasses.replace(sent[first[body]], duplicate=True)
+                for index, body in enumerate(bodies)]
+
+    async def _publish_one(self, subject: str, msg_id: str, body: bytes) -> PubAck:
+        headers = {"Nats-Msg-Id": msg_id}
         return await self._retried(
             lambda: self._js.publish(subject, body, timeout=2, headers=headers))
 

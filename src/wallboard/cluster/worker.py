@@ -8,11 +8,12 @@ messages after its own; each event is applied at the moment JetStream stored it,
 replay of the stream gives the same state. A partition whose lease is lost is dropped at once
 (its engines with it): the next owner carries on from the checkpoints. Queries arrive on
 ``wb.ask.<partition>.<account>`` (a ``service.queries.Query`` as JSON) and are answered as
-``service.queries.answer_bytes`` makes them, a failure as a ``Wb-Error`` header. Each held
-account that an api role watches (``wb.watch.<account>``, said every ``WATCH_EVERY_S``) has
-its snapshot published on ``wb.snap.<account>`` within ``push_interval_s`` of a change, and
-every ``heartbeat_s`` without one (what moves with time alone: the waits), for the api
-roles' live streams; nobody watching, nothing is built.
+``service.queries.answer_bytes`` makes them, a failure as a ``Wb-Error`` header; and the
+ingest role's ``verdicts.VerdictsQuery``, answered once the engine has applied what it asks.
+Each held account that an api role watches (``wb.watch.<account>``, said every
+``WATCH_EVERY_S``) has its snapshot published on ``wb.snap.<account>`` within
+``push_interval_s`` of a change, and every ``heartbeat_s`` without one (what moves with time
+alone: the waits), for the api roles' live streams; nobody watching, nothing is built.
 
 ``checkpoint`` saves each held account that moved (events or gauge samples) as the single
 process does (``service.written``: the state with its stream sequence, and the history and
@@ -51,6 +52,8 @@ from ..store.log_format import event_of
 from .leases import Leases
 from .partitions import WATCHES, asks_of, events_of, partition_of, snapshot_subject
 from .stream import STREAM, EventStream
+from .verdicts import WAIT_S as VERDICTS_WAIT_S
+from .verdicts import VerdictBook, VerdictsQuery
 
 __all__ = ["WATCH_EVERY_S", "EngineWorker"]
 
@@ -73,6 +76,7 @@ class _Held:
     written: Written = field(default_factory=Written)  # its history as last written
     checkpoint_seq: int = -1  # the sequence its last saved checkpoint held (-1: none yet)
     sampled: bool = False  # gauges sampled since
+    verdicts: VerdictBook = field(default_factory=VerdictBook)  # for the ingest role
 
 
 @dataclass
@@ -93,6 +97,7 @@ class EngineWorker:
         self._store = open_store()  # the event loop's connection
         self._writer = open_store()  # the checkpoints' (on their threads, one at a time)
         self._writing = threading.Lock()
+        self._telling: set[asyncio.Task[None]] = set()  # verdicts waited for
         self._partitions = partitions
         self._lease_s = lease_s
         self._clock = clock
@@ -258,17 +263,28 @@ class EngineWorker:
             if seq <= held.seq:
                 continue  # the checkpoint holds it already
             stored_ms = int(msg.metadata.timestamp.timestamp() * 1000)
-            held.engine.apply(event_of(msg.data), stored_ms)
+            held.verdicts.note(seq, held.engine.apply(event_of(msg.data), stored_ms))
             held.seq = seq
 
     async def _ask(self, msg: Msg) -> None:
         account = msg.subject.split(".", 3)[3]
+        try:
+            query = msgspec.json.decode(msg.data, type=Query | VerdictsQuery)
+        except msgspec.DecodeError:
+            log.warning("%s was asked %r about %s", self.worker, msg.data[:200], account)
+            await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "failed"})
+            return
+        if isinstance(query, VerdictsQuery):  # waits for the engine: not in this queue
+            task = asyncio.get_running_loop().create_task(
+                self._tell_verdicts(msg, account, query))
+            self._telling.add(task)
+            task.add_done_callback(self._telling.discard)
+            return
         held = self.account(account)
         if held is None:
             await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "not_here"})
             return
         try:
-            query = msgspec.json.decode(msg.data, type=Query)
             found = answer(query, held.config, held.engine, self._store, self._clock())
         except FutureDay as exc:
             await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "future_day",
@@ -280,6 +296,21 @@ class EngineWorker:
             return
         await self._nc.publish(msg.reply, answer_bytes(found),
                                headers={"Wb-Worker": self.worker})  # who answered: for logs
+
+    async def _tell_verdicts(self, msg: Msg, account: str, query: VerdictsQuery) -> None:
+        """Once the account's engine has applied the asked sequences (up to ``WAIT_S``; a
+        new account is loaded by its first event), what it said of them."""
+        loop = asyncio.get_running_loop()
+        deadline, last = loop.time() + VERDICTS_WAIT_S, max(query.seqs, default=0)
+        partition = partition_of(account, self._partitions)
+        while (held := self.account(account)) is None or held.seq < last:
+            if partition not in self.held or loop.time() > deadline:
+                await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "not_here"})
+                return
+            await asyncio.sleep(0.002)
+        with contextlib.suppress(nats.errors.Error):  # reconnecting: the asker asks again
+            await self._nc.publish(msg.reply, msgspec.json.encode(held.verdicts.of(query.seqs)),
+                                   headers={"Wb-Worker": self.worker})
 
     async def _watched(self, msg: Msg) -> None:
         held = self.account(msg.subject.split(".", 2)[2])
