@@ -138,6 +138,23 @@ def test_the_api_role_serves_the_owners_figures_live_and_survives_a_postgres_res
             pushed_s = time.monotonic() - posted
         assert pushed_s < 5
 
+        # The conversations behind a figure, searched by the owning worker: as many as the
+        # figure counts; a day before they were all kept, or one not begun, is a 400 naming
+        # `date`, as in the single process.
+        for figure, count in (("arrived", expected[0] + 1), ("served", expected[1])):
+            reply = api.get("/api/v1/accounts/acme/explain",
+                            params={"figure": figure, "limit": 500})
+            assert reply.status_code == 200, reply.text
+            found = reply.json()
+            assert found["total"] == count and len(found["items"]) == min(count, 500)
+        last = api.get("/api/v1/accounts/acme/explain", params={
+            "figure": "arrived", "offset": expected[0], "limit": 1}).json()["items"]
+        assert [i["conversation"] for i in last] == ["one-more"]  # the latest to arrive
+        for date in ("2000-01-01", "2999-01-01"):
+            refused = api.get("/api/v1/accounts/acme/explain",
+                              params={"figure": "served", "date": date})
+            assert refused.status_code == 400 and refused.json()["error"]["field"] == "date"
+
         # What the api role does not do is said, not failed.
         with _client(cluster["api"], secrets["admin"]) as admin:
             refused = admin.post("/api/v1/accounts/acme/alert-rules", json={

@@ -5,9 +5,10 @@ NATS request-reply; a live stream is fed by the snapshots that worker publishes,
 feeds (operators, staffing, trends, at risk) by asking at each feed's interval while somebody
 watches.
 
-It stands in for ``service.Service`` behind the same routes. What it does not do yet is
-refused with 501 naming where it is done: taking events (the ingest role), alert rules,
-per-row thresholds and the conversations behind a figure (the single process).
+It stands in for ``service.Service`` behind the same routes; the conversations behind a
+figure are searched by the owning worker too. What it does not do yet is refused with 501
+naming where it is done: taking events (the ingest role), alert rules and per-row thresholds
+(the single process).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import nats
 import nats.errors
 from nats.aio.msg import Msg
 
+from ..engine.behind import Explained
 from ..events import Event
+from ..figures import Report
 from ..service import (
     FutureDay,
     Limits,
@@ -35,6 +38,7 @@ from ..service import (
     UnknownAccount,
 )
 from ..service.desk import Desk, NotServedHere
+from ..service.explain import FigureBehind, NotHeld
 from ..service.hub import TrendsFeed
 from ..service.publisher import Feed, Publisher
 from ..service.queries import (
@@ -47,6 +51,7 @@ from ..service.queries import (
     TrendsQuery,
     answer_from,
 )
+from ..service.searching import BehindQuery
 from ..store import open_store
 from .partitions import DEFAULT_PARTITIONS, ask_subject, snapshot_subject, watch_subject
 from .worker import WATCH_EVERY_S
@@ -189,6 +194,17 @@ class ClusterService(Desk):
     # -- figures: asked of the owning worker ------------------------------------------------------
 
     async def answering(self, account_id: str, query: Query) -> object:
+        return answer_from(query, await self._ask(account_id, query))
+
+    async def behind(self, account_id: str, figure: Explained, report: Report,
+                     row_id: str | None, day: str | None, offset: int, limit: int
+                     ) -> FigureBehind | None:
+        asked = BehindQuery(figure, report, row_id, day, offset, limit)
+        return msgspec.json.decode(await self._ask(account_id, asked),
+                                   type=FigureBehind | None)
+
+    async def _ask(self, account_id: str, query: Query | BehindQuery) -> bytes:
+        """The owning worker's answer; its ``Wb-Error`` raised as the single process would."""
         if self._nc is None:
             raise NotReady
         try:
@@ -201,13 +217,15 @@ class ClusterService(Desk):
         error = (reply.headers or {}).get("Wb-Error")
         if error == "future_day":
             raise FutureDay(reply.headers["Wb-Today"])
+        if error == "not_held":
+            raise NotHeld(reply.headers["Wb-First"])
         if error == "not_here":
             if self._store.account(account_id) is None:
                 raise UnknownAccount(account_id)
             raise NotReady  # a worker is taking the partition over
         if error is not None:
             raise NotReady
-        return answer_from(query, reply.data)
+        return bytes(reply.data)
 
     def stream(self, account_id: str, allowed: Callable[[], bool],
                extras: Collection[Feed] = ()) -> AsyncIterator[bytes]:
@@ -240,9 +258,6 @@ class ClusterService(Desk):
 
     async def ingest(self, account_id: str, events: list[Event]) -> list[Result]:
         raise NotServedHere("taking events", "send them to the ingest role")
-
-    async def behind(self, *_: object) -> None:
-        raise NotServedHere("the conversations behind a figure", _SINGLE)
 
     def save_thresholds(self, *_: object) -> int:
         raise NotServedHere("per-row service-level thresholds", _SINGLE)

@@ -44,8 +44,10 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from ..engine import Account, build, encode
 from ..engine.calendar import ordinal_iso
 from ..service import FutureDay, Limits
-from ..service.explain import KEPT_SINCE_SETTING, in_memory_from
+from ..service.explain import KEPT_SINCE_SETTING, NotHeld, in_memory_from
 from ..service.queries import Query, answer, answer_bytes
+from ..service.searching import BehindQuery, figure_behind
+from ..service.thresholds import THRESHOLDS_SETTING, apply_sl_thresholds, load_thresholds
 from ..service.written import Checkpoint, Superseded, Written, checkpoint_of, save, undo
 from ..store import AccountConfig, Store
 from ..store.log_format import event_of
@@ -94,10 +96,12 @@ class EngineWorker:
         self.worker = worker
         self._nc = nc
         self._js = nc.jetstream()
+        self._open_store = open_store
         self._store = open_store()  # the event loop's connection
         self._writer = open_store()  # the checkpoints' (on their threads, one at a time)
         self._writing = threading.Lock()
-        self._telling: set[asyncio.Task[None]] = set()  # verdicts waited for
+        self._telling: set[asyncio.Task[None]] = set()  # verdicts and searches under way
+        self._searching = asyncio.Semaphore(1)  # searches behind figures, one at a time
         self._partitions = partitions
         self._lease_s = lease_s
         self._clock = clock
@@ -235,6 +239,10 @@ class EngineWorker:
                 since = in_memory_from(held.engine, self._clock())
                 self._store.save_setting(config.id, KEPT_SINCE_SETTING,
                                          ordinal_iso(since).encode())
+        # Rows count by their own service-level thresholds (set while the account was
+        # served by the single process) from their first event, as there.
+        apply_sl_thresholds(held.engine, load_thresholds(
+            self._store.setting(config.id, THRESHOLDS_SETTING)))
         return held
 
     async def _drop(self, partition: int) -> None:
@@ -269,33 +277,58 @@ class EngineWorker:
     async def _ask(self, msg: Msg) -> None:
         account = msg.subject.split(".", 3)[3]
         try:
-            query = msgspec.json.decode(msg.data, type=Query | VerdictsQuery)
+            query = msgspec.json.decode(msg.data, type=Query | VerdictsQuery | BehindQuery)
         except msgspec.DecodeError:
             log.warning("%s was asked %r about %s", self.worker, msg.data[:200], account)
             await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "failed"})
             return
-        if isinstance(query, VerdictsQuery):  # waits for the engine: not in this queue
+        if isinstance(query, VerdictsQuery | BehindQuery):  # they wait: not in this queue
             task = asyncio.get_running_loop().create_task(
-                self._tell_verdicts(msg, account, query))
+                self._tell_verdicts(msg, account, query) if isinstance(query, VerdictsQuery)
+                else self._answer(msg, account, query))
             self._telling.add(task)
             task.add_done_callback(self._telling.discard)
             return
+        await self._answer(msg, account, query)
+
+    async def _answer(self, msg: Msg, account: str, query: Query | BehindQuery) -> None:
+        """The answer, or what prevented it in a ``Wb-Error`` header (and its details)."""
         held = self.account(account)
         if held is None:
             await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "not_here"})
             return
         try:
-            found = answer(query, held.config, held.engine, self._store, self._clock())
+            if isinstance(query, BehindQuery):
+                found: object = await figure_behind(
+                    query, account, held.engine, self._store,
+                    functools.partial(self._retired, account), self.limits.history_days,
+                    self._clock(), self._searching)
+                body = msgspec.json.encode(found)
+            else:
+                body = answer_bytes(answer(query, held.config, held.engine, self._store,
+                                           self._clock()))
         except FutureDay as exc:
             await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "future_day",
                                                              "Wb-Today": exc.today})
+            return
+        except NotHeld as exc:
+            await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "not_held",
+                                                             "Wb-First": exc.first})
             return
         except Exception:  # a bug, or the store away: the asker gets a 503, not silence
             log.exception("%s could not answer %r about %s", self.worker, msg.data, account)
             await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "failed"})
             return
-        await self._nc.publish(msg.reply, answer_bytes(found),
+        await self._nc.publish(msg.reply, body,
                                headers={"Wb-Worker": self.worker})  # who answered: for logs
+
+    def _retired(self, account: str, day: str) -> list[tuple[str, bytes]]:
+        """The day's conversations kept in the store (on a thread: a connection of its own)."""
+        store = self._open_store()
+        try:
+            return store.retired(account, day)
+        finally:
+            store.close()
 
     async def _tell_verdicts(self, msg: Msg, account: str, query: VerdictsQuery) -> None:
         """Once the account's engine has applied the asked sequences (up to ``WAIT_S``; a

@@ -93,6 +93,7 @@ class NotHeld(Exception):
 
     def __init__(self, first: str) -> None:
         super().__init__(f"the conversations behind a figure are kept from {first} on")
+        self.first = first
 
 
 def in_memory_from(account: Account, now: int) -> int:

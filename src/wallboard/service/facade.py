@@ -13,14 +13,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Collection
-from datetime import date
 from pathlib import Path
 
 import msgspec
 
 from ..alerting import AlertRule
 from ..engine.behind import Explained
-from ..engine.calendar import ordinal_iso
 from ..events import Event
 from ..figures import Report
 from ..store import Result, UnknownAccount
@@ -28,15 +26,15 @@ from .alerts import Alert, AlertPage, Delivery, OpenAlerts, delivery_log
 from .config import Limits
 from .deliveries import TELEGRAM_API, Deliverer
 from .desk import SESSION_MAX_MS, Desk
-from .explain import KEPT_SINCE_SETTING, FigureBehind, explained, search
+from .explain import FigureBehind
 from .hub import Hub, LiveAccount
 from .publisher import Feed
 from .queries import (
     Query,
     answer,
-    day_ordinal,
 )
 from .scheduler import run_schedule
+from .searching import BehindQuery, figure_behind
 from .thresholds import THRESHOLDS_SETTING, Thresholds, apply_sl_thresholds
 
 __all__ = ["SESSION_MAX_MS", "AccountStats", "Service", "ServiceStats"]
@@ -171,25 +169,10 @@ class Service(Desk):
         live = self._hub.account(account_id)
         if live is None:
             raise UnknownAccount(account_id)
-        engine, now = live.engine, self.clock()
-        ordinal = day_ordinal(engine, day, now)
-        if engine.report_row(report, row_id) is None:
-            return None
-        held, stored = search(engine, report, row_id, ordinal, now, self._kept_from(live, now))
-        async with self._searching:  # one walk at a time: each holds the interpreter a while
-            if stored:
-                held = msgspec.structs.replace(held, closed=held.closed + await asyncio.to_thread(
-                    self._hub.retired, account_id, ordinal_iso(ordinal)))
-            return await asyncio.to_thread(explained, account_id, held, engine.calendar.iso,
-                                           figure, report, row_id, ordinal,
-                                           ordinal_iso(ordinal), now, offset, limit)
-
-    def _kept_from(self, live: LiveAccount, now: int) -> int:
-        """The first day whose conversations are all kept: not before the store began keeping
-        them, nor before the history's retention."""
-        saved = self._store.setting(live.config.id, KEPT_SINCE_SETTING)
-        since = date.fromisoformat(saved.decode()).toordinal() if saved else 0
-        return max(since, live.engine.calendar.day_of(now) - self.limits.history_days)
+        return await figure_behind(
+            BehindQuery(figure, report, row_id, day, offset, limit), account_id, live.engine,
+            self._store, lambda day: self._hub.retired(account_id, day),
+            self.limits.history_days, self.clock(), self._searching)
 
     def stream(self, account_id: str, allowed: Callable[[], bool],
                extras: Collection[Feed] = ()) -> AsyncIterator[bytes]:
