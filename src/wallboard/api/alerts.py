@@ -77,7 +77,7 @@ async def create_rule(request: Request[Any, Any, Any], account_id: str,
         raise ApiError(400, "too_many", f"at most {MAX_RULES} alert rules; delete one",
                        "alert_rules")
     rule = keep_secrets(data, secrets.token_hex(6), None)
-    service.save_alert_rules(account, [*rules, rule])
+    await service.save_alert_rules(account, [*rules, rule])
     return hide_secrets(rule)
 
 
@@ -96,7 +96,7 @@ async def update_rule(request: Request[Any, Any, Any], account_id: str, rule_id:
     if old is None:
         raise _no_rule()
     changed = keep_secrets(data, rule_id, old)
-    service.save_alert_rules(account, [changed if r.id == rule_id else r for r in rules])
+    await service.save_alert_rules(account, [changed if r.id == rule_id else r for r in rules])
     return hide_secrets(changed)
 
 
@@ -111,7 +111,7 @@ async def delete_rule(request: Request[Any, Any, Any], account_id: str, rule_id:
     kept = [r for r in rules if r.id != rule_id]
     if len(kept) == len(rules):
         raise _no_rule()
-    service.save_alert_rules(account, kept)
+    await service.save_alert_rules(account, kept)
 
 
 @get("/api/v1/accounts/{account_id:str}/alerts/open", summary="Alerts firing now",
@@ -120,7 +120,7 @@ async def delete_rule(request: Request[Any, Any, Any], account_id: str, rule_id:
      responses={200: ResponseSpec(OpenAlerts, description="Open alerts"), **AUTH_ERRORS})
 async def open_alerts(request: Request[Any, Any, Any], account_id: str) -> OpenAlerts:
     account = account_of(request, account_id, ("view",))
-    return service_of(request).open_alerts(account)
+    return await service_of(request).open_alerts(account)
 
 
 @get("/api/v1/accounts/{account_id:str}/alerts", summary="Alert history",
@@ -135,7 +135,7 @@ async def alert_history(
     before: Annotated[int | None, Parameter(query="before", ge=0, le=2**53)] = None,
 ) -> AlertPage:
     account = account_of(request, account_id, ("view",))
-    return service_of(request).alert_history(account, limit, before)
+    return await service_of(request).alert_history(account, limit, before)
 
 
 @post("/api/v1/accounts/{account_id:str}/alerts/{alert_id:str}/ack",
@@ -147,7 +147,7 @@ async def acknowledge(request: Request[Any, Any, Any], account_id: str,
                       alert_id: str) -> Alert:
     account = account_of(request, account_id, ("view",))
     by = authenticate(request, ("view",)).id
-    alert = service_of(request).acknowledge_alert(account, alert_id, by)
+    alert = await service_of(request).acknowledge_alert(account, alert_id, by)
     if alert is None:
         raise ApiError(404, "not_found", "no open alert with this id in the account",
                        "alert_id")

@@ -95,7 +95,7 @@ async def put_thresholds(request: Request[Any, Any, Any], account_id: str, data:
     problem = check_thresholds(data)
     if problem is not None:
         raise ApiError(400, problem.code, problem.message, problem.field)
-    service_of(request).save_thresholds(account, data)
+    await service_of(request).save_thresholds(account, data)
     return data
 
 

@@ -1,14 +1,15 @@
 """``wallboard serve --role api``: the dashboard, the API and the live streams beyond one
 machine. Stateless: it holds no engine. Accounts, tokens, sessions and settings are read from
 the store (PostgreSQL); every figure is asked of the engine worker owning the account, over
-NATS request-reply; a live stream is fed by the snapshots that worker publishes, and its other
-feeds (operators, staffing, trends, at risk) by asking at each feed's interval while somebody
-watches.
+NATS request-reply; a live stream is fed by the snapshots and open alerts that worker
+publishes, and its other feeds (operators, staffing, trends, at risk) by asking at each feed's
+interval while somebody watches.
 
-It stands in for ``service.Service`` behind the same routes; the conversations behind a
-figure are searched by the owning worker too. What it does not do yet is refused with 501
-naming where it is done: taking events (the ingest role), alert rules and per-row thresholds
-(the single process).
+It stands in for ``service.Service`` behind the same routes. The owning worker also searches
+the conversations behind a figure, and applies what must reach its engine or its alert book
+(thresholds, alert rules, acknowledgements: ``calls``); what is only kept (the alert history,
+the delivery log, the rules as saved) is read from PostgreSQL here. Taking events is refused
+with 501 naming the ingest role.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ import nats
 import nats.errors
 from nats.aio.msg import Msg
 
+from ..alerting import AlertRule
 from ..engine.behind import Explained
+from ..engine.calendar import Calendar
 from ..events import Event
 from ..figures import Report
 from ..service import (
@@ -36,6 +39,15 @@ from ..service import (
     Result,
     ServiceStats,
     UnknownAccount,
+)
+from ..service.alerts import (
+    ALERT_RULES_SETTING,
+    Alert,
+    AlertPage,
+    Delivery,
+    alert_page,
+    delivery_log,
+    load_rules,
 )
 from ..service.desk import Desk, NotServedHere
 from ..service.explain import FigureBehind, NotHeld
@@ -52,8 +64,16 @@ from ..service.queries import (
     answer_from,
 )
 from ..service.searching import BehindQuery
+from ..service.thresholds import Thresholds
 from ..store import open_store
-from .partitions import DEFAULT_PARTITIONS, ask_subject, snapshot_subject, watch_subject
+from .calls import AcknowledgeAlert, Call, OpenAlertsQuery, SaveAlertRules, SaveThresholds
+from .partitions import (
+    DEFAULT_PARTITIONS,
+    alerts_subject,
+    ask_subject,
+    snapshot_subject,
+    watch_subject,
+)
 from .worker import WATCH_EVERY_S
 
 __all__ = ["ClusterService"]
@@ -61,7 +81,6 @@ __all__ = ["ClusterService"]
 log = logging.getLogger("wallboard.api_role")
 
 ASK_TIMEOUT_S = 5.0  # an owner that does not answer in this is taken to be gone: 503
-_SINGLE = "the single process (wallboard serve) does it"
 
 
 class _Mirror:
@@ -71,8 +90,7 @@ class _Mirror:
     def __init__(self, account: str, service: ClusterService) -> None:
         self.account = account
         self._service = service
-        self.latest: dict[Feed, bytes] = {
-            "alerts": msgspec.json.encode(OpenAlerts(account, []))}  # no alerts here yet
+        self.latest: dict[Feed, bytes] = {}
         self.fetched: dict[Feed, float] = {}
         self.publisher = Publisher(
             {feed: (lambda feed=feed: self.latest[feed])  # type: ignore[misc]
@@ -83,14 +101,18 @@ class _Mirror:
             "staffing": service.limits.staffing_interval_s,
             "trends": service.limits.trends_interval_s,
             "at_risk": service.limits.at_risk_interval_s}
-        self._subscription: Any = None
+        self._subscriptions: list[Any] = []
         self._refreshing: asyncio.Task[None] | None = None
         self._watching: asyncio.Task[None] | None = None
 
     async def open(self, nc: Any) -> None:
+        # Subscribed first: a change published meanwhile is not missed.
+        self._subscriptions = [
+            await nc.subscribe(snapshot_subject(self.account), cb=self._snapshot),
+            await nc.subscribe(alerts_subject(self.account), cb=self._alerts)]
         self.latest["snapshot"] = await self._service.ask(self.account, SnapshotQuery())
-        self._subscription = await nc.subscribe(snapshot_subject(self.account),
-                                                cb=self._snapshot)
+        self.latest.setdefault("alerts", msgspec.json.encode(
+            await self._service.open_alerts(self.account)))
         self.publisher.start()
         loop = asyncio.get_running_loop()
         self._refreshing = loop.create_task(self._refresh())
@@ -113,14 +135,18 @@ class _Mirror:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        if self._subscription is not None:
+        for subscription in self._subscriptions:
             with contextlib.suppress(Exception):
-                await self._subscription.unsubscribe()
+                await subscription.unsubscribe()
         await self.publisher.stop()
 
     async def _snapshot(self, msg: Msg) -> None:
         self.latest["snapshot"] = msg.data
         self.publisher.feed_changed("snapshot")
+
+    async def _alerts(self, msg: Msg) -> None:
+        self.latest["alerts"] = msg.data
+        self.publisher.feed_changed("alerts")
 
     async def fetch(self, feeds: Collection[Feed]) -> None:
         """Ask the owner for each of ``feeds`` this process does not have yet."""
@@ -203,7 +229,7 @@ class ClusterService(Desk):
         return msgspec.json.decode(await self._ask(account_id, asked),
                                    type=FigureBehind | None)
 
-    async def _ask(self, account_id: str, query: Query | BehindQuery) -> bytes:
+    async def _ask(self, account_id: str, query: Query | BehindQuery | Call) -> bytes:
         """The owning worker's answer; its ``Wb-Error`` raised as the single process would."""
         if self._nc is None:
             raise NotReady
@@ -259,23 +285,39 @@ class ClusterService(Desk):
     async def ingest(self, account_id: str, events: list[Event]) -> list[Result]:
         raise NotServedHere("taking events", "send them to the ingest role")
 
-    def save_thresholds(self, *_: object) -> int:
-        raise NotServedHere("per-row service-level thresholds", _SINGLE)
+    # -- thresholds and alerts: kept in PostgreSQL, applied by the owning worker ---------------
 
-    def alert_rules(self, account_id: str) -> list[Any]:
-        return []  # none: alerts are evaluated by the single process only, for now
+    async def save_thresholds(self, account_id: str, thresholds: Thresholds) -> int:
+        changed: int = msgspec.json.decode(
+            await self._ask(account_id, SaveThresholds(thresholds)), type=int)
+        return changed
 
-    def save_alert_rules(self, *_: object) -> None:
-        raise NotServedHere("alert rules", _SINGLE)
+    def alert_rules(self, account_id: str) -> list[AlertRule]:
+        if self._store.account(account_id) is None:
+            raise UnknownAccount(account_id)
+        return load_rules(self._store.setting(account_id, ALERT_RULES_SETTING))
 
-    def open_alerts(self, account_id: str) -> OpenAlerts:
-        return OpenAlerts(account_id, [])
+    async def save_alert_rules(self, account_id: str, rules: list[AlertRule]) -> None:
+        await self._ask(account_id, SaveAlertRules(rules))
 
-    def alert_history(self, *_: object) -> None:
-        raise NotServedHere("the alert history", _SINGLE)
+    async def open_alerts(self, account_id: str) -> OpenAlerts:
+        return msgspec.json.decode(await self._ask(account_id, OpenAlertsQuery()),
+                                   type=OpenAlerts)
 
-    def acknowledge_alert(self, *_: object) -> None:
-        return None
+    async def alert_history(self, account_id: str, limit: int, before: int | None
+                            ) -> AlertPage:
+        if self._store.account(account_id) is None:
+            raise UnknownAccount(account_id)
+        return alert_page(self._store, account_id, limit, before)
 
-    def deliveries(self, *_: object) -> list[Any]:
-        return []
+    async def acknowledge_alert(self, account_id: str, alert_id: str, by: str
+                                ) -> Alert | None:
+        return msgspec.json.decode(
+            await self._ask(account_id, AcknowledgeAlert(alert_id, by)), type=Alert | None)
+
+    def deliveries(self, account_id: str, limit: int) -> list[Delivery]:
+        config = self._store.account(account_id)
+        if config is None:
+            raise UnknownAccount(account_id)
+        return delivery_log(self._store.deliveries(account_id, limit),
+                            Calendar(config.timezone).iso)

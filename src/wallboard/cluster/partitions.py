@@ -10,6 +10,7 @@ __all__ = [
     "DEFAULT_PARTITIONS",
     "SUBJECTS",
     "WATCHES",
+    "alerts_subject",
     "ask_subject",
     "asks_of",
     "events_of",
@@ -58,6 +59,11 @@ def asks_of(partition: int) -> str:
 def snapshot_subject(account: str) -> str:
     """Where the owning worker publishes the account's snapshots (the api roles listen)."""
     return f"wb.snap.{account}"
+
+
+def alerts_subject(account: str) -> str:
+    """Where the owning worker publishes the account's open alerts as they change."""
+    return f"wb.alerts.{account}"
 
 
 WATCHES = "wb.watch.>"

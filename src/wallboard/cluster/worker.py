@@ -44,6 +44,8 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from ..engine import Account, build, encode
 from ..engine.calendar import ordinal_iso
 from ..service import FutureDay, Limits
+from ..service.alerts import AlertBook
+from ..service.deliveries import Deliverer
 from ..service.explain import KEPT_SINCE_SETTING, NotHeld, in_memory_from
 from ..service.queries import Query, answer, answer_bytes
 from ..service.searching import BehindQuery, figure_behind
@@ -51,8 +53,16 @@ from ..service.thresholds import THRESHOLDS_SETTING, apply_sl_thresholds, load_t
 from ..service.written import Checkpoint, Superseded, Written, checkpoint_of, save, undo
 from ..store import AccountConfig, Store
 from ..store.log_format import event_of
+from .calls import Call, OpenAlertsQuery, SaveAlertRules, SaveThresholds
 from .leases import Leases
-from .partitions import WATCHES, asks_of, events_of, partition_of, snapshot_subject
+from .partitions import (
+    WATCHES,
+    alerts_subject,
+    asks_of,
+    events_of,
+    partition_of,
+    snapshot_subject,
+)
 from .stream import STREAM, EventStream
 from .verdicts import WAIT_S as VERDICTS_WAIT_S
 from .verdicts import VerdictBook, VerdictsQuery
@@ -79,6 +89,7 @@ class _Held:
     checkpoint_seq: int = -1  # the sequence its last saved checkpoint held (-1: none yet)
     sampled: bool = False  # gauges sampled since
     verdicts: VerdictBook = field(default_factory=VerdictBook)  # for the ingest role
+    alerts: AlertBook | None = None  # its rules and open alerts
 
 
 @dataclass
@@ -108,6 +119,7 @@ class EngineWorker:
         self.limits = limits or Limits()
         self.held: dict[int, _Partition] = {}
         self._leases: Leases | None = None
+        self._deliverer = Deliverer(self._store, self.limits, clock, owns=self._owns)
 
     async def run(self, replicas: int = 1) -> None:
         """Forever: lease, take up and drop partitions as the leases say."""
@@ -120,7 +132,9 @@ class EngineWorker:
                 log.warning("%s waits for JetStream: %r", self.worker, exc)
                 await asyncio.sleep(self._lease_s / 4)
         watches = await self._nc.subscribe(WATCHES, cb=self._watched)
-        publishing = asyncio.get_running_loop().create_task(self._publish_snapshots())
+        loop = asyncio.get_running_loop()
+        tasks = [loop.create_task(self._publish_snapshots()),
+                 loop.create_task(self._watch_alerts()), loop.create_task(self._deliverer.run())]
         try:
             while True:
                 try:
@@ -141,9 +155,9 @@ class EngineWorker:
                         await self._drop(partition)  # tried again next round
                 await asyncio.sleep(self._lease_s / 4)
         finally:
-            publishing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await publishing
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await watches.unsubscribe()
             for partition in list(self.held):
@@ -156,6 +170,9 @@ class EngineWorker:
                 await self._leases.release()
             except (nats.errors.Error, TimeoutError) as exc:
                 log.warning("%s could not give its leases back: %r", self.worker, exc)
+
+    def _owns(self, account_id: str) -> bool:
+        return self.account(account_id) is not None
 
     def account(self, account_id: str) -> _Held | None:
         part = self.held.get(partition_of(account_id, self._partitions))
@@ -243,6 +260,7 @@ class EngineWorker:
         # served by the single process) from their first event, as there.
         apply_sl_thresholds(held.engine, load_thresholds(
             self._store.setting(config.id, THRESHOLDS_SETTING)))
+        held.alerts = AlertBook(config.id, held.engine, self._store, self._store)
         return held
 
     async def _drop(self, partition: int) -> None:
@@ -277,7 +295,8 @@ class EngineWorker:
     async def _ask(self, msg: Msg) -> None:
         account = msg.subject.split(".", 3)[3]
         try:
-            query = msgspec.json.decode(msg.data, type=Query | VerdictsQuery | BehindQuery)
+            query = msgspec.json.decode(msg.data,
+                                        type=Query | VerdictsQuery | BehindQuery | Call)
         except msgspec.DecodeError:
             log.warning("%s was asked %r about %s", self.worker, msg.data[:200], account)
             await self._nc.publish(msg.reply, b"", headers={"Wb-Error": "failed"})
@@ -291,7 +310,8 @@ class EngineWorker:
             return
         await self._answer(msg, account, query)
 
-    async def _answer(self, msg: Msg, account: str, query: Query | BehindQuery) -> None:
+    async def _answer(self, msg: Msg, account: str, query: Query | BehindQuery | Call
+                      ) -> None:
         """The answer, or what prevented it in a ``Wb-Error`` header (and its details)."""
         held = self.account(account)
         if held is None:
@@ -304,6 +324,8 @@ class EngineWorker:
                     functools.partial(self._retired, account), self.limits.history_days,
                     self._clock(), self._searching)
                 body = msgspec.json.encode(found)
+            elif isinstance(query, Call):
+                body = msgspec.json.encode(await self._call(held, query))
             else:
                 body = answer_bytes(answer(query, held.config, held.engine, self._store,
                                            self._clock()))
@@ -321,6 +343,52 @@ class EngineWorker:
             return
         await self._nc.publish(msg.reply, body,
                                headers={"Wb-Worker": self.worker})  # who answered: for logs
+
+    async def _call(self, held: _Held, call: Call) -> object:
+        """What the single process's ``Service`` does for the same call, here."""
+        alerts = held.alerts
+        assert alerts is not None
+        if isinstance(call, OpenAlertsQuery):
+            return alerts.open_alerts()
+        if isinstance(call, SaveThresholds):
+            self._store.save_setting(held.config.id, THRESHOLDS_SETTING,
+                                     msgspec.json.encode(call.thresholds))
+            changed = apply_sl_thresholds(held.engine, call.thresholds)
+            if changed:
+                held.published_seq = -1  # a snapshot counted by them at once
+            return changed
+        if isinstance(call, SaveAlertRules):
+            alerts.set_rules(call.rules, self._clock())
+            await self._publish_alerts(held)
+            self._deliverer.wake()
+            return None
+        alert = alerts.acknowledge(call.alert_id, call.by, self._clock())
+        if alert is not None:
+            await self._publish_alerts(held)
+        return alert
+
+    async def _watch_alerts(self) -> None:
+        """Forever: every held account's alert rules stepped every ``alert_every_s``."""
+        while True:
+            await asyncio.sleep(self.limits.alert_every_s)
+            now, moved = self._clock(), False
+            for part in list(self.held.values()):
+                for held in list(part.accounts.values()):
+                    try:
+                        if held.alerts is not None and held.alerts.tick(now):
+                            moved = True
+                            await self._publish_alerts(held)
+                    except Exception:  # the store away: said, and stepped again next time
+                        log.exception("%s could not step the alerts of %s", self.worker,
+                                      held.config.id)
+            if moved:
+                self._deliverer.wake()
+
+    async def _publish_alerts(self, held: _Held) -> None:
+        assert held.alerts is not None
+        with contextlib.suppress(nats.errors.Error):  # reconnecting: asked at the next open
+            await self._nc.publish(alerts_subject(held.config.id),
+                                   msgspec.json.encode(held.alerts.open_alerts()))
 
     def _retired(self, account: str, day: str) -> list[tuple[str, bytes]]:
         """The day's conversations kept in the store (on a thread: a connection of its own)."""

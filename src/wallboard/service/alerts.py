@@ -35,7 +35,7 @@ from ..store import SavedAlert, SavedDelivery, Store
 from .at_risk import at_risk
 
 __all__ = ["ALERT_RULES_SETTING", "MAX_RULES", "Alert", "AlertBook", "AlertPage", "Delivery",
-           "OpenAlerts", "Target", "delivery_log", "hide_secrets", "keep_secrets",
+           "OpenAlerts", "Target", "alert_page", "delivery_log", "hide_secrets", "keep_secrets",
            "load_rules"]
 
 log = logging.getLogger("wallboard.alerts")
@@ -146,6 +146,14 @@ def keep_secrets(new: RuleIn, rule_id: str, old: AlertRule | None) -> AlertRule:
     return AlertRule(id=rule_id, **fields)
 
 
+def alert_page(store: Store, account: str, limit: int, before: int | None) -> AlertPage:
+    """A page of the account's alerts, newest first, fired before ``before``."""
+    saved = store.alerts(account, limit + 1, before)
+    alerts = [msgspec.json.decode(s.body, type=Alert) for s in saved[:limit]]
+    more = len(saved) > limit
+    return AlertPage(account, alerts, alerts[-1].fired_ms if more else None)
+
+
 def delivery_log(saved: list[SavedDelivery], iso: Callable[[int], str]) -> list[Delivery]:
     out = []
     for d in saved:
@@ -234,10 +242,7 @@ class AlertBook:
         return OpenAlerts(self.account, sorted(self._open.values(), key=lambda a: a.fired_ms))
 
     def page(self, limit: int, before: int | None) -> AlertPage:
-        saved = self._store.alerts(self.account, limit + 1, before)
-        alerts = [msgspec.json.decode(s.body, type=Alert) for s in saved[:limit]]
-        more = len(saved) > limit
-        return AlertPage(self.account, alerts, alerts[-1].fired_ms if more else None)
+        return alert_page(self._store, self.account, limit, before)
 
     # -- changing -----------------------------------------------------------------------------
 

@@ -63,8 +63,10 @@ class Deliverer:
     """The task that sends every pending delivery; ``wake`` it when one is owed."""
 
     def __init__(self, store: Store, limits: Limits, clock: Callable[[], int],
-                 telegram_api: str = TELEGRAM_API) -> None:
+                 telegram_api: str = TELEGRAM_API,
+                 owns: Callable[[str], bool] = lambda account: True) -> None:
         self._store = store
+        self._owns = owns  # an engine worker sends only its own accounts' deliveries
         self._limits = limits
         self._clock = clock
         self._telegram_api = telegram_api.rstrip("/")
@@ -99,6 +101,8 @@ class Deliverer:
         now = self._clock()
         seen: set[str] = set()
         for delivery in self._store.pending_deliveries(_PENDING_READ):
+            if not self._owns(delivery.account):
+                continue
             target = msgspec.json.decode(delivery.target, type=_Target)
             receiver = _receiver(target)
             if receiver in seen:

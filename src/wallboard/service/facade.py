@@ -95,7 +95,7 @@ class Service(Desk):
         """End every open stream at once (the process is about to stop)."""
         self._hub.end_streams()
 
-    def save_thresholds(self, account_id: str, thresholds: Thresholds) -> int:
+    async def save_thresholds(self, account_id: str, thresholds: Thresholds) -> int:
         """Keep the account's thresholds, and count each row's service level by its own
         threshold from now on, on every day the engine holds (its conversations counted
         again). Returns how many rows changed. Raises ``UnknownAccount``."""
@@ -120,20 +120,20 @@ class Service(Desk):
         """The account's rules, with their secrets. Raises ``UnknownAccount``."""
         return list(self._live(account_id).alerts.rules)
 
-    def save_alert_rules(self, account_id: str, rules: list[AlertRule]) -> None:
+    async def save_alert_rules(self, account_id: str, rules: list[AlertRule]) -> None:
         """Keep these rules; the open alerts of rules changed or removed resolve now."""
         live = self._live(account_id)
         live.alerts.set_rules(rules, self.clock())
         live.publisher.alerts_changed()
         self._deliverer.wake()
 
-    def open_alerts(self, account_id: str) -> OpenAlerts:
+    async def open_alerts(self, account_id: str) -> OpenAlerts:
         return self._live(account_id).alerts.open_alerts()
 
-    def alert_history(self, account_id: str, limit: int, before: int | None) -> AlertPage:
+    async def alert_history(self, account_id: str, limit: int, before: int | None) -> AlertPage:
         return self._live(account_id).alerts.page(limit, before)
 
-    def acknowledge_alert(self, account_id: str, alert_id: str, by: str) -> Alert | None:
+    async def acknowledge_alert(self, account_id: str, alert_id: str, by: str) -> Alert | None:
         """Mark an open alert seen (None: no open alert of that id)."""
         live = self._live(account_id)
         alert = live.alerts.acknowledge(alert_id, by, self.clock())
