@@ -34,7 +34,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import nats
 import nats.errors
 
@@ -49,7 +48,8 @@ from service_common import (
     the_day,
 )
 from wallboard.cluster.leases import BUCKET
-from wallboard.cluster.partitions import DEFAULT_PARTITIONS, ask_subject, partition_of
+from wallboard.cluster.owner import ask_owner
+from wallboard.cluster.partitions import DEFAULT_PARTITIONS, partition_of
 from wallboard.local_nats import LocalNats
 from wallboard.local_postgres import LocalPostgres
 from wallboard.process import engine_worker
@@ -75,15 +75,12 @@ def renamed(lines: list[bytes], account: str) -> list[bytes]:
 async def _ask(urls: list[str], account: str, day: str | None) -> dict[str, Any] | None:
     nc = await nats.connect(servers=urls)
     try:
-        reply = await nc.request(ask_subject(account), msgspec.json.encode(SnapshotQuery(day)),
-                                 timeout=10)
-        if reply.headers and "Wb-Error" in reply.headers:
+        owned = await ask_owner(nc, account, SnapshotQuery(day), timeout=10)
+        if owned is None:
             return None
-        found: dict[str, Any] = json.loads(reply.data)
-        found["answered_by"] = (reply.headers or {}).get("Wb-Worker")
+        found: dict[str, Any] = json.loads(owned.data)
+        found["answered_by"] = owned.worker
         return found
-    except (nats.errors.TimeoutError, nats.errors.NoRespondersError):
-        return None
     finally:
         await nc.close()
 

@@ -14,13 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import nats
 import pytest
 
 from server import engine_worker
 from wallboard.cluster.leases import BUCKET
-from wallboard.cluster.partitions import ask_subject
+from wallboard.cluster.owner import ask_owner
 from wallboard.cluster.stream import EventStream
 from wallboard.engine import Account, build, encode
 from wallboard.events import decode_event
@@ -67,14 +66,8 @@ async def _scenario(cluster: LocalNats, dsn: str, tmp: Path) -> dict[str, float]
     workers = {n: _worker(n, cluster, dsn, tmp / f"worker-{n}.log") for n in ("a", "b")}
 
     async def ask(account: str) -> tuple[int, ...] | None:
-        try:
-            reply = await nc.request(ask_subject(account, PARTITIONS),
-                                     msgspec.json.encode(SnapshotQuery()), timeout=1)
-        except (nats.errors.TimeoutError, nats.errors.NoRespondersError):
-            return None
-        if reply.headers and "Wb-Error" in reply.headers:  # not held there (yet)
-            return None
-        return _counted(json.loads(reply.data))
+        owned = await ask_owner(nc, account, SnapshotQuery(), PARTITIONS, timeout=1)
+        return None if owned is None else _counted(json.loads(owned.data))
 
     async def all_answer(want: dict[str, tuple[int, ...]], within: float) -> float:
         started = time.monotonic()

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 import nats
 import pytest
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
 from server import Server, engine_worker
-from wallboard.cluster.partitions import SUBJECTS, ask_subject
+from wallboard.cluster.owner import ask_owner
+from wallboard.cluster.partitions import SUBJECTS
 from wallboard.cluster.stream import STREAM
 from wallboard.engine import Account, build, encode
 from wallboard.events import decode_event
@@ -53,14 +53,8 @@ async def _leader(cluster: LocalNats) -> str:
 async def _ask(cluster: LocalNats, account: str) -> dict[str, Any] | None:
     nc = await nats.connect(servers=cluster.urls)
     try:
-        reply = await nc.request(ask_subject(account, PARTITIONS),
-                                 msgspec.json.encode(SnapshotQuery()), timeout=2)
-        if reply.headers and "Wb-Error" in reply.headers:  # not held there (yet)
-            return None
-        found: dict[str, Any] = json.loads(reply.data)
-        return found
-    except (nats.errors.TimeoutError, nats.errors.NoRespondersError):
-        return None
+        owned = await ask_owner(nc, account, SnapshotQuery(), PARTITIONS)
+        return None if owned is None else dict(json.loads(owned.data))
     finally:
         await nc.close()
 

@@ -71,6 +71,10 @@ __all__ = ["WATCH_EVERY_S", "EngineWorker"]
 
 WATCH_EVERY_S = 5.0  # an api role with a stream of an account says so this often
 WATCHED_FOR_S = 4 * WATCH_EVERY_S  # ... and the worker publishes for this long after
+# A partition's feed not heard from for two of these (the stream's leader lost) is made
+# again from where it stopped: with nats-py's default (5 s) a leader's death held the events
+# (and the ingest role's verdicts on them) up to 20 s.
+FEED_HEARTBEAT_S = 1.0
 
 log = logging.getLogger("wallboard.worker")
 
@@ -232,6 +236,7 @@ class EngineWorker:
         start = min((h.seq for h in part.accounts.values()), default=0) + 1
         part.feed = await self._js.subscribe(
             events_of(partition), stream=STREAM, ordered_consumer=True,
+            idle_heartbeat=FEED_HEARTBEAT_S,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                                   opt_start_seq=start))
         part.asks = await self._nc.subscribe(asks_of(partition), cb=self._ask)
