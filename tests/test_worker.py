@@ -116,6 +116,13 @@ async def _scenario(cluster: LocalNats, dsn: str) -> float:
             ask_subject(account, PARTITIONS),
             msgspec.json.encode(SnapshotQuery()), timeout=5)
         assert reply.data == encode(build(replayed[account], now))
+    # A message it cannot decode (NATS is inside the trust boundary, but careless clients
+    # are not unheard of) is answered as a failure, and the worker goes on.
+    bad = await publisher.request(ask_subject(ACCOUNTS[0], PARTITIONS), b'{"kind": "rm -rf"',
+                                  timeout=5)
+    assert (bad.headers or {}).get("Wb-Error") == "failed"
+    assert (await publisher.request(ask_subject(ACCOUNTS[0], PARTITIONS), msgspec.json.encode(
+        SnapshotQuery()), timeout=5)).data == encode(build(replayed[ACCOUNTS[0]], now))
     # The survivor's checkpoint writes each account's day to the history as it counts it ...
     assert await survivor.checkpoint() == len(ACCOUNTS)
     today = ordinal_iso(replayed[ACCOUNTS[0]].calendar.day_of(now))
