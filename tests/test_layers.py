@@ -35,7 +35,8 @@ RULES: dict[str, set[str]] = {
     # Beyond one machine: servers of the tests' and the demo's own, and the roles on them
     "wallboard.local_nats": {"wallboard.process"},
     "wallboard.local_postgres": {"wallboard.process"},
-    "wallboard.cluster": SHARED | {"wallboard.engine", "wallboard.store", "wallboard.service"},
+    "wallboard.cluster": SHARED | {"wallboard.engine", "wallboard.store", "wallboard.service",
+                                   "wallboard.alerting"},
     "wallboard.sim": SHARED,
     "wallboard.sim_driver": SHARED | {"wallboard.sim"},
     "wallboard.demo": SHARED | {"wallboard.service", "wallboard.process", "wallboard.sim",
