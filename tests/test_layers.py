@@ -31,7 +31,8 @@ RULES: dict[str, set[str]] = {
     "wallboard.service": SHARED | {"wallboard.engine", "wallboard.store", "wallboard.history",
                                    "wallboard.staffing", "wallboard.normal", "wallboard.surge",
                                    "wallboard.alerting"},
-    "wallboard.api": SHARED | {"wallboard.batch", "wallboard.service"},
+    "wallboard.connectors": SHARED,
+    "wallboard.api": SHARED | {"wallboard.batch", "wallboard.service", "wallboard.connectors"},
     # Beyond one machine: servers of the tests' and the demo's own, and the roles on them
     "wallboard.local_nats": {"wallboard.process"},
     "wallboard.local_postgres": {"wallboard.process"},

@@ -238,6 +238,24 @@ def test_a_checkpoint_never_goes_back_to_an_earlier_position(store: Store) -> No
     assert store.load_checkpoint("acme") == SavedCheckpoint(20, b"new-owner", NOW + 5)
 
 
+def test_connector_state_is_kept_per_account_and_connector_and_forgotten(store: Store
+                                                                        ) -> None:
+    store.create_account(AccountConfig("beta", "UTC"), NOW)
+    store.save_connector_states("acme", "chatwoot", {"c1": b"one", "c2": b"two"}, NOW)
+    store.save_connector_states("acme", "chatwoot", {"c2": b"two again"}, NOW + 10)
+    store.save_connector_states("beta", "chatwoot", {"c1": b"beta's"}, NOW)
+    store.save_connector_states("acme", "other", {"c1": b"other's"}, NOW)
+    keys = [f"c{i}" for i in range(1200)]  # more than one statement's worth of keys
+    assert store.connector_states("acme", "chatwoot", keys) == {"c1": b"one",
+                                                                "c2": b"two again"}
+    assert store.connector_states("beta", "chatwoot", ["c1", "c2"]) == {"c1": b"beta's"}
+    assert store.connector_states("acme", "chatwoot", []) == {}
+    assert store.forget_connector_states_before("acme", NOW + 5) == 2  # both connectors'
+    assert store.connector_states("acme", "chatwoot", ["c1", "c2"]) == {"c2": b"two again"}
+    assert store.connector_states("acme", "other", ["c1"]) == {}
+    assert store.connector_states("beta", "chatwoot", ["c1"]) == {"c1": b"beta's"}
+
+
 def test_days_and_series_are_kept_corrected_and_forgotten(store: Store) -> None:
     store.save_days("acme", [SavedDay("2026-11-24", b"a"), SavedDay("2026-11-25", b"b")], NOW)
     store.save_days("acme", [SavedDay("2026-11-25", b"c")], NOW)  # a late event's correction

@@ -22,6 +22,7 @@ from ..service.desk import NotServedHere
 from .alerts import alert_routes
 from .auth import service_of, session_routes
 from .campaigns import campaign_routes
+from .chatwoot import chatwoot_routes
 from .dashboard import ApiReference, dashboard_routes
 from .errors import (
     ApiError,
@@ -128,8 +129,8 @@ def app_over(service: Any, *, metrics_token: str | None = None,
 
     return Litestar(
         route_handlers=[post_events, *read_routes, *staffing_routes, *trend_routes,
-                        *campaign_routes, *alert_routes, *token_routes, healthz, readyz,
-                        metrics, *session_routes, *dashboard_routes()],
+                        *campaign_routes, *alert_routes, *chatwoot_routes, *token_routes,
+                        healthz, readyz, metrics, *session_routes, *dashboard_routes()],
         lifespan=[_lifespan(service)],
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": metrics_token}),

@@ -3,7 +3,7 @@ sessions and settings. The single process and the cluster's api role share it.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from ..store import AccountConfig, Role, SessionInfo, Store, TokenInfo
 from .advice import StaffingSettings
@@ -78,6 +78,14 @@ class Desk(Asking):
 
     def save_setting(self, account_id: str, name: str, value: bytes) -> None:
         self._store.save_setting(account_id, name, value)
+
+    def connector_states(self, account_id: str, connector: str, keys: Sequence[str]
+                         ) -> dict[str, bytes]:
+        return self._store.connector_states(account_id, connector, keys)
+
+    def save_connector_states(self, account_id: str, connector: str,
+                              states: Mapping[str, bytes]) -> None:
+        self._store.save_connector_states(account_id, connector, states, self.clock())
 
     def staffing_settings(self, account_id: str) -> StaffingSettings:
         return staffing_settings(self._store, account_id)

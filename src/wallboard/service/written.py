@@ -104,6 +104,9 @@ def save(store: Store, checkpoint: Checkpoint) -> None:
         store.forget_sessions_before(item.written_at)  # expired sessions, spent links
         store.forget_days_before(item.account, item.forget_before)
         store.forget_alerts_before(item.account, item.forget_alerts_before)
+        # What connectors remember of a platform's conversations goes with the history: a
+        # conversation reopened after that starts afresh.
+        store.forget_connector_states_before(item.account, item.forget_alerts_before)
 
 
 def _has_counts(snapshot: Snapshot) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +89,8 @@ class _State:
     alerts: dict[tuple[str, str], SavedAlert] = field(default_factory=dict)
     retired: dict[tuple[str, str, str], bytes] = field(default_factory=dict)  # (acc, day, id)
     deliveries: dict[str, SavedDelivery] = field(default_factory=dict)  # in creation order
+    # (account, connector, key) -> (value, saved at)
+    connector_state: dict[tuple[str, str, str], tuple[bytes, int]] = field(default_factory=dict)
 
     def copy_data(self) -> dict[str, object]:
         """What a failed transaction puts back (tokens and codes change in place)."""
@@ -97,7 +99,7 @@ class _State:
 
 
 _DATA = ("accounts", "tokens", "sessions", "codes", "settings", "log", "ids", "history",
-         "series", "checkpoints", "alerts", "deliveries", "retired")
+         "series", "checkpoints", "alerts", "deliveries", "retired", "connector_state")
 _MUTABLE = ("tokens", "codes")
 _PLACES: dict[str, _State] = {}
 _PLACES_LOCK = threading.Lock()
@@ -229,6 +231,30 @@ class MemoryStore:
     def save_setting(self, account_id: str, name: str, value: bytes) -> None:
         with self._s.lock:
             self._s.settings[account_id, name] = value
+
+    # -- what connectors remember ----------------------------------------------------------------
+
+    def connector_states(self, account_id: str, connector: str, keys: Sequence[str]
+                         ) -> dict[str, bytes]:
+        with self._s.lock:
+            kept = self._s.connector_state
+            return {k: kept[account_id, connector, k][0] for k in keys
+                    if (account_id, connector, k) in kept}
+
+    def save_connector_states(self, account_id: str, connector: str,
+                              states: Mapping[str, bytes], now: int) -> None:
+        with self._s.lock:
+            for key, value in states.items():
+                self._s.connector_state[account_id, connector, key] = (value, now)
+
+    def forget_connector_states_before(self, account_id: str, before: int) -> int:
+        with self._s.lock:
+            kept = self._s.connector_state
+            gone = [k for k, (_, saved) in kept.items()
+                    if k[0] == account_id and saved < before]
+            for k in gone:
+                del kept[k]
+            return len(gone)
 
     # -- the event log ----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ place see the same data: what one commits, the others read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -169,7 +169,24 @@ class Alerts(Protocol):
         created before it; how many alerts."""
 
 
-class Store(Directory, EventLog, Checkpoints, History, Alerts, Protocol):
+class ConnectorState(Protocol):
+    """What a connector remembers between a platform's webhooks (one record per key, say one
+    per conversation of that platform), kept beside the events it led to."""
+
+    def connector_states(self, account_id: str, connector: str, keys: Sequence[str]
+                         ) -> dict[str, bytes]:
+        """The records of these keys that exist."""
+
+    def save_connector_states(self, account_id: str, connector: str,
+                              states: Mapping[str, bytes], now: int) -> None:
+        """Store them (replacing those of the same keys), stamped ``now``."""
+
+    def forget_connector_states_before(self, account_id: str, before: int) -> int:
+        """Retention: drop the account's records (of every connector) last saved before
+        ``before``; how many went."""
+
+
+class Store(Directory, EventLog, Checkpoints, History, Alerts, ConnectorState, Protocol):
     """One connection to a backend: all of the above, transactions, and closing."""
 
     def transaction(self) -> AbstractContextManager[None]:

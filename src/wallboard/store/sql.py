@@ -9,7 +9,7 @@ Statements use ``?`` for their parameters; a backend whose driver wants ``%s`` s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -228,6 +228,33 @@ class SqlStore:
             "INSERT INTO settings (account, name, value) VALUES (?, ?, ?)"
             " ON CONFLICT (account, name) DO UPDATE SET value = excluded.value",
             (account_id, name, value))
+
+    # -- what connectors remember -------------------------------------------------------------
+
+    def connector_states(self, account_id: str, connector: str, keys: Sequence[str]
+                         ) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for start in range(0, len(keys), 500):  # bound the statement's parameters
+            chunk = list(keys[start:start + 500])
+            marks = ", ".join("?" * len(chunk))
+            for key, value in self._run(
+                    f"SELECT key, value FROM connector_state WHERE account = ? AND connector = ?"
+                    f" AND key IN ({marks})", (account_id, connector, *chunk)).fetchall():
+                found[key] = bytes(value)
+        return found
+
+    def save_connector_states(self, account_id: str, connector: str,
+                              states: Mapping[str, bytes], now: int) -> None:
+        self._many(
+            "INSERT INTO connector_state (account, connector, key, value, saved_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, connector, key) DO UPDATE SET"
+            " value = excluded.value, saved_at = excluded.saved_at",
+            [(account_id, connector, key, value, now) for key, value in states.items()])
+
+    def forget_connector_states_before(self, account_id: str, before: int) -> int:
+        return self._run(
+            "DELETE FROM connector_state WHERE account = ? AND saved_at < ?",
+            (account_id, before)).rowcount
 
     # -- event log ----------------------------------------------------------------------------
 

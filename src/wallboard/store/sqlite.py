@@ -98,6 +98,14 @@ CREATE TABLE IF NOT EXISTS settings (
     value BLOB NOT NULL,
     PRIMARY KEY (account, name)
 );
+CREATE TABLE IF NOT EXISTS connector_state (
+    account TEXT NOT NULL REFERENCES accounts(id),
+    connector TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value BLOB NOT NULL,
+    saved_at INTEGER NOT NULL,
+    PRIMARY KEY (account, connector, key)
+);
 CREATE TABLE IF NOT EXISTS checkpoints (
     account TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,

@@ -1,0 +1,205 @@
+"""The Chatwoot connector's routes (docs/chatwoot.md): its setup (admin), and the webhook
+Chatwoot calls, ``POST /api/v1/connectors/chatwoot/{account}``.
+
+The webhook is checked as the ingest route checks a request, cheapest first: the account has
+a connector, the signature and timestamp headers are there, the timestamp is fresh, all
+before a byte of the body is read; then the body (up to the ingest limit) and its signature.
+A delivery id seen lately is answered at once. The payload is translated
+(``connectors.chatwoot.mapping``) with what the connector remembers of the conversation, one
+webhook of an account at a time, and the events go through the same checks and log as those
+of ``POST /api/v1/events``; what to remember is saved once they are stored. Each refusal is a
+401 naming the header at fault, and a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post, put
+from litestar.openapi import ResponseSpec
+
+from ..connectors.chatwoot.mapping import CONNECTOR, keys_of, translate
+from ..connectors.chatwoot.payloads import Conversation, Message, Webhook
+from ..connectors.chatwoot.setup import SETTING, ChatwootSetup, hide_secret
+from ..connectors.chatwoot.signature import signature_matches, stamp_problem
+from ..events import ACCOUNT_PATTERN, EventError, decode_event
+from ..service import Busy, NotReady
+from .auth import account_of, admin_only, service_of
+from .errors import ApiError, ErrorBody
+from .ingest import read_body
+from .params import AUTH_ERRORS, BODY_ERRORS, reject_deep_json
+
+__all__ = ["chatwoot_routes"]
+
+log = logging.getLogger("wallboard.chatwoot")
+
+DELIVERIES_KEPT = 10_000  # delivery ids remembered per process, to answer a resend at once
+_CONVERSATION_EVENTS = ("conversation_created", "conversation_status_changed",
+                        "conversation_updated")
+_MESSAGE_EVENTS = ("message_created", "message_updated")
+_ACCOUNT = ACCOUNT_PATTERN.strip("^$")
+
+
+class ChatwootReply(msgspec.Struct):
+    event: str  # Chatwoot's
+    accepted: int  # Wallboard events it gave, by what became of them
+    duplicate: int
+    conflict: int
+    rejected: int
+    ignored: bool = False  # an event the connector does not use, or a delivery seen already
+
+
+class _Door:
+    """Per process: one webhook of an account at a time, and the deliveries seen lately."""
+
+    def __init__(self) -> None:
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.seen: OrderedDict[str, None] = OrderedDict()
+
+    def seen_before(self, account: str, delivery: str) -> bool:
+        key = f"{account}/{delivery}"
+        if key in self.seen:
+            return True
+        self.seen[key] = None
+        if len(self.seen) > DELIVERIES_KEPT:
+            self.seen.popitem(last=False)
+        return False
+
+
+def _door(request: Request[Any, Any, Any]) -> _Door:
+    state = request.app.state
+    door = state.get("chatwoot")
+    if door is None:
+        door = state["chatwoot"] = _Door()
+    assert isinstance(door, _Door)
+    return door
+
+
+def _refuse(account: str, code: str, message: str, header: str | None) -> ApiError:
+    log.warning("chatwoot webhook for %s refused: %s (%s)", account, message, header)
+    return ApiError(401, code, message, header)
+
+
+def _setup(request: Request[Any, Any, Any], account: str) -> ChatwootSetup | None:
+    saved = service_of(request).setting(account, SETTING)
+    return None if saved is None else msgspec.json.decode(saved, type=ChatwootSetup)
+
+
+@post("/api/v1/connectors/chatwoot/{account_id:str}", status_code=200,
+      summary="Chatwoot's webhook", security=[],
+      description="Point a Chatwoot webhook (conversation created, status changed, updated, "
+      "message created) here; docs/chatwoot.md. Signed by Chatwoot with the secret set up "
+      "for the account (`X-Chatwoot-Signature`, `X-Chatwoot-Timestamp` within 5 minutes); "
+      "the reply says how many Wallboard events the webhook gave and what became of them.",
+      responses={401: ResponseSpec(ErrorBody, description="No connector, or the signature or "
+                                   "timestamp missing, stale or wrong"),
+                 413: ResponseSpec(ErrorBody, description="Body too large")})
+async def chatwoot_webhook(request: Request[Any, Any, Any], account_id: str) -> ChatwootReply:
+    service = service_of(request)
+    setup = _setup(request, account_id) if _valid_account(account_id) else None
+    if setup is None or setup.secret is None:
+        raise _refuse(account_id, "not_connected",
+                      "no Chatwoot connector is set up for this account", "account")
+    signature = request.headers.get("x-chatwoot-signature")
+    stamp = request.headers.get("x-chatwoot-timestamp")
+    if not signature:
+        raise _refuse(account_id, "unsigned", "missing: give the webhook a secret in Chatwoot "
+                      "and the same one here", "X-Chatwoot-Signature")
+    if not stamp:
+        raise _refuse(account_id, "unsigned", "missing", "X-Chatwoot-Timestamp")
+    problem = stamp_problem(stamp, service.clock())
+    if problem is not None:
+        raise _refuse(account_id, "stale", problem, "X-Chatwoot-Timestamp")
+    body = await read_body(request, service.limits.max_body_bytes)
+    if not signature_matches(setup.secret, stamp, body, signature):
+        raise _refuse(account_id, "bad_signature", "does not match the body and the secret "
+                      "set up for this account", "X-Chatwoot-Signature")
+    try:
+        event = msgspec.json.decode(body, type=Webhook).event
+    except msgspec.DecodeError as exc:
+        raise ApiError(400, "bad_payload", f"not a Chatwoot webhook: {exc}", "body") from None
+    door = _door(request)
+    delivery = request.headers.get("x-chatwoot-delivery")
+    if delivery and door.seen_before(account_id, delivery):
+        return ChatwootReply(event, 0, 0, 0, 0, ignored=True)
+    message: Message | None = None
+    try:
+        if event in _MESSAGE_EVENTS:
+            message = msgspec.json.decode(body, type=Message)
+            conversation = message.conversation
+        elif event in _CONVERSATION_EVENTS:
+            conversation = msgspec.json.decode(body, type=Conversation)
+        else:
+            return ChatwootReply(event, 0, 0, 0, 0, ignored=True)
+    except msgspec.ValidationError as exc:
+        raise ApiError(400, "bad_payload", f"{event}: {exc}", "body") from None
+    lock = door.locks.setdefault(account_id, asyncio.Lock())
+    async with lock:
+        keys = keys_of(conversation, message)
+        known = service.connector_states(account_id, CONNECTOR, keys)
+        translated = translate(account_id, conversation, message, known, setup.topic_labels,
+                               created=event == "conversation_created")
+        events, rejected = [], 0
+        for raw in translated.events:
+            try:
+                events.append(decode_event(msgspec.json.encode(raw), service.clock())[1])
+            except EventError as err:  # Chatwoot sent something the contract cannot take
+                rejected += 1
+                log.warning("chatwoot %s of %s gave an event refused: %s %s", event,
+                            account_id, raw, err)
+        try:
+            results = await service.ingest(account_id, events) if events else []
+        except Busy:
+            raise ApiError(429, "busy", "the write queue is full; retry shortly", None,
+                           {"Retry-After": "1"}) from None
+        except NotReady:
+            raise ApiError(503, "not_ready", "shutting down or recovering; retry shortly",
+                           None, {"Retry-After": "1"}) from None
+        if translated.remember:
+            service.save_connector_states(account_id, CONNECTOR, translated.remember)
+    return ChatwootReply(event, results.count("accepted"), results.count("duplicate"),
+                         results.count("conflict"), rejected)
+
+
+def _valid_account(account: str) -> bool:
+    return re.fullmatch(_ACCOUNT, account) is not None
+
+
+@get("/api/v1/accounts/{account_id:str}/connectors/chatwoot",
+     summary="The Chatwoot connector (admin)",
+     description="As set up; the secret is never shown (null). 404 when none is.",
+     responses={200: ResponseSpec(ChatwootSetup, description="The setup"), **AUTH_ERRORS})
+async def get_chatwoot(request: Request[Any, Any, Any], account_id: str) -> ChatwootSetup:
+    account = account_of(request, account_id, ("admin",))
+    setup = _setup(request, account)
+    if setup is None:
+        raise ApiError(404, "not_found", "no Chatwoot connector is set up", "account")
+    return hide_secret(setup)
+
+
+@put("/api/v1/accounts/{account_id:str}/connectors/chatwoot",
+     summary="Set up the Chatwoot connector (admin)",
+     description="`secret`: the webhook's, from Chatwoot (null keeps the one saved); "
+     "`topic_labels`: the labels that are topics, in the order they win (none: a "
+     "conversation's first label). The webhook URL is "
+     "`/api/v1/connectors/chatwoot/{account}`.",
+     responses={400: ResponseSpec(ErrorBody, description="Bad setup"), **AUTH_ERRORS,
+                **BODY_ERRORS}, guards=[admin_only], before_request=reject_deep_json)
+async def put_chatwoot(request: Request[Any, Any, Any], account_id: str,
+                       data: ChatwootSetup) -> ChatwootSetup:
+    account = account_of(request, account_id, ("admin",))
+    if data.secret is None:
+        old = _setup(request, account)
+        if old is None or old.secret is None:
+            raise ApiError(400, "missing", "the webhook's secret, from Chatwoot", "secret")
+        data = msgspec.structs.replace(data, secret=old.secret)
+    service_of(request).save_setting(account, SETTING, msgspec.json.encode(data))
+    return hide_secret(data)
+
+
+chatwoot_routes = [chatwoot_webhook, get_chatwoot, put_chatwoot]

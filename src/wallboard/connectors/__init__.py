@@ -1,0 +1,1 @@
+"""Connectors: contact-center platforms' own webhooks translated into Wallboard's events."""

@@ -1,0 +1,149 @@
+"""The Chatwoot connector through a real ``wallboard serve`` on 127.0.0.1: webhooks shaped
+as Chatwoot sends them (chatwoot_payloads), signed as Chatwoot signs them, end in the snapshot
+a supervisor expects; unsigned, badly signed and stale ones are refused with a 401 naming
+the header and a line in the log; a delivery sent again is counted once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from chatwoot_payloads import agent, body_of, bot, conversation, message, signed_headers
+from conftest import noon_zone
+from server import Server, create_account, token
+
+SECRET = "w3bh00k-s3cret-from-chatwoot"
+ANA = agent(3, "Ana")
+SALES = {"id": 2, "name": "sales"}
+HOOK = "/api/v1/connectors/chatwoot/acme"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    data = tmp_path_factory.mktemp("chatwoot") / "data"
+    create_account(data, "acme", noon_zone())
+    tokens = {role: token(data, "acme", role) for role in ("admin", "view")}
+    server = Server(data).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as client:
+            reply = client.put("/api/v1/accounts/acme/connectors/chatwoot",
+                               json={"secret": SECRET},
+                               headers={"Authorization": f"Bearer {tokens['admin']}"})
+            assert reply.status_code == 200 and reply.json()["secret"] is None, reply.text
+            yield {"server": server, "client": client, "tokens": tokens}
+    finally:
+        server.stop()
+
+
+def send(client: httpx.Client, payload: dict[str, Any], **signing: Any) -> httpx.Response:
+    body = body_of(payload)
+    return client.post(HOOK, content=body, headers=signed_headers(SECRET, body, **signing))
+
+
+def snapshot(world: dict[str, Any]) -> dict[str, Any]:
+    reply = world["client"].get("/api/v1/accounts/acme/snapshot", headers={
+        "Authorization": f"Bearer {world['tokens']['view']}"})
+    assert reply.status_code == 200, reply.text
+    found: dict[str, Any] = reply.json()
+    return found
+
+
+def test_a_chatwoot_morning_ends_in_the_snapshot_a_supervisor_expects(
+        served: dict[str, Any]) -> None:
+    client, now = served["client"], float(int(time.time()) - 900)
+    day = [
+        # Served: created in the site widget for Sales, the visitor writes, Ana takes it
+        # 30 s later and answers, and resolves it.
+        conversation(1, "open", at=now, team=SALES, labels=["billing"],
+                     event="conversation_created"),
+        message(10, "incoming", conversation(1, "open", at=now + 2, team=SALES), at=now + 2),
+        conversation(1, "open", at=now + 30, team=SALES, assignee=ANA,
+                     event="conversation_updated", changed={"assignee_id": (None, 3)}),
+        message(11, "outgoing", conversation(1, "open", at=now + 40, team=SALES,
+                                             assignee=ANA), at=now + 40, sender=ANA),
+        conversation(1, "resolved", at=now + 300, team=SALES, assignee=ANA,
+                     event="conversation_status_changed",
+                     changed={"status": ("open", "resolved")}),
+        # Unassigned: an email nobody took, resolved by the system.
+        conversation(2, "open", at=now + 10, inbox_id=2, channel="Channel::Email",
+                     event="conversation_created"),
+        message(20, "incoming", conversation(2, "open", at=now + 10, inbox_id=2,
+                                             channel="Channel::Email"), at=now + 10),
+        conversation(2, "resolved", at=now + 600, inbox_id=2, channel="Channel::Email",
+                     event="conversation_status_changed",
+                     changed={"status": ("open", "resolved")}),
+        # A bot's from start to end: never in the queue, counted nowhere.
+        conversation(3, "pending", at=now + 20, assignee=bot(9),
+                     event="conversation_created"),
+        conversation(3, "resolved", at=now + 200, assignee=bot(9),
+                     event="conversation_status_changed",
+                     changed={"status": ("pending", "resolved")}),
+        # Still waiting in the site chat.
+        conversation(4, "open", at=now + 800, event="conversation_created"),
+        message(40, "incoming", conversation(4, "open", at=now + 801), at=now + 801),
+    ]
+    for payload in day:
+        reply = send(client, payload)
+        assert reply.status_code == 200 and reply.json()["rejected"] == 0, reply.text
+    snap = snapshot(served)
+    total = snap["total"]
+    assert (total["arrived"], total["served"], total["unserved"]["unassigned"],
+            total["in_queue"], total["wait_samples"]) == (3, 1, 1, 1, 2)
+    assert total["topics"] == {"billing": 1}
+    kinds = {c["id"]: c["kind"] for c in snap["channels"]}
+    assert kinds == {"inbox-1": "web_chat", "inbox-2": "email"}
+    sales = next(g for g in snap["groups"] if g["id"] == "team-2")
+    # Created at a whole second (Chatwoot's created_at), assigned at 30.123456 s after
+    # (its updated_at has a fraction): the wait, to the millisecond.
+    assert sales["name"] == "sales" and sales["served"] == 1 and sales["avg_wait_s"] == 30.123
+
+
+def test_signatures_missing_wrong_or_stale_are_refused_naming_the_header(
+        served: dict[str, Any]) -> None:
+    client, server = served["client"], served["server"]
+    payload = conversation(50, "open", at=time.time(), event="conversation_created")
+    body = body_of(payload)
+    good = signed_headers(SECRET, body)
+    cases = {
+        "X-Chatwoot-Signature": {k: v for k, v in good.items()
+                                 if k != "X-Chatwoot-Signature"},
+        "X-Chatwoot-Timestamp": {k: v for k, v in good.items()
+                                 if k != "X-Chatwoot-Timestamp"},
+    }
+    wrong = signed_headers("another-secret-entirely", body)
+    stale = signed_headers(SECRET, body, stamp=int(time.time()) - 3600)
+    for field, headers in [*cases.items(), ("X-Chatwoot-Signature", wrong),
+                           ("X-Chatwoot-Timestamp", stale)]:
+        reply = client.post(HOOK, content=body, headers=headers)
+        assert reply.status_code == 401, reply.text
+        assert reply.json()["error"]["field"] == field
+    tampered = client.post(HOOK, content=body.replace(b'"open"', b'"resolved"'), headers=good)
+    assert tampered.status_code == 401
+    nobody = client.post("/api/v1/connectors/chatwoot/beta", content=body, headers=good)
+    assert nobody.status_code == 401 and nobody.json()["error"]["field"] == "account"
+    assert snapshot(served)["total"]["arrived"] == 3  # nothing of the above counted
+    log = Path(server.log).read_text()
+    assert log.count("chatwoot webhook for acme refused") >= 5  # one line each
+    assert "chatwoot webhook for beta refused: no Chatwoot connector" in log
+
+
+def test_a_delivery_sent_again_is_counted_once(served: dict[str, Any]) -> None:
+    client = served["client"]
+    before = snapshot(served)["total"]["arrived"]
+    created = conversation(60, "open", at=time.time() - 60, event="conversation_created")
+    first = send(client, created, delivery="d-60")
+    assert first.json()["accepted"] == 1
+    again = send(client, created, delivery="d-60")  # a proxy's resend: the same delivery
+    assert again.status_code == 200 and again.json()["ignored"] is True
+    anew = send(client, created)  # the same webhook under another delivery id
+    assert anew.json()["accepted"] == 0
+    visitor = message(61, "incoming", conversation(60, "open", at=time.time() - 50),
+                      at=time.time() - 50)
+    assert send(client, visitor).json()["accepted"] == 1
+    assert send(client, visitor).json()["duplicate"] == 1  # the event id is Chatwoot's
+    assert snapshot(served)["total"]["arrived"] == before + 1

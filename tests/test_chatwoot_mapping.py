@@ -1,0 +1,205 @@
+"""Chatwoot's webhooks into Wallboard's events, pure: each case a few webhooks as Chatwoot
+sends them (chatwoot_payloads) through ``translate`` with what it remembers between them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from chatwoot_payloads import agent, bot, conversation, message
+from wallboard.connectors.chatwoot.mapping import keys_of, translate
+from wallboard.connectors.chatwoot.payloads import Conversation, Message
+
+T0 = 1_764_669_600.0  # 2025-12-02 10:00 UTC
+ANA, BOB = agent(3, "Ana"), agent(4, "Bob")
+SALES = {"id": 2, "name": "sales"}
+
+
+class Connector:
+    """``translate`` with a memory, as the route runs it."""
+
+    def __init__(self, topic_labels: tuple[str, ...] = ()) -> None:
+        self.memory: dict[str, bytes] = {}
+        self.topic_labels = topic_labels
+
+    def send(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        body = msgspec.json.encode(payload)
+        msg = None
+        if payload["event"].startswith("message_"):
+            msg = msgspec.json.decode(body, type=Message)
+            conv = msg.conversation
+        else:
+            conv = msgspec.json.decode(body, type=Conversation)
+        known = {k: self.memory[k] for k in keys_of(conv, msg) if k in self.memory}
+        out = translate("acme", conv, msg, known, self.topic_labels,
+                        created=payload["event"] == "conversation_created")
+        self.memory.update(out.remember)
+        return out.events
+
+
+def kinds(events: list[dict[str, Any]]) -> list[str]:
+    return [e["type"] for e in events]
+
+
+def test_a_conversation_from_creation_to_resolution() -> None:
+    cw = Connector()
+    created = cw.send(conversation(10, "open", at=T0, team=SALES, labels=["billing"],
+                                   event="conversation_created"))
+    assert kinds(created) == ["channel.updated", "group.updated", "conversation.started"]
+    started = created[2]
+    assert started == {"id": "cw-10-1-1", "type": "conversation.started", "account": "acme",
+                       "at": int(T0 * 1000), "conversation": "10", "channel": "inbox-1",
+                       "group": "team-2", "topic": "billing"}
+    assert created[0]["kind"] == "web_chat" and created[1]["name"] == "sales"
+    first = cw.send(message(500, "incoming", conversation(10, "open", at=T0 + 5, team=SALES,
+                                                          labels=["billing"]), at=T0 + 5))
+    assert first == [{"id": "cw-msg-500", "type": "message.visitor", "account": "acme",
+                      "at": int((T0 + 5) * 1000), "conversation": "10"}]
+    assigned = cw.send(conversation(10, "open", at=T0 + 30, team=SALES, assignee=ANA,
+                                    labels=["billing"], event="conversation_updated",
+                                    changed={"assignee_id": (None, 3)}))
+    assert kinds(assigned) == ["operator.updated", "conversation.assigned"]
+    assert assigned[1]["operator"] == "agent-3" and assigned[1]["group"] == "team-2"
+    reply = cw.send(message(501, "outgoing", conversation(10, "open", at=T0 + 40, team=SALES,
+                                                          assignee=ANA), at=T0 + 40,
+                            sender=ANA))
+    assert reply[0]["type"] == "message.operator" and reply[0]["operator"] == "agent-3"
+    resolved = cw.send(conversation(10, "resolved", at=T0 + 60, team=SALES, assignee=ANA,
+                                    labels=["billing"], event="conversation_status_changed",
+                                    changed={"status": ("open", "resolved")}))
+    assert resolved == [{"id": "cw-10-1-3", "type": "conversation.closed", "account": "acme",
+                         "at": int((T0 + 60.123456) * 1000), "conversation": "10",
+                         "by": "operator"}]
+
+
+def test_the_same_webhook_again_gives_nothing_and_a_late_picture_changes_nothing() -> None:
+    cw = Connector()
+    created = conversation(11, "open", at=T0, event="conversation_created")
+    assert kinds(cw.send(created)) == ["channel.updated", "conversation.started"]
+    assert cw.send(created) == []
+    assigned = conversation(11, "open", at=T0 + 20, assignee=ANA,
+                            event="conversation_updated", changed={"assignee_id": (None, 3)})
+    assert kinds(cw.send(assigned)) == ["operator.updated", "conversation.assigned"]
+    assert cw.send(assigned) == []
+    # A webhook older than the last one applied (two crossing on their way) moves nothing
+    # back: the conversation stays with Ana.
+    stale = conversation(11, "open", at=T0 + 10, event="conversation_updated",
+                         changed={"labels": ([], [])})
+    assert cw.send(stale) == []
+
+
+def test_pending_stays_out_of_the_queue_until_it_opens() -> None:
+    cw = Connector()
+    pending = conversation(12, "pending", at=T0, assignee=bot(9),
+                           event="conversation_created")
+    assert kinds(cw.send(pending)) == ["channel.updated"]  # a bot has it
+    bot_says = message(600, "outgoing", conversation(12, "pending", at=T0 + 3,
+                                                     assignee=bot(9)), at=T0 + 3,
+                       sender={"id": 9, "name": "Helper bot", "type": "agent_bot"})
+    visitor = message(601, "incoming", conversation(12, "pending", at=T0 + 4,
+                                                    assignee=bot(9)), at=T0 + 4)
+    assert cw.send(bot_says) == [] and cw.send(visitor) == []
+    handed = cw.send(conversation(12, "open", at=T0 + 30, event="conversation_status_changed",
+                                  changed={"status": ("pending", "open")}))
+    assert kinds(handed) == ["conversation.started"]
+    assert handed[0]["at"] == int((T0 + 30.123456) * 1000)  # the queue starts here
+
+
+def test_a_bot_resolving_a_pending_conversation_never_counts() -> None:
+    cw = Connector()
+    cw.send(conversation(13, "pending", at=T0, assignee=bot(9), event="conversation_created"))
+    assert cw.send(conversation(13, "resolved", at=T0 + 50, assignee=bot(9),
+                                event="conversation_status_changed",
+                                changed={"status": ("pending", "resolved")})) == []
+
+
+def test_reopening_starts_another_conversation() -> None:
+    cw = Connector()
+    cw.send(conversation(14, "open", at=T0, event="conversation_created"))
+    closed = cw.send(conversation(14, "resolved", at=T0 + 60,
+                                  event="conversation_status_changed",
+                                  changed={"status": ("open", "resolved")}))
+    assert closed[0]["by"] == "system"  # nobody had it: not an operator
+    # The visitor writes again: Chatwoot reopens it (the message may come first).
+    again = cw.send(message(700, "incoming", conversation(14, "open", at=T0 + 3600),
+                            at=T0 + 3600))
+    assert kinds(again) == ["conversation.started", "message.visitor"]
+    assert {e["conversation"] for e in again} == {"14/2"}
+    assert again[0]["id"] == "cw-14-2-1"
+    assert cw.send(conversation(14, "open", at=T0 + 3600, event="conversation_status_changed",
+                                changed={"status": ("resolved", "open")})) == []
+
+
+def test_assignee_and_team_changes_move_it_between_queue_and_work() -> None:
+    cw = Connector()
+    cw.send(conversation(15, "open", at=T0, event="conversation_created"))
+    moved = cw.send(conversation(15, "open", at=T0 + 10, team=SALES,
+                                 event="conversation_updated", changed={"team_id": (None, 2)}))
+    assert kinds(moved) == ["group.updated", "conversation.queued"]
+    assert moved[1]["group"] == "team-2"
+    cw.send(conversation(15, "open", at=T0 + 20, team=SALES, assignee=ANA,
+                         event="conversation_updated", changed={"assignee_id": (None, 3)}))
+    to_bob = cw.send(conversation(15, "open", at=T0 + 30, team=SALES, assignee=BOB,
+                                  event="conversation_updated",
+                                  changed={"assignee_id": (3, 4)}))
+    assert kinds(to_bob) == ["operator.updated", "conversation.assigned"]
+    back = cw.send(conversation(15, "open", at=T0 + 40, event="conversation_updated",
+                                changed={"assignee_id": (4, None), "team_id": (2, None)}))
+    assert kinds(back) == ["conversation.queued"] and back[0]["group"] == "no-team"
+
+
+@pytest.mark.parametrize(("case", "fields"), [
+    ("private note", {"private": True}),
+    ("automation rule", {"content_attributes": {"automation_rule_id": 5}}),
+    ("campaign", {"additional_attributes": {"campaign_id": 7}}),
+    ("bot", {"sender": {"id": 9, "name": "Helper bot", "type": "agent_bot"}}),
+    ("no sender", {"sender": None}),
+])
+def test_only_a_human_agents_public_reply_is_an_operator_message(
+        case: str, fields: dict[str, Any]) -> None:
+    cw = Connector()
+    cw.send(conversation(16, "open", at=T0, assignee=ANA, event="conversation_created"))
+    conv = conversation(16, "open", at=T0 + 5, assignee=ANA)
+    payload = message(800, "outgoing", conv, at=T0 + 5, sender=ANA) | fields
+    assert cw.send(payload) == [], case
+
+
+def test_a_template_message_is_not_the_visitor_writing() -> None:
+    cw = Connector()
+    cw.send(conversation(17, "open", at=T0, event="conversation_created"))
+    template = message(900, "template", conversation(17, "open", at=T0 + 1), at=T0 + 1,
+                       sender=None)
+    assert cw.send(template) == []
+
+
+def test_topic_labels_choose_the_topic_in_their_order() -> None:
+    cw = Connector(topic_labels=("refund", "delivery"))
+    started = cw.send(conversation(18, "open", at=T0, labels=["vip", "delivery"],
+                                   event="conversation_created"))
+    assert started[-1]["topic"] == "delivery"
+    changed = cw.send(conversation(18, "open", at=T0 + 9, labels=["delivery", "refund"],
+                                   event="conversation_updated",
+                                   changed={"label_list": (["delivery"], ["delivery",
+                                                                          "refund"])}))
+    assert changed[0]["type"] == "conversation.topic" and changed[0]["topic"] == "refund"
+
+
+@pytest.mark.parametrize(("channel", "kind"), [
+    ("Channel::WebWidget", "web_chat"), ("Channel::Email", "email"),
+    ("Channel::Telegram", "telegram"), ("Channel::Whatsapp", "whatsapp"),
+    ("Channel::FacebookPage", "facebook"), ("Channel::Instagram", "instagram"),
+    ("Channel::Sms", "sms"), ("Channel::TwilioSms", "sms"), ("Channel::Api", "api"),
+    ("Channel::Line", "other"), ("Channel::Voice", "other"),
+])
+def test_an_inbox_is_a_channel_of_its_kind_said_once(channel: str, kind: str) -> None:
+    cw = Connector()
+    first = cw.send(conversation(19, "open", at=T0, inbox_id=4, channel=channel,
+                                 event="conversation_created"))
+    assert first[0] == {"id": f"cw-inbox-4-{int(T0 * 1000)}", "type": "channel.updated",
+                        "account": "acme", "at": int(T0 * 1000), "channel": "inbox-4",
+                        "kind": kind}
+    second = cw.send(conversation(20, "open", at=T0 + 1, inbox_id=4, channel=channel,
+                                  event="conversation_created"))
+    assert kinds(second) == ["conversation.started"]
