@@ -5,6 +5,8 @@ the header and a line in the log; a delivery sent again is counted once."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,8 @@ import httpx
 import pytest
 
 from chatwoot_payloads import agent, body_of, bot, conversation, message, signed_headers
+from chatwoot_standin import ChatwootStandIn, listed
+from chatwoot_standin import agent as standin_agent
 from conftest import noon_zone
 from server import Server, create_account, token
 
@@ -147,3 +151,72 @@ def test_a_delivery_sent_again_is_counted_once(served: dict[str, Any]) -> None:
     assert send(client, visitor).json()["accepted"] == 1
     assert send(client, visitor).json()["duplicate"] == 1  # the event id is Chatwoot's
     assert snapshot(served)["total"]["arrived"] == before + 1
+
+
+def test_the_sync_says_who_is_there_and_repairs_missed_webhooks(
+        tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    create_account(data, "acme", noon_zone())
+    view = token(data, "acme", "view")
+    admin = token(data, "acme", "admin")
+    server = Server(data).start()
+    ana, bob = standin_agent(3, "Ana", "online"), standin_agent(4, "Bob", "busy")
+    try:
+        with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as client, \
+                ChatwootStandIn("cw-admin-token") as chatwoot:
+            world = {"client": client, "tokens": {"view": view}}
+            assert client.put("/api/v1/accounts/acme/connectors/chatwoot",
+                              json={"secret": SECRET}, headers={
+                                  "Authorization": f"Bearer {admin}"}).status_code == 200
+            chatwoot.agents = [ana, bob]
+            chatwoot.teams = [{"id": 2, "name": "sales", "description": "",
+                               "allow_auto_assign": True, "account_id": 1, "is_member": False,
+                               "members": [3, 4]}]
+            chatwoot.inboxes = [{"id": 1, "channel_id": 1, "name": "Site",
+                                 "channel_type": "Channel::WebWidget",
+                                 "enable_auto_assignment": True,
+                                 "auto_assignment_config": {"max_assignment_limit": 2},
+                                 "members": [3, 4]}]
+            # A conversation comes in (its webhooks arrive) ...
+            start = int(time.time()) - 300
+            send(client, conversation(7, "open", at=start, team=SALES,
+                                      event="conversation_created"))
+            send(client, message(70, "incoming", conversation(7, "open", at=start + 1,
+                                                              team=SALES), at=start + 1))
+            assert snapshot(world)["total"]["in_queue"] == 1
+            # ... Ana takes it, but that webhook is lost on the way.
+            chatwoot.conversations = [listed(7, "open", at=start + 60, team=SALES,
+                                             assignee=standin_agent(3, "Ana", "online"))]
+
+            def sync() -> str:
+                done = subprocess.run(
+                    [sys.executable, "-m", "wallboard.cli", "chatwoot", "sync", "--url",
+                     chatwoot.url, "--api-token", "cw-admin-token", "--account", "1", "--to",
+                     "acme", "--wallboard", server.url, "--secret", SECRET, "--once"],
+                    capture_output=True, text=True, timeout=60)
+                assert done.returncode == 0, done.stderr
+                return done.stdout
+
+            assert "1 conversations reconciled" in sync()
+            total = snapshot(world)["total"]
+            # Ana is available (Bob busy), with the inbox's limit of 2 and one in work.
+            assert (total["in_queue"], total["in_work"], total["operators_available"],
+                    total["slots_available"]) == (0, 1, 1, 1)
+            snap = snapshot(world)
+            assert {c["id"]: c.get("name") for c in snap["channels"]} == {"inbox-1": "Site"}
+            assert [g["name"] for g in snap["groups"] if g["id"] == "team-2"] == ["sales"]
+            assert all("api_access_token" not in call for call in chatwoot.calls)
+            # Ana goes offline, and the resolution's webhook is lost too.
+            chatwoot.agents = [standin_agent(3, "Ana", "offline"), bob]
+            chatwoot.conversations = [listed(7, "resolved", at=int(time.time()) - 5,
+                                             team=SALES,
+                                             assignee=standin_agent(3, "Ana", "offline"))]
+            sync()
+            total = snapshot(world)["total"]
+            assert (total["in_work"], total["operators_available"]) == (0, 0)
+            # No operator message came: the contract calls it missed.
+            assert (total["arrived"], total["unserved"]["missed"]) == (1, 1)
+            sync()  # nothing new: nothing changes
+            assert snapshot(world)["total"] == total
+    finally:
+        server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -652,6 +653,68 @@ def _add_staffing_command(commands: Any) -> None:
     what.set_defaults(run=_staffing)
 
 
+def _add_chatwoot_command(commands: Any) -> None:
+    chatwoot = commands.add_parser("chatwoot", help="the Chatwoot connector (docs/chatwoot.md)")
+    actions = chatwoot.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sync = actions.add_parser(
+        "sync", help="send Chatwoot's agents' presence and open conversations to Wallboard",
+        description="Every --every seconds: read Chatwoot's agents (availability), teams, "
+                    "inboxes and open and lately resolved conversations over its REST API, "
+                    "and send them to the account's Chatwoot connector, signed with its "
+                    "webhook secret. Secrets may come from the environment instead "
+                    "(WALLBOARD_CHATWOOT_API_TOKEN, WALLBOARD_CHATWOOT_SECRET).")
+    sync.add_argument("--url", required=True, help="Chatwoot's address, e.g. "
+                      "https://chat.example.com")
+    sync.add_argument("--api-token", default=os.environ.get("WALLBOARD_CHATWOOT_API_TOKEN"),
+                      help="an administrator's access token (Chatwoot: Profile settings)")
+    sync.add_argument("--account", type=int, required=True,
+                      help="Chatwoot's account id (the number in its addresses)")
+    sync.add_argument("--to", required=True, metavar="ACCOUNT",
+                      help="the Wallboard account whose connector receives it")
+    sync.add_argument("--wallboard", default="http://127.0.0.1:8000",
+                      help="Wallboard's address (default http://127.0.0.1:8000)")
+    sync.add_argument("--secret", default=os.environ.get("WALLBOARD_CHATWOOT_SECRET"),
+                      help="the webhook secret set up for the account's connector")
+    sync.add_argument("--every", type=float, default=20.0, metavar="S",
+                      help="seconds between passes (default 20)")
+    sync.add_argument("--once", action="store_true", help="one pass, then exit")
+    sync.set_defaults(run=_chatwoot_sync)
+
+
+def _chatwoot_sync(args: argparse.Namespace) -> int:
+    if not args.api_token or not args.secret:
+        print("wallboard chatwoot sync: give --api-token and --secret (or their environment "
+              "variables)", file=sys.stderr)
+        return 2
+    if not 1 <= args.every <= 3600:
+        print("wallboard chatwoot sync: --every is 1..3600 seconds", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    return asyncio.run(_sync(args))
+
+
+async def _sync(args: argparse.Namespace) -> int:
+    import httpx
+
+    from .chatwoot_sync import ChatwootApi, Sync
+
+    async with httpx.AsyncClient(timeout=15, trust_env=False) as client:
+        sync = Sync(ChatwootApi(client, args.url, args.api_token, args.account), client,
+                    args.wallboard, args.to, args.secret)
+        if not args.once:
+            await sync.run(args.every)
+            return 0
+        try:
+            roster = await sync.roster()
+            sent = await sync.reconcile()
+        except httpx.HTTPError as exc:
+            print(f"wallboard chatwoot sync: {exc}", file=sys.stderr)
+            return 1
+        print(f"roster: {roster['accepted']} events accepted; {sent} conversations "
+              f"reconciled")
+        return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wallboard", description="Real-time monitoring for text-channel contact centers.")
@@ -677,6 +740,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_sim_commands(commands)
     _add_export_command(commands)
     _add_staffing_command(commands)
+    _add_chatwoot_command(commands)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

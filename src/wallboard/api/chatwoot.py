@@ -14,17 +14,20 @@ of ``POST /api/v1/events``; what to remember is saved once they are stored. Each
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 from litestar import Request, get, post, put
 from litestar.openapi import ResponseSpec
 
-from ..connectors.chatwoot.mapping import CONNECTOR, keys_of, translate
+from ..connectors.chatwoot.mapping import CONNECTOR, Translation, keys_of, translate
 from ..connectors.chatwoot.payloads import Conversation, Message, Webhook
+from ..connectors.chatwoot.roster import ROSTER_EVENT, Roster, roster_keys, translate_roster
 from ..connectors.chatwoot.setup import SETTING, ChatwootSetup, hide_secret
 from ..connectors.chatwoot.signature import signature_matches, stamp_problem
 from ..events import ACCOUNT_PATTERN, EventError, decode_event
@@ -95,10 +98,15 @@ def _setup(request: Request[Any, Any, Any], account: str) -> ChatwootSetup | Non
       description="Point a Chatwoot webhook (conversation created, status changed, updated, "
       "message created) here; docs/chatwoot.md. Signed by Chatwoot with the secret set up "
       "for the account (`X-Chatwoot-Signature`, `X-Chatwoot-Timestamp` within 5 minutes); "
-      "the reply says how many Wallboard events the webhook gave and what became of them.",
-      responses={401: ResponseSpec(ErrorBody, description="No connector, or the signature or "
+      "the reply says how many Wallboard events the webhook gave and what became of them. "
+      "`wallboard chatwoot sync` sends here too, signed the same way: the agents' presence "
+      "(`wallboard_roster`) and the open conversations as Chatwoot's REST API has them.",
+      responses={400: ResponseSpec(ErrorBody, description="Not a webhook's payload"),
+                 401: ResponseSpec(ErrorBody, description="No connector, or the signature or "
                                    "timestamp missing, stale or wrong"),
-                 413: ResponseSpec(ErrorBody, description="Body too large")})
+                 413: ResponseSpec(ErrorBody, description="Body too large"),
+                 429: ResponseSpec(ErrorBody, description="Write queue full"),
+                 503: ResponseSpec(ErrorBody, description="Recovering or stopping")})
 async def chatwoot_webhook(request: Request[Any, Any, Any], account_id: str) -> ChatwootReply:
     service = service_of(request)
     setup = _setup(request, account_id) if _valid_account(account_id) else None
@@ -127,23 +135,16 @@ async def chatwoot_webhook(request: Request[Any, Any, Any], account_id: str) -> 
     delivery = request.headers.get("x-chatwoot-delivery")
     if delivery and door.seen_before(account_id, delivery):
         return ChatwootReply(event, 0, 0, 0, 0, ignored=True)
-    message: Message | None = None
     try:
-        if event in _MESSAGE_EVENTS:
-            message = msgspec.json.decode(body, type=Message)
-            conversation = message.conversation
-        elif event in _CONVERSATION_EVENTS:
-            conversation = msgspec.json.decode(body, type=Conversation)
-        else:
-            return ChatwootReply(event, 0, 0, 0, 0, ignored=True)
+        translating = _translator(account_id, event, body, setup)
     except msgspec.ValidationError as exc:
         raise ApiError(400, "bad_payload", f"{event}: {exc}", "body") from None
+    if translating is None:
+        return ChatwootReply(event, 0, 0, 0, 0, ignored=True)
+    keys, translator = translating
     lock = door.locks.setdefault(account_id, asyncio.Lock())
     async with lock:
-        keys = keys_of(conversation, message)
-        known = service.connector_states(account_id, CONNECTOR, keys)
-        translated = translate(account_id, conversation, message, known, setup.topic_labels,
-                               created=event == "conversation_created")
+        translated = translator(service.connector_states(account_id, CONNECTOR, keys))
         events, rejected = [], 0
         for raw in translated.events:
             try:
@@ -164,6 +165,26 @@ async def chatwoot_webhook(request: Request[Any, Any, Any], account_id: str) -> 
             service.save_connector_states(account_id, CONNECTOR, translated.remember)
     return ChatwootReply(event, results.count("accepted"), results.count("duplicate"),
                          results.count("conflict"), rejected)
+
+
+def _translator(account: str, event: str, body: bytes, setup: ChatwootSetup
+                ) -> tuple[list[str], Callable[[dict[str, bytes]], Translation]] | None:
+    """The records a webhook needs and how to translate it with them; None for a webhook the
+    connector does not use."""
+    if event in _MESSAGE_EVENTS:
+        message = msgspec.json.decode(body, type=Message)
+        return keys_of(message.conversation, message), functools.partial(
+            translate, account, message.conversation, message,
+            topic_labels=setup.topic_labels)
+    if event in _CONVERSATION_EVENTS:
+        conversation = msgspec.json.decode(body, type=Conversation)
+        return keys_of(conversation), functools.partial(
+            translate, account, conversation, None, topic_labels=setup.topic_labels,
+            created=event == "conversation_created")
+    if event == ROSTER_EVENT:
+        roster = msgspec.json.decode(body, type=Roster)
+        return roster_keys(roster), functools.partial(translate_roster, account, roster)
+    return None
 
 
 def _valid_account(account: str) -> bool:

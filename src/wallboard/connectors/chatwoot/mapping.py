@@ -34,7 +34,7 @@ import msgspec
 from ...events import parse_timestamp
 from .payloads import Conversation, Message, Person
 
-__all__ = ["CONNECTOR", "KINDS", "Life", "Translation", "keys_of", "translate"]
+__all__ = ["CONNECTOR", "KINDS", "Emitter", "Life", "Translation", "keys_of", "translate"]
 
 CONNECTOR = "chatwoot"
 NO_TEAM = "no-team"  # the queue's group for a conversation of no team (queued needs one)
@@ -86,7 +86,7 @@ def translate(account: str, conversation: Conversation, message: Message | None,
     """The events of one webhook: ``conversation`` as it is now, ``message`` when the webhook
     is a message's, ``created`` for ``conversation_created``; ``known`` holds the records of
     ``keys_of``."""
-    out = _Out(account, known)
+    out = Emitter(account, known)
     if message is not None:
         at = _ms(message.created_at)
     else:
@@ -109,7 +109,7 @@ def translate(account: str, conversation: Conversation, message: Message | None,
     return Translation(out.events, out.remember)
 
 
-def _bring_up(out: _Out, conversation: Conversation, life: Life, at: int,
+def _bring_up(out: Emitter, conversation: Conversation, life: Life, at: int,
               topic: str | None) -> None:
     """The events that make the life look like ``conversation`` does now."""
     assignee = conversation.meta.assignee
@@ -150,7 +150,7 @@ def _bring_up(out: _Out, conversation: Conversation, life: Life, at: int,
         _step(out, conversation, life, "conversation.topic", at, topic=topic)
 
 
-def _step(out: _Out, conversation: Conversation, life: Life, event_type: str, at: int,
+def _step(out: Emitter, conversation: Conversation, life: Life, event_type: str, at: int,
           **fields: Any) -> None:
     life.step += 1
     out.event(f"cw-{conversation.id}-{life.life}-{life.step}", event_type, at,
@@ -192,7 +192,7 @@ def _ms(value: str | float) -> int:
     return int(value * 1000)
 
 
-class _Out:
+class Emitter:
     """The events of one translation, and the records it changes."""
 
     def __init__(self, account: str, known: dict[str, bytes]) -> None:
@@ -208,18 +208,18 @@ class _Out:
     def names(self, conversation: Conversation, message: Message | None, at: int) -> None:
         """The inbox's kind, the team's and the agents' names, each once it changes."""
         kind = KINDS.get(conversation.channel or "", "other")
-        self._once(f"inbox:{conversation.inbox_id}", kind, at, "channel.updated",
+        self.once(f"inbox:{conversation.inbox_id}", kind, at, "channel.updated",
                    channel=f"inbox-{conversation.inbox_id}", kind=kind)
         team = conversation.meta.team
         if team is not None and team.name:
-            self._once(f"team:{team.id}", team.name, at, "group.updated",
+            self.once(f"team:{team.id}", team.name, at, "group.updated",
                        group=f"team-{team.id}", name=team.name)
         for person in (conversation.meta.assignee, message.sender if message else None):
             if _agent(person) and person is not None and person.name:
-                self._once(f"agent:{person.id}", person.name, at, "operator.updated",
+                self.once(f"agent:{person.id}", person.name, at, "operator.updated",
                            operator=f"agent-{person.id}", name=person.name)
 
-    def _once(self, key: str, value: str, at: int, event_type: str, **fields: Any) -> None:
+    def once(self, key: str, value: str, at: int, event_type: str, **fields: Any) -> None:
         """An event when ``value`` differs from what is remembered under ``key``."""
         encoded = value.encode()
         if self.known.get(key) == encoded or self.remember.get(key) == encoded:

@@ -1,0 +1,175 @@
+"""``wallboard chatwoot sync``: what Chatwoot's webhooks do not say, read from its REST API
+every ``every_s`` seconds and sent to the connector (docs/chatwoot.md).
+
+- The roster: the agents with their availability (Chatwoot has no webhook for presence),
+  the teams with their members, the inboxes with their channel types, members and
+  assignment limits, as one ``wallboard_roster`` message; the connector emits what changed.
+- Reconciliation: every open conversation as Chatwoot lists it, and those resolved since
+  the last pass, each sent as the picture a ``conversation_updated`` webhook would carry
+  (stamped with the moment the list was asked for, so a webhook newer than it wins): a
+  missed assignment or resolution is repaired by the next pass.
+
+Both go through the connector's own webhook route, signed with the account's secret as
+Chatwoot signs, so there is one way in and one memory of each conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import msgspec
+
+from .connectors.chatwoot.roster import ROSTER_EVENT
+from .connectors.chatwoot.signature import sign
+
+__all__ = ["ChatwootApi", "Sync"]
+
+log = logging.getLogger("wallboard.chatwoot_sync")
+
+PAGE = 25  # Chatwoot's conversations per page
+MAX_PAGES = 400  # a pass reads at most this many pages of a list (10,000 conversations)
+
+
+class ChatwootApi:
+    """The few REST calls the sync makes, with a user's access token (an administrator's:
+    agents, teams and inboxes are not open to agent-bot tokens)."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, token: str, account: int) -> None:
+        self._client = client
+        self._base = f"{url.rstrip('/')}/api/v1/accounts/{account}"
+        self._headers = {"api_access_token": token}
+
+    async def _get(self, path: str, **params: Any) -> Any:
+        reply = await self._client.get(self._base + path, headers=self._headers,
+                                       params=params)
+        reply.raise_for_status()
+        return reply.json()
+
+    async def agents(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self._get("/agents")
+        return found
+
+    async def teams(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self._get("/teams")
+        return found
+
+    async def team_members(self, team: int) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self._get(f"/teams/{team}/team_members")
+        return found
+
+    async def inboxes(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = (await self._get("/inboxes"))["payload"]
+        return found
+
+    async def inbox_members(self, inbox: int) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = (await self._get(f"/inbox_members/{inbox}"))["payload"]
+        return found
+
+    async def conversations(self, status: str) -> AsyncIterator[dict[str, Any]]:
+        """Newest activity first, page by page."""
+        for page in range(1, MAX_PAGES + 1):
+            listed = (await self._get("/conversations", status=status, assignee_type="all",
+                                      sort_by="last_activity_at_desc", page=page))["data"]
+            items: list[dict[str, Any]] = listed["payload"]
+            for item in items:
+                yield item
+            if len(items) < PAGE:
+                return
+
+
+class Sync:
+    """One Chatwoot account's passes, sent to one Wallboard account's connector."""
+
+    def __init__(self, chatwoot: ChatwootApi, client: httpx.AsyncClient, wallboard: str,
+                 account: str, secret: str,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._chatwoot = chatwoot
+        self._client = client
+        self._hook = f"{wallboard.rstrip('/')}/api/v1/connectors/chatwoot/{account}"
+        self._secret = secret
+        self._clock = clock
+        self._resolved_since: float | None = None  # the last pass's start (first: 1 h back)
+
+    async def roster(self) -> dict[str, Any]:
+        """Send the agents, teams and inboxes as they are now; the connector's reply."""
+        agents = await self._chatwoot.agents()
+        teams = [{"id": t["id"], "name": t["name"],
+                  "members": [a["id"] for a in await self._chatwoot.team_members(t["id"])]}
+                 for t in await self._chatwoot.teams()]
+        inboxes = []
+        for inbox in await self._chatwoot.inboxes():
+            limit = (inbox.get("auto_assignment_config") or {}).get("max_assignment_limit")
+            members = await self._chatwoot.inbox_members(inbox["id"])
+            inboxes.append({"id": inbox["id"], "name": inbox["name"],
+                            "channel_type": inbox["channel_type"],
+                            "members": [m["id"] for m in members],
+                            "max_assignment_limit": limit if limit else None})
+        return await self._send({
+            "event": ROSTER_EVENT, "at": int(self._clock() * 1000),
+            "agents": [{"id": a["id"], "name": a.get("available_name") or a["name"],
+                        "availability_status": a.get("availability_status", "offline")}
+                       for a in agents],
+            "teams": teams, "inboxes": inboxes})
+
+    async def reconcile(self) -> int:
+        """Send the picture of every open conversation and of those resolved since the last
+        pass; how many were sent."""
+        asked = self._clock()
+        since = self._resolved_since if self._resolved_since is not None else asked - 3600
+        sent = 0
+        async for item in self._chatwoot.conversations("open"):
+            await self._send(_picture(item, asked))
+            sent += 1
+        async for item in self._chatwoot.conversations("resolved"):
+            if item.get("last_activity_at", 0) < since - 60:
+                break  # newest first: the rest were resolved before the last pass
+            await self._send(_picture(item, asked))
+            sent += 1
+        self._resolved_since = asked
+        return sent
+
+    async def run(self, every_s: float) -> None:
+        """Forever: a roster and a reconciliation every ``every_s``; a failed pass is said in
+        the log and tried again next time."""
+        while True:
+            started = self._clock()
+            try:
+                await self.roster()
+                sent = await self.reconcile()
+                log.info("chatwoot sync: roster sent, %d conversations reconciled", sent)
+            except (httpx.HTTPError, KeyError, ValueError) as exc:
+                log.warning("chatwoot sync pass failed: %r", exc)
+            await asyncio.sleep(max(0.0, every_s - (self._clock() - started)))
+
+    async def _send(self, payload: dict[str, Any]) -> dict[str, Any]:
+        body = msgspec.json.encode(payload)
+        stamp = str(int(self._clock()))
+        reply = await self._client.post(self._hook, content=body, headers={
+            "Content-Type": "application/json", "X-Chatwoot-Timestamp": stamp,
+            "X-Chatwoot-Signature": sign(self._secret, stamp, body),
+            "X-Chatwoot-Delivery": f"sync-{uuid.uuid4()}"})
+        reply.raise_for_status()
+        answered: dict[str, Any] = reply.json()
+        return answered
+
+
+def _picture(item: dict[str, Any], asked: float) -> dict[str, Any]:
+    """A conversation as the REST list gives it, in the shape of a ``conversation_updated``
+    webhook: the channel type is under ``meta`` there, and an assignee is listed only when
+    it is an agent."""
+    meta = item.get("meta") or {}
+    assignee = meta.get("assignee")
+    return {"event": "conversation_updated", "id": item["id"], "inbox_id": item["inbox_id"],
+            "status": item["status"], "channel": meta.get("channel"),
+            "labels": item.get("labels") or [], "created_at": item.get("created_at", 0),
+            "updated_at": asked,
+            "meta": {"assignee": None if not assignee else
+                     {"id": assignee["id"], "name": assignee.get("available_name")
+                      or assignee.get("name"), "type": "user"},
+                     "team": meta.get("team") or None}}
