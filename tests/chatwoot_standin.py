@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local_http import LocalHttp
 
 __all__ = ["ChatwootStandIn"]
 
 
-class ChatwootStandIn:
+class ChatwootStandIn(LocalHttp):
     def __init__(self, token: str, account: int = 1) -> None:
         self.token = token
         self.account = account
@@ -50,18 +52,7 @@ class ChatwootStandIn:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ChatwootStandIn:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
 
     def _agent(self, agent_id: int) -> dict[str, Any]:
         return next(a for a in self.agents if a["id"] == agent_id)

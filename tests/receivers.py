@@ -8,8 +8,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from local_http import LocalHttp
 
 __all__ = ["Call", "Receiver"]
 
@@ -25,7 +27,7 @@ class Call:
         return json.loads(self.body)
 
 
-class Receiver:
+class Receiver(LocalHttp):
     """``answer(call_number)`` gives (status, seconds to wait first) for each request; by
     default 200 at once. Telegram's stand-in answers ``{"ok": true}``."""
 
@@ -57,18 +59,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
 
     def wait_for(self, count: int, timeout: float = 15) -> list[Call]:
         deadline = time.monotonic() + timeout
