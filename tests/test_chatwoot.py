@@ -15,11 +15,20 @@ from typing import Any
 import httpx
 import pytest
 
-from chatwoot_payloads import agent, body_of, bot, conversation, message, signed_headers
 from chatwoot_standin import ChatwootStandIn, listed
 from chatwoot_standin import agent as standin_agent
 from conftest import noon_zone
 from server import Server, create_account, token
+from wallboard.sim import SimConfig, simulate
+from wallboard.sim_chatwoot import (
+    agent,
+    body_of,
+    bot,
+    chatwoot_day,
+    conversation,
+    message,
+    signed_headers,
+)
 
 SECRET = "w3bh00k-s3cret-from-chatwoot"
 ANA = agent(3, "Ana")
@@ -220,3 +229,67 @@ def test_the_sync_says_who_is_there_and_repairs_missed_webhooks(
             assert snapshot(world)["total"] == total
     finally:
         server.stop()
+
+
+def figures(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Every figure of every row but the longest wait (it grows between the two snapshots'
+    moments), names left out (Chatwoot's webhooks carry none of the inboxes')."""
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in r.items() if k not in ("name", "kind", "longest_wait_s")}
+    return {"total": row(snapshot["total"]),
+            "channels": sorted((row(c) for c in snapshot["channels"]), key=lambda r: r["id"]),
+            "groups": sorted((row(g) for g in snapshot["groups"]), key=lambda r: str(r["id"]))}
+
+
+def differences(got: Any, want: Any, path: str = "") -> list[str]:
+    """Where two JSON values differ, each as ``path: got != want``."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        return [d for k in sorted(set(got) | set(want), key=str)
+                for d in differences(got.get(k), want.get(k), f"{path}.{k}")]
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        return [d for i, (g, w) in enumerate(zip(got, want, strict=True))
+                for d in differences(g, w, f"{path}[{i}]")]
+    return [] if got == want else [f"{path}: {got!r} != {want!r}"]
+
+
+def test_a_simulated_chatwoot_day_counts_as_the_same_day_sent_as_events(
+        tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    zone = noon_zone()
+    for account in ("native", "cw"):
+        create_account(data, account, zone)
+    tokens = {a: {r: token(data, a, r) for r in ("ingest", "view", "admin")}
+              for a in ("native", "cw")}
+    now = int(time.time() * 1000)
+    simulated = simulate(SimConfig(seed=21, account="native", timezone=zone,
+                                   start_ms=now - 2 * 3600_000, hours=2,
+                                   busy_from_start=True, staffing=0.6)).events
+    native = chatwoot_day(simulated, "native")
+    webhooks = chatwoot_day(simulated, "cw").webhooks
+    server = Server(data).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as client:
+            def auth(account: str, role: str) -> dict[str, str]:
+                return {"Authorization": f"Bearer {tokens[account][role]}"}
+
+            assert client.put("/api/v1/accounts/cw/connectors/chatwoot",
+                              json={"secret": SECRET},
+                              headers=auth("cw", "admin")).status_code == 200
+            for start in range(0, len(native.native), 1000):
+                sent = client.post("/api/v1/events", json=native.native[start:start + 1000],
+                                   headers=auth("native", "ingest")).json()
+                assert sent["rejected"] == 0, sent["problems"][:3]
+            for payload in webhooks:
+                body = body_of(payload)
+                reply = client.post("/api/v1/connectors/chatwoot/cw", content=body,
+                                    headers=signed_headers(SECRET, body))
+                assert reply.status_code == 200 and reply.json()["rejected"] == 0, reply.text
+            snaps = {a: client.get(f"/api/v1/accounts/{a}/snapshot",
+                                   headers=auth(a, "view")).json() for a in ("native", "cw")}
+    finally:
+        server.stop()
+    assert snaps["cw"]["total"]["arrived"] > 100  # a day worth comparing
+    assert snaps["cw"]["total"]["operators_available"] > 0
+    assert differences(figures(snaps["cw"]), figures(snaps["native"])) == []
+    waits = [s["total"]["longest_wait_s"] for s in (snaps["cw"], snaps["native"])]
+    assert waits[0] is not None and abs(waits[0] - waits[1]) < 1

@@ -8,9 +8,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from chatwoot_payloads import agent, bot, conversation, message
 from wallboard.connectors.chatwoot.mapping import keys_of, translate
 from wallboard.connectors.chatwoot.payloads import Conversation, Message
+from wallboard.sim_chatwoot import agent, bot, conversation, message
 
 T0 = 1_764_669_600.0  # 2025-12-02 10:00 UTC
 ANA, BOB = agent(3, "Ana"), agent(4, "Bob")

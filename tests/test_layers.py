@@ -47,6 +47,7 @@ RULES: dict[str, set[str]] = {
                                         "wallboard.demo", "wallboard.local_nats",
                                         "wallboard.local_postgres"},
     "wallboard.chatwoot_sync": SHARED | {"wallboard.connectors"},
+    "wallboard.sim_chatwoot": SHARED | {"wallboard.connectors"},
     "wallboard.cli": SHARED | {"wallboard.service", "wallboard.api", "wallboard.process",
                                "wallboard.chatwoot_sync",
                                "wallboard.sim", "wallboard.sim_driver", "wallboard.demo",
