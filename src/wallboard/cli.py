@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -259,6 +260,11 @@ def _serve(args: argparse.Namespace) -> int:
                     write_queue=args.write_queue, history_days=args.history_days,
                     sample_every_s=min(19.0, max(0.5, args.sample_every)),
                     session_hours=args.session_hours, **connection_limits)
+    if args.chatwoot_sync is not None:
+        problem = _start_chatwoot_sync(args)
+        if problem is not None:
+            sys.stderr.write(f"wallboard serve: {problem}\n")
+            return 2
     stats = ConnectionStats()
     place, backend = _store_of(args)
     app = create_app(place, limits, metrics_token=args.metrics_token or None,
@@ -351,6 +357,15 @@ def _add_serve_command(commands: Any) -> None:
                        default=os.environ.get("WALLBOARD_TELEGRAM_API", TELEGRAM_API),
                        help=f"where alerts' Telegram messages go (default {TELEGRAM_API}; a "
                        "local Bot API server, or a stand-in in tests)")
+    serve.add_argument("--chatwoot-sync", metavar="ACCOUNT", help="also run `wallboard "
+                       "chatwoot sync` for this account, against this service (with "
+                       "--chatwoot-url, --chatwoot-account, and $WALLBOARD_CHATWOOT_API_TOKEN "
+                       "and $WALLBOARD_CHATWOOT_SECRET)")
+    serve.add_argument("--chatwoot-url", metavar="URL", help="Chatwoot's address")
+    serve.add_argument("--chatwoot-account", type=int, metavar="N",
+                       help="Chatwoot's account id")
+    serve.add_argument("--chatwoot-every", type=float, default=20.0, metavar="S",
+                       help="seconds between the sync's passes (default 20)")
     _add_connection_flags(serve)
     serve.add_argument("--log-level", default=os.environ.get("WALLBOARD_LOG_LEVEL", "info"),
                        choices=("critical", "error", "warning", "info", "debug"))
@@ -681,10 +696,30 @@ def _add_chatwoot_command(commands: Any) -> None:
     sync.set_defaults(run=_chatwoot_sync)
 
 
+def _start_chatwoot_sync(args: argparse.Namespace) -> str | None:
+    """The sync beside the service, on a thread of its own, sending to this very service
+    (its first pass may come before the service listens: it is tried again a pass later)."""
+    token = os.environ.get("WALLBOARD_CHATWOOT_API_TOKEN")
+    secret = os.environ.get("WALLBOARD_CHATWOOT_SECRET")
+    if not (args.chatwoot_url and args.chatwoot_account and token and secret):
+        return ("--chatwoot-sync needs --chatwoot-url, --chatwoot-account, "
+                "$WALLBOARD_CHATWOOT_API_TOKEN and $WALLBOARD_CHATWOOT_SECRET")
+    if not 1 <= args.chatwoot_every <= 3600:
+        return "--chatwoot-every is 1..3600 seconds"
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    sync = argparse.Namespace(url=args.chatwoot_url, api_token=token,
+                              account=args.chatwoot_account, to=args.chatwoot_sync,
+                              wallboard=f"http://{host}:{args.port}", secret=secret,
+                              every=args.chatwoot_every, once=False)
+    threading.Thread(target=lambda: asyncio.run(_sync(sync)), name="wallboard-chatwoot-sync",
+                     daemon=True).start()
+    return None
+
+
 def _chatwoot_sync(args: argparse.Namespace) -> int:
     if not args.api_token or not args.secret:
-        print("wallboard chatwoot sync: give --api-token and --secret (or their environment "
-              "variables)", file=sys.stderr)
+        print("wallboard chatwoot sync: give --api-token and --secret (or "
+              "$WALLBOARD_CHATWOOT_API_TOKEN and $WALLBOARD_CHATWOOT_SECRET)", file=sys.stderr)
         return 2
     if not 1 <= args.every <= 3600:
         print("wallboard chatwoot sync: --every is 1..3600 seconds", file=sys.stderr)
