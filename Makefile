@@ -49,6 +49,7 @@ test: check $(STATIC)
 	$(PY) bench/drilldown.py --events 20000
 	$(PY) bench/alerts.py --trials 3 --hold 1 --load 100
 	$(PY) bench/cluster.py --small
+	$(PY) bench/chatwoot.py --hours 1
 
 ## demo: the service with a simulated contact center, live in the terminal (Ctrl-C stops)
 PORT ?= 8000
@@ -70,6 +71,7 @@ bench: $(STAMP)
 	$(PY) bench/drilldown.py
 	$(PY) bench/alerts.py
 	$(PY) bench/cluster.py
+	$(PY) bench/chatwoot.py
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" | sort -f

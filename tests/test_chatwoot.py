@@ -20,6 +20,7 @@ from chatwoot_standin import ChatwootStandIn, listed
 from chatwoot_standin import agent as standin_agent
 from conftest import noon_zone
 from server import Server, create_account, token
+from wallboard.compare import differences, figures
 from wallboard.sim import SimConfig, simulate
 from wallboard.sim_chatwoot import (
     agent,
@@ -231,27 +232,6 @@ def test_the_sync_says_who_is_there_and_repairs_missed_webhooks(
             assert snapshot(world)["total"] == total
     finally:
         server.stop()
-
-
-def figures(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """Every figure of every row but the longest wait (it grows between the two snapshots'
-    moments), names left out (Chatwoot's webhooks carry none of the inboxes')."""
-    def row(r: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in r.items() if k not in ("name", "kind", "longest_wait_s")}
-    return {"total": row(snapshot["total"]),
-            "channels": sorted((row(c) for c in snapshot["channels"]), key=lambda r: r["id"]),
-            "groups": sorted((row(g) for g in snapshot["groups"]), key=lambda r: str(r["id"]))}
-
-
-def differences(got: Any, want: Any, path: str = "") -> list[str]:
-    """Where two JSON values differ, each as ``path: got != want``."""
-    if isinstance(got, dict) and isinstance(want, dict):
-        return [d for k in sorted(set(got) | set(want), key=str)
-                for d in differences(got.get(k), want.get(k), f"{path}.{k}")]
-    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
-        return [d for i, (g, w) in enumerate(zip(got, want, strict=True))
-                for d in differences(g, w, f"{path}[{i}]")]
-    return [] if got == want else [f"{path}: {got!r} != {want!r}"]
 
 
 def test_a_simulated_chatwoot_day_counts_as_the_same_day_sent_as_events(

@@ -10,6 +10,7 @@ import pytest
 
 from wallboard.connectors.chatwoot.mapping import keys_of, translate
 from wallboard.connectors.chatwoot.payloads import Conversation, Message
+from wallboard.connectors.chatwoot.roster import Roster, roster_keys, translate_roster
 from wallboard.sim_chatwoot import agent, bot, conversation, message
 
 T0 = 1_764_669_600.0  # 2025-12-02 10:00 UTC
@@ -197,9 +198,54 @@ def test_an_inbox_is_a_channel_of_its_kind_said_once(channel: str, kind: str) ->
     cw = Connector()
     first = cw.send(conversation(19, "open", at=T0, inbox_id=4, channel=channel,
                                  event="conversation_created"))
-    assert first[0] == {"id": f"cw-inbox-4-{int(T0 * 1000)}", "type": "channel.updated",
+    assert first[0] == {"id": "cw-inbox-4-1", "type": "channel.updated",
                         "account": "acme", "at": int(T0 * 1000), "channel": "inbox-4",
                         "kind": kind}
     second = cw.send(conversation(20, "open", at=T0 + 1, inbox_id=4, channel=channel,
                                   event="conversation_created"))
     assert kinds(second) == ["conversation.started"]
+
+
+def roster(at: float, *agents: tuple[int, str], teams: list[dict[str, Any]] | None = None,
+           inboxes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"event": "wallboard_roster", "at": int(at * 1000),
+            "agents": [{"id": i, "name": f"Agent {i}", "availability_status": s}
+                       for i, s in agents],
+            "teams": teams or [], "inboxes": inboxes or []}
+
+
+def send_roster(memory: dict[str, bytes], payload: dict[str, Any]) -> list[dict[str, Any]]:
+    parsed = msgspec.json.decode(msgspec.json.encode(payload), type=Roster)
+    known = {k: memory[k] for k in roster_keys(parsed) if k in memory}
+    out = translate_roster("acme", parsed, known)
+    memory.update(out.remember)
+    return out.events
+
+
+def test_the_roster_says_each_agents_presence_groups_and_limit_when_they_change() -> None:
+    memory: dict[str, bytes] = {}
+    first = send_roster(memory, roster(
+        T0, (3, "online"), (4, "busy"),
+        teams=[{"id": 2, "name": "sales", "members": [3]}],
+        inboxes=[{"id": 1, "name": "Site", "channel_type": "Channel::WebWidget",
+                  "members": [3, 4], "max_assignment_limit": 5}]))
+    said = {(e["type"], e.get("operator") or e.get("channel") or e.get("group")):
+            {k: v for k, v in e.items() if k not in ("id", "type", "account", "at")}
+            for e in first}
+    assert said[("operator.status", "agent-3")]["status"] == "available"
+    assert said[("operator.status", "agent-4")]["status"] == "busy"
+    assert first[[e.get("operator") for e in first].index("agent-3") + 1] == {
+        "id": "cw-agent-setup-3-1", "type": "operator.updated", "account": "acme",
+        "at": int(T0 * 1000), "operator": "agent-3", "groups": ["team-2"], "max_chats": 5}
+    assert said[("group.updated", "team-2")]["name"] == "sales"
+    assert send_roster(memory, roster(T0 + 20, (3, "online"), (4, "busy"),
+                                      teams=[{"id": 2, "name": "sales", "members": [3]}],
+                                      inboxes=[{"id": 1, "name": "Site",
+                                                "channel_type": "Channel::WebWidget",
+                                                "members": [3, 4],
+                                                "max_assignment_limit": 5}])) == []
+    # Two changes in one millisecond are two events, in order, the last standing.
+    flips = [send_roster(memory, roster(T0 + 40, (3, s))) for s in ("offline", "online")]
+    assert [(e["id"], e["status"]) for f in flips for e in f if e["type"] ==
+            "operator.status"] == [("cw-agent-status-3-2", "offline"),
+                                   ("cw-agent-status-3-3", "available")]

@@ -19,6 +19,7 @@ RULES: dict[str, set[str]] = {
     "wallboard.events": set(),
     "wallboard.figures": set(),
     "wallboard.zones": set(),
+    "wallboard.compare": set(),
     "wallboard.process": set(),
     "wallboard.staffing": set(),
     "wallboard.normal": set(),

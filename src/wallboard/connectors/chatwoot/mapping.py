@@ -223,12 +223,15 @@ class Emitter:
                            operator=f"agent-{person.id}", name=person.name)
 
     def once(self, key: str, value: str, at: int, event_type: str, **fields: Any) -> None:
-        """An event when ``value`` differs from what is remembered under ``key``."""
-        encoded = value.encode()
-        if self.known.get(key) == encoded or self.remember.get(key) == encoded:
+        """An event when ``value`` differs from what is remembered under ``key``, numbered
+        by the changes of that key (two in one millisecond are two events)."""
+        saved = self.remember.get(key, self.known.get(key))
+        changes, _, before = (saved or b"0\n").partition(b"\n")
+        if saved is not None and before == value.encode():
             return
-        self.remember[key] = encoded
-        self.event(f"cw-{key.replace(':', '-')}-{at}", event_type, at, **fields)
+        number = int(changes) + 1
+        self.remember[key] = f"{number}\n{value}".encode()
+        self.event(f"cw-{key.replace(':', '-')}-{number}", event_type, at, **fields)
 
 
 def _agent(person: Person | None) -> bool:
