@@ -98,9 +98,22 @@ def test_a_chatwoot_morning_ends_in_the_snapshot_a_supervisor_expects(
         conversation(3, "resolved", at=now + 200, assignee=bot(9),
                      event="conversation_status_changed",
                      changed={"status": ("pending", "resolved")}),
-        # Still waiting in the site chat.
+        # Still waiting in the site chat; an agent snoozes it: it waits on.
         conversation(4, "open", at=now + 800, event="conversation_created"),
         message(40, "incoming", conversation(4, "open", at=now + 801), at=now + 801),
+        conversation(4, "snoozed", at=now + 810, event="conversation_status_changed",
+                     changed={"status": ("open", "snoozed")}),
+        # A bot hands a conversation over: it enters the queue then.
+        conversation(5, "pending", at=now + 820, assignee=bot(9),
+                     event="conversation_created"),
+        conversation(5, "open", at=now + 850, event="conversation_status_changed",
+                     changed={"status": ("pending", "open"), "assignee_agent_bot_id": (9, None)}),
+        # The email's visitor writes again: Chatwoot reopens it, a new conversation here.
+        message(21, "incoming", conversation(2, "open", at=now + 860, inbox_id=2,
+                                             channel="Channel::Email"), at=now + 860),
+        conversation(2, "open", at=now + 860, inbox_id=2, channel="Channel::Email",
+                     event="conversation_status_changed",
+                     changed={"status": ("resolved", "open")}),
     ]
     for payload in day:
         reply = send(client, payload)
@@ -108,8 +121,12 @@ def test_a_chatwoot_morning_ends_in_the_snapshot_a_supervisor_expects(
     snap = snapshot(served)
     total = snap["total"]
     assert (total["arrived"], total["served"], total["unserved"]["unassigned"],
-            total["in_queue"], total["wait_samples"]) == (3, 1, 1, 1, 2)
+            total["in_queue"], total["wait_samples"]) == (5, 1, 1, 3, 2)
     assert total["topics"] == {"billing": 1}
+    waiting = served["client"].get("/api/v1/accounts/acme/explain", params={
+        "figure": "in_queue"}, headers={"Authorization": f"Bearer {served['tokens']['view']}"})
+    # Chatwoot's own conversation numbers, the reopened email's second life after them.
+    assert sorted(i["conversation"] for i in waiting.json()["items"]) == ["2/2", "4", "5"]
     kinds = {c["id"]: c["kind"] for c in snap["channels"]}
     assert kinds == {"inbox-1": "web_chat", "inbox-2": "email"}
     sales = next(g for g in snap["groups"] if g["id"] == "team-2")
