@@ -334,3 +334,32 @@ def test_the_sync_without_its_secrets_says_what_is_missing(args: list[str],
                           [sys.executable, "-m", "wallboard.cli", *args],
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 2 and "WALLBOARD_CHATWOOT" in done.stderr, done.stderr
+
+
+def test_hostile_webhooks_get_clear_answers_never_a_500(served: dict[str, Any]) -> None:
+    client, server = served["client"], served["server"]
+    body = body_of(conversation(70, "open", at=time.time(), event="conversation_created"))
+    good = signed_headers(SECRET, body)
+    # A "digit" that is not an ASCII one: refused as a timestamp, not a crash.
+    odd = {**good, "X-Chatwoot-Timestamp": "\u00b2"}
+    reply = client.post(HOOK, content=body,
+                        headers={k: v.encode("latin-1") for k, v in odd.items()})
+    assert reply.status_code == 401 and reply.json()["error"]["field"] == \
+        "X-Chatwoot-Timestamp"
+    # Signed nonsense: deeply nested, an array, a payload of the wrong types.
+    for nonsense in (b"[" * 100_000 + b"]" * 100_000, b"[1, 2]",
+                     b'{"event": "conversation_created", "id": "x", "inbox_id": [],'
+                     b' "status": 7}'):
+        reply = client.post(HOOK, content=nonsense, headers=signed_headers(SECRET, nonsense))
+        assert reply.status_code == 400 and reply.json()["error"]["field"] == "body", \
+            reply.text
+    # More than a webhook's limit (1 MiB) is refused before it is all read.
+    huge = b'{"event": "conversation_created", "pad": "' + b"x" * (2 << 20) + b'"}'
+    reply = client.post(HOOK, content=huge, headers=signed_headers(SECRET, huge))
+    assert reply.status_code == 413
+    # An account id no account could have is logged as given, quoted, never raw.
+    reply = client.post("/api/v1/connectors/chatwoot/x%0Aforged%20line", content=body,
+                        headers=good)
+    assert reply.status_code in (401, 404)
+    assert "\nforged line" not in Path(server.log).read_text()
+    assert client.get("/healthz").status_code == 200

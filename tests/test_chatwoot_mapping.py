@@ -34,8 +34,7 @@ class Connector:
         else:
             conv = msgspec.json.decode(body, type=Conversation)
         known = {k: self.memory[k] for k in keys_of(conv, msg) if k in self.memory}
-        out = translate("acme", conv, msg, known, self.topic_labels,
-                        created=payload["event"] == "conversation_created")
+        out = translate("acme", conv, msg, known, self.topic_labels)
         self.memory.update(out.remember)
         return out.events
 
@@ -50,7 +49,8 @@ def test_a_conversation_from_creation_to_resolution() -> None:
                                    event="conversation_created"))
     assert kinds(created) == ["channel.updated", "group.updated", "conversation.started"]
     started = created[2]
-    assert started == {"id": "cw-10-1-1", "type": "conversation.started", "account": "acme",
+    assert started == {"id": f"cw-10-1-start-{int(T0 * 1000)}", "type": "conversation.started",
+                       "account": "acme",
                        "at": int(T0 * 1000), "conversation": "10", "channel": "inbox-1",
                        "group": "team-2", "topic": "billing"}
     assert created[0]["kind"] == "web_chat" and created[1]["name"] == "sales"
@@ -70,7 +70,8 @@ def test_a_conversation_from_creation_to_resolution() -> None:
     resolved = cw.send(conversation(10, "resolved", at=T0 + 60, team=SALES, assignee=ANA,
                                     labels=["billing"], event="conversation_status_changed",
                                     changed={"status": ("open", "resolved")}))
-    assert resolved == [{"id": "cw-10-1-3", "type": "conversation.closed", "account": "acme",
+    assert resolved == [{"id": f"cw-10-1-close-{int((T0 + 60.123456) * 1000)}",
+                         "type": "conversation.closed", "account": "acme",
                          "at": int((T0 + 60.123456) * 1000), "conversation": "10",
                          "by": "operator"}]
 
@@ -104,8 +105,10 @@ def test_pending_stays_out_of_the_queue_until_it_opens() -> None:
     assert cw.send(bot_says) == [] and cw.send(visitor) == []
     handed = cw.send(conversation(12, "open", at=T0 + 30, event="conversation_status_changed",
                                   changed={"status": ("pending", "open")}))
-    assert kinds(handed) == ["conversation.started"]
-    assert handed[0]["at"] == int((T0 + 30.123456) * 1000)  # the queue starts here
+    # The queue starts here, and what the visitor told the bot counts as their message
+    # (without it, served by an agent and not written to again, it would count canceled).
+    assert kinds(handed) == ["conversation.started", "message.visitor"]
+    assert handed[0]["at"] == handed[1]["at"] == int((T0 + 30.123456) * 1000)
 
 
 def test_a_bot_resolving_a_pending_conversation_never_counts() -> None:
@@ -128,7 +131,10 @@ def test_reopening_starts_another_conversation() -> None:
                             at=T0 + 3600))
     assert kinds(again) == ["conversation.started", "message.visitor"]
     assert {e["conversation"] for e in again} == {"14/2"}
-    assert again[0]["id"] == "cw-14-2-1"
+    assert again[0]["id"] == f"cw-14-2-start-{int((T0 + 3600.123456) * 1000)}"
+    # The message came with the reopening: it belongs to the new life (at its start at
+    # the earliest, so that the contract does not drop it as before the start).
+    assert again[1]["at"] >= again[0]["at"]
     assert cw.send(conversation(14, "open", at=T0 + 3600, event="conversation_status_changed",
                                 changed={"status": ("resolved", "open")})) == []
 
@@ -198,8 +204,10 @@ def test_an_inbox_is_a_channel_of_its_kind_said_once(channel: str, kind: str) ->
     cw = Connector()
     first = cw.send(conversation(19, "open", at=T0, inbox_id=4, channel=channel,
                                  event="conversation_created"))
-    assert first[0] == {"id": "cw-inbox-4-1", "type": "channel.updated",
-                        "account": "acme", "at": int(T0 * 1000), "channel": "inbox-4",
+    said_at = int((T0 + 0.123456) * 1000)  # the picture's updated_at
+    assert first[0]["id"].startswith(f"cw-inbox-4-{said_at}-")
+    assert {k: v for k, v in first[0].items() if k != "id"} == {"type": "channel.updated",
+                        "account": "acme", "at": said_at, "channel": "inbox-4",
                         "kind": kind}
     second = cw.send(conversation(20, "open", at=T0 + 1, inbox_id=4, channel=channel,
                                   event="conversation_created"))
@@ -234,9 +242,10 @@ def test_the_roster_says_each_agents_presence_groups_and_limit_when_they_change(
             for e in first}
     assert said[("operator.status", "agent-3")]["status"] == "available"
     assert said[("operator.status", "agent-4")]["status"] == "busy"
-    assert first[[e.get("operator") for e in first].index("agent-3") + 1] == {
-        "id": "cw-agent-setup-3-1", "type": "operator.updated", "account": "acme",
-        "at": int(T0 * 1000), "operator": "agent-3", "groups": ["team-2"], "max_chats": 5}
+    setup = first[[e.get("operator") for e in first].index("agent-3") + 1]
+    assert {k: v for k, v in setup.items() if k != "id"} == {
+        "type": "operator.updated", "account": "acme", "at": int(T0 * 1000),
+        "operator": "agent-3", "groups": ["team-2"], "max_chats": 5}
     assert said[("group.updated", "team-2")]["name"] == "sales"
     assert send_roster(memory, roster(T0 + 20, (3, "online"), (4, "busy"),
                                       teams=[{"id": 2, "name": "sales", "members": [3]}],
@@ -244,8 +253,67 @@ def test_the_roster_says_each_agents_presence_groups_and_limit_when_they_change(
                                                 "channel_type": "Channel::WebWidget",
                                                 "members": [3, 4],
                                                 "max_assignment_limit": 5}])) == []
+    # An inbox's limit removed: the contract's default again; an agent deleted in Chatwoot
+    # goes offline, and coming back is said again.
+    unlimited = send_roster(memory, roster(
+        T0 + 60, (3, "online"), (4, "busy"), teams=[{"id": 2, "name": "sales", "members": [3]}],
+        inboxes=[{"id": 1, "name": "Site", "channel_type": "Channel::WebWidget",
+                  "members": [3, 4]}]))
+    assert [(e["operator"], e["max_chats"]) for e in unlimited] == [("agent-3", 3),
+                                                                    ("agent-4", 3)]
     # Two changes in one millisecond are two events, in order, the last standing.
-    flips = [send_roster(memory, roster(T0 + 40, (3, s))) for s in ("offline", "online")]
-    assert [(e["id"], e["status"]) for f in flips for e in f if e["type"] ==
-            "operator.status"] == [("cw-agent-status-3-2", "offline"),
-                                   ("cw-agent-status-3-3", "available")]
+    flips = [send_roster(memory, roster(T0 + 40, (3, s), (4, "busy"))) for s in ("offline",
+                                                                               "online")]
+    said = [(e["id"], e["status"]) for f in flips for e in f if e["type"] == "operator.status"]
+    assert [s for _, s in said] == ["offline", "available"] and said[0][0] != said[1][0]
+    gone = send_roster(memory, roster(T0 + 80, (3, "online")))
+    assert [(e["operator"], e["status"]) for e in gone] == [("agent-4", "offline")]
+    back = send_roster(memory, roster(T0 + 100, (3, "online"), (4, "busy")))
+    assert [e["status"] for e in back if e["type"] == "operator.status"] == ["busy"]
+
+
+def test_a_reply_whose_webhook_comes_after_the_resolution_still_counts() -> None:
+    cw = Connector()
+    cw.send(conversation(30, "open", at=T0, assignee=ANA, event="conversation_created"))
+    cw.send(message(3000, "incoming", conversation(30, "open", at=T0 + 1, assignee=ANA),
+                    at=T0 + 1))
+    cw.send(conversation(30, "resolved", at=T0 + 61, assignee=ANA,
+                         event="conversation_status_changed",
+                         changed={"status": ("open", "resolved")}))
+    late = cw.send(message(3001, "outgoing", conversation(30, "resolved", at=T0 + 61,
+                                                          assignee=ANA), at=T0 + 60,
+                           sender=ANA))
+    assert [(e["type"], e["conversation"], e["at"]) for e in late] == [
+        ("message.operator", "30", int((T0 + 60) * 1000))]  # before the close: served
+
+
+def test_a_conversation_whose_creation_was_never_heard_of_began_when_chatwoot_made_it(
+        ) -> None:
+    cw = Connector()
+    first = cw.send(conversation(31, "open", at=T0 + 300, created_at=T0, assignee=ANA,
+                                 event="conversation_updated",
+                                 changed={"assignee_id": (None, 3)}))
+    assert [(e["type"], e["at"]) for e in first if e["type"].startswith("conversation.")] == [
+        ("conversation.started", int(T0 * 1000)),
+        ("conversation.assigned", int((T0 + 300.123456) * 1000))]
+    # ... but never before the oldest moment still counted.
+    cw = Connector()
+    old = translate("acme", msgspec.json.decode(msgspec.json.encode(conversation(
+        32, "open", at=T0 + 300, created_at=T0 - 30 * 86400)), type=Conversation), None, {},
+        not_before=int(T0 * 1000))
+    assert [e["at"] for e in old.events if e["type"] == "conversation.started"] == [
+        int(T0 * 1000)]
+
+
+def test_a_message_update_late_does_not_move_the_state_back_to_its_time() -> None:
+    cw = Connector()
+    cw.send(conversation(33, "open", at=T0, event="conversation_created"))
+    cw.send(message(3300, "incoming", conversation(33, "open", at=T0 + 1), at=T0 + 1))
+    # Minutes later the message's delivery status changes (message_updated), its picture
+    # shows the conversation assigned since: the assignment is stamped when it happened.
+    update = message(3300, "incoming", conversation(33, "open", at=T0 + 400, assignee=ANA),
+                     at=T0 + 1) | {"event": "message_updated"}
+    said = cw.send(update)
+    assigned = [e for e in said if e["type"] == "conversation.assigned"]
+    assert [e["at"] for e in assigned] == [int((T0 + 400.123456) * 1000)]
+    assert [e["type"] for e in said if e["type"].startswith("message.")] == ["message.visitor"]

@@ -16,10 +16,12 @@ Chatwoot signs, so there is one way in and one memory of each conversation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -32,7 +34,6 @@ __all__ = ["ChatwootApi", "Sync"]
 
 log = logging.getLogger("wallboard.chatwoot_sync")
 
-PAGE = 25  # Chatwoot's conversations per page
 MAX_PAGES = 400  # a pass reads at most this many pages of a list (10,000 conversations)
 
 
@@ -44,11 +45,14 @@ class ChatwootApi:
         self._client = client
         self._base = f"{url.rstrip('/')}/api/v1/accounts/{account}"
         self._headers = {"api_access_token": token}
+        self.answered_at: float | None = None  # Chatwoot's clock at its last answer
 
     async def _get(self, path: str, **params: Any) -> Any:
         reply = await self._client.get(self._base + path, headers=self._headers,
                                        params=params)
         reply.raise_for_status()
+        with contextlib.suppress(TypeError, ValueError):
+            self.answered_at = parsedate_to_datetime(reply.headers["date"]).timestamp()
         return reply.json()
 
     async def agents(self) -> list[dict[str, Any]]:
@@ -72,15 +76,16 @@ class ChatwootApi:
         return found
 
     async def conversations(self, status: str) -> AsyncIterator[dict[str, Any]]:
-        """Newest activity first, page by page."""
+        """Newest activity first, page by page (until an empty one: the page size is
+        Chatwoot's setting)."""
         for page in range(1, MAX_PAGES + 1):
             listed = (await self._get("/conversations", status=status, assignee_type="all",
                                       sort_by="last_activity_at_desc", page=page))["data"]
             items: list[dict[str, Any]] = listed["payload"]
+            if not items:
+                return
             for item in items:
                 yield item
-            if len(items) < PAGE:
-                return
 
 
 class Sync:
@@ -119,32 +124,43 @@ class Sync:
 
     async def reconcile(self) -> int:
         """Send the picture of every open conversation and of those resolved since the last
-        pass; how many were sent."""
-        asked = self._clock()
-        since = self._resolved_since if self._resolved_since is not None else asked - 3600
-        sent = 0
-        async for item in self._chatwoot.conversations("open"):
-            await self._send(_picture(item, asked))
-            sent += 1
-        async for item in self._chatwoot.conversations("resolved"):
-            if item.get("last_activity_at", 0) < since - 60:
-                break  # newest first: the rest were resolved before the last pass
-            await self._send(_picture(item, asked))
-            sent += 1
-        self._resolved_since = asked
+        pass; how many were sent. Each picture is stamped with Chatwoot's own clock when it
+        listed them (less a second): a webhook of a later change wins over it, whatever this
+        host's clock says."""
+        sent, asked = 0, None
+        for status in ("open", "resolved"):
+            async for item in self._chatwoot.conversations(status):
+                if asked is None:
+                    answered = self._chatwoot.answered_at
+                    asked = (answered if answered is not None else self._clock()) - 1.0
+                since = self._resolved_since if self._resolved_since is not None \
+                    else asked - 3600
+                if status == "resolved" and item.get("last_activity_at", 0) < since - 60:
+                    break  # newest first: the rest were resolved before the last pass
+                try:
+                    await self._send(_picture(item, asked))
+                    sent += 1
+                except (httpx.HTTPStatusError, KeyError, TypeError) as exc:
+                    log.warning("chatwoot sync: conversation %r not sent: %r",
+                                item.get("id"), exc)
+        if asked is not None:
+            self._resolved_since = asked
         return sent
 
     async def run(self, every_s: float) -> None:
-        """Forever: a roster and a reconciliation every ``every_s``; a failed pass is said in
-        the log and tried again next time."""
+        """Forever: a roster and a reconciliation every ``every_s``; a failed part is said
+        in the log and tried again next time (the other part goes on)."""
         while True:
             started = self._clock()
             try:
                 await self.roster()
+            except Exception as exc:  # Chatwoot or Wallboard away, or a shape not expected
+                log.warning("chatwoot sync: the roster failed: %r", exc)
+            try:
                 sent = await self.reconcile()
-                log.info("chatwoot sync: roster sent, %d conversations reconciled", sent)
-            except (httpx.HTTPError, KeyError, ValueError) as exc:
-                log.warning("chatwoot sync pass failed: %r", exc)
+                log.info("chatwoot sync: %d conversations reconciled", sent)
+            except Exception as exc:
+                log.warning("chatwoot sync: the reconciliation failed: %r", exc)
             await asyncio.sleep(max(0.0, every_s - (self._clock() - started)))
 
     async def _send(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -232,6 +232,10 @@ def _serve_api(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.chatwoot_sync is not None and args.role != "all":
+        sys.stderr.write("wallboard serve: --chatwoot-sync runs beside the whole service "
+                         "only; beside a cluster, run `wallboard chatwoot sync`\n")
+        return 2
     if args.role == "ingest":
         return _serve_ingest(args)
     if args.role == "api":
@@ -706,7 +710,9 @@ def _start_chatwoot_sync(args: argparse.Namespace) -> str | None:
                 "$WALLBOARD_CHATWOOT_API_TOKEN and $WALLBOARD_CHATWOOT_SECRET")
     if not 1 <= args.chatwoot_every <= 3600:
         return "--chatwoot-every is 1..3600 seconds"
-    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(args.host, args.host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
     sync = argparse.Namespace(url=args.chatwoot_url, api_token=token,
                               account=args.chatwoot_account, to=args.chatwoot_sync,
                               wallboard=f"http://{host}:{args.port}", secret=secret,

@@ -14,7 +14,6 @@ of ``POST /api/v1/events``; what to remember is saved once they are stored. Each
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 from collections import OrderedDict
@@ -31,7 +30,7 @@ from ..connectors.chatwoot.roster import ROSTER_EVENT, Roster, roster_keys, tran
 from ..connectors.chatwoot.setup import SETTING, ChatwootSetup, hide_secret
 from ..connectors.chatwoot.signature import signature_matches, stamp_problem
 from ..events import ACCOUNT_PATTERN, EventError, decode_event
-from ..service import Busy, NotReady
+from ..service import Busy, NotReady, OldestAcceptedQuery
 from .auth import account_of, admin_only, service_of
 from .errors import ApiError, ErrorBody
 from .ingest import read_body
@@ -62,16 +61,15 @@ class _Door:
 
     def __init__(self) -> None:
         self.locks: dict[str, asyncio.Lock] = {}
-        self.seen: OrderedDict[str, None] = OrderedDict()
+        self.done: OrderedDict[str, None] = OrderedDict()  # deliveries fully handled
 
-    def seen_before(self, account: str, delivery: str) -> bool:
-        key = f"{account}/{delivery}"
-        if key in self.seen:
-            return True
-        self.seen[key] = None
-        if len(self.seen) > DELIVERIES_KEPT:
-            self.seen.popitem(last=False)
-        return False
+    def seen(self, account: str, delivery: str) -> bool:
+        return f"{account}/{delivery}" in self.done
+
+    def note(self, account: str, delivery: str) -> None:
+        self.done[f"{account}/{delivery}"] = None
+        if len(self.done) > DELIVERIES_KEPT:
+            self.done.popitem(last=False)
 
 
 def _door(request: Request[Any, Any, Any]) -> _Door:
@@ -84,7 +82,8 @@ def _door(request: Request[Any, Any, Any]) -> _Door:
 
 
 def _refuse(account: str, code: str, message: str, header: str | None) -> ApiError:
-    log.warning("chatwoot webhook for %s refused: %s (%s)", account, message, header)
+    shown = account if _valid_account(account) else repr(account[:64])  # a client's text
+    log.warning("chatwoot webhook for %s refused: %s (%s)", shown, message, header)
     return ApiError(401, code, message, header)
 
 
@@ -123,28 +122,25 @@ async def chatwoot_webhook(request: Request[Any, Any, Any], account_id: str) -> 
     problem = stamp_problem(stamp, service.clock())
     if problem is not None:
         raise _refuse(account_id, "stale", problem, "X-Chatwoot-Timestamp")
-    body = await read_body(request, service.limits.max_body_bytes)
+    body = await read_body(request, service.limits.connector_body_bytes)
     if not signature_matches(setup.secret, stamp, body, signature):
         raise _refuse(account_id, "bad_signature", "does not match the body and the secret "
                       "set up for this account", "X-Chatwoot-Signature")
     try:
         event = msgspec.json.decode(body, type=Webhook).event
-    except msgspec.DecodeError as exc:
-        raise ApiError(400, "bad_payload", f"not a Chatwoot webhook: {exc}", "body") from None
-    door = _door(request)
-    delivery = request.headers.get("x-chatwoot-delivery")
-    if delivery and door.seen_before(account_id, delivery):
-        return ChatwootReply(event, 0, 0, 0, 0, ignored=True)
-    try:
         translating = _translator(account_id, event, body, setup)
-    except msgspec.ValidationError as exc:
-        raise ApiError(400, "bad_payload", f"{event}: {exc}", "body") from None
-    if translating is None:
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise ApiError(400, "bad_payload", f"not a Chatwoot webhook: {exc}"[:300],
+                       "body") from None
+    door = _door(request)
+    delivery = request.headers.get("x-chatwoot-delivery", "")[:128]
+    if translating is None or (delivery and door.seen(account_id, delivery)):
         return ChatwootReply(event, 0, 0, 0, 0, ignored=True)
     keys, translator = translating
+    oldest = await service.ask(account_id, OldestAcceptedQuery())
     lock = door.locks.setdefault(account_id, asyncio.Lock())
     async with lock:
-        translated = translator(service.connector_states(account_id, CONNECTOR, keys))
+        translated = translator(service.connector_states(account_id, CONNECTOR, keys), oldest)
         events, rejected = [], 0
         for raw in translated.events:
             try:
@@ -161,29 +157,33 @@ async def chatwoot_webhook(request: Request[Any, Any, Any], account_id: str) -> 
         except NotReady:
             raise ApiError(503, "not_ready", "shutting down or recovering; retry shortly",
                            None, {"Retry-After": "1"}) from None
-        if translated.remember:
-            service.save_connector_states(account_id, CONNECTOR, translated.remember)
+        if rejected:  # what was refused is tried again from the next picture
+            log.warning("chatwoot %s of %s: the connector's memory is left as it was",
+                        event, account_id)
+        elif translated.remember:
+            await service.save_connector_states(account_id, CONNECTOR, translated.remember)
+        if delivery:
+            door.note(account_id, delivery)  # done: the same delivery again is answered at once
     return ChatwootReply(event, results.count("accepted"), results.count("duplicate"),
                          results.count("conflict"), rejected)
 
 
 def _translator(account: str, event: str, body: bytes, setup: ChatwootSetup
-                ) -> tuple[list[str], Callable[[dict[str, bytes]], Translation]] | None:
-    """The records a webhook needs and how to translate it with them; None for a webhook the
-    connector does not use."""
+                ) -> tuple[list[str], Callable[[dict[str, bytes], int], Translation]] | None:
+    """The records a webhook needs and how to translate it with them and the oldest moment
+    still counted; None for a webhook the connector does not use."""
+    labels = setup.topic_labels
     if event in _MESSAGE_EVENTS:
         message = msgspec.json.decode(body, type=Message)
-        return keys_of(message.conversation, message), functools.partial(
-            translate, account, message.conversation, message,
-            topic_labels=setup.topic_labels)
+        return keys_of(message.conversation, message), lambda known, oldest: translate(
+            account, message.conversation, message, known, labels, not_before=oldest)
     if event in _CONVERSATION_EVENTS:
         conversation = msgspec.json.decode(body, type=Conversation)
-        return keys_of(conversation), functools.partial(
-            translate, account, conversation, None, topic_labels=setup.topic_labels,
-            created=event == "conversation_created")
+        return keys_of(conversation), lambda known, oldest: translate(
+            account, conversation, None, known, labels, not_before=oldest)
     if event == ROSTER_EVENT:
         roster = msgspec.json.decode(body, type=Roster)
-        return roster_keys(roster), functools.partial(translate_roster, account, roster)
+        return roster_keys(roster), lambda known, _: translate_roster(account, roster, known)
     return None
 
 

@@ -65,7 +65,7 @@ from ..service.queries import (
 )
 from ..service.searching import BehindQuery
 from ..service.thresholds import Thresholds
-from ..store import open_store
+from ..store import Store, open_store
 from .calls import AcknowledgeAlert, Call, OpenAlertsQuery, SaveAlertRules, SaveThresholds
 from .partitions import (
     DEFAULT_PARTITIONS,
@@ -191,6 +191,7 @@ class ClusterService(Desk):
                  limits: Limits | None = None) -> None:
         self._urls = urls
         self._partitions = partitions
+        self._dsn = dsn
         self._store = open_store(dsn, "postgres")
         self.limits = limits or Limits()
         self.clock: Callable[[], int] = lambda: time.time_ns() // 1_000_000
@@ -276,6 +277,9 @@ class ClusterService(Desk):
                 await mirror.open(self._nc)
                 self._mirrors[account_id] = mirror
             return mirror
+
+    def open_store(self) -> Store:
+        return open_store(self._dsn, "postgres")
 
     def stats(self) -> ServiceStats:
         return ServiceStats(0, sum(m.publisher.clients for m in self._mirrors.values()), [])

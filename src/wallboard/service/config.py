@@ -13,6 +13,7 @@ JSON_BODY_BYTES = 64 * 1024
 class Limits(msgspec.Struct, frozen=True):
     max_events: int = 10_000  # events in one POST; more is 413
     max_body_bytes: int = 10 * 1024 * 1024  # one POST body; more is 413
+    connector_body_bytes: int = 1024 * 1024  # one platform webhook's body; more is 413
     write_queue: int = 64  # batches waiting for the writer; when full, 429 with Retry-After
     push_interval_s: float = 0.2  # at most 5 snapshots a second per account on a stream
     heartbeat_s: float = 20.0  # a snapshot at least this often, even with no traffic

@@ -3,6 +3,7 @@ sessions and settings. The single process and the cluster's api role share it.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 
 from ..store import AccountConfig, Role, SessionInfo, Store, TokenInfo
@@ -83,9 +84,22 @@ class Desk(Asking):
                          ) -> dict[str, bytes]:
         return self._store.connector_states(account_id, connector, keys)
 
-    def save_connector_states(self, account_id: str, connector: str,
-                              states: Mapping[str, bytes]) -> None:
-        self._store.save_connector_states(account_id, connector, states, self.clock())
+    async def save_connector_states(self, account_id: str, connector: str,
+                                    states: Mapping[str, bytes]) -> None:
+        """Off the event loop, on a connection of its own: a webhook's write, often, and
+        one that may wait for the event log's writer."""
+        def write() -> None:
+            store = self.open_store()
+            try:
+                store.save_connector_states(account_id, connector, states, self.clock())
+            finally:
+                store.close()
+
+        await asyncio.to_thread(write)
+
+    def open_store(self) -> Store:
+        """A connection of its own, for a thread."""
+        raise NotImplementedError
 
     def staffing_settings(self, account_id: str) -> StaffingSettings:
         return staffing_settings(self._store, account_id)

@@ -21,7 +21,7 @@ from ..alerting import AlertRule
 from ..engine.behind import Explained
 from ..events import Event
 from ..figures import Report
-from ..store import Result, UnknownAccount
+from ..store import Result, Store, UnknownAccount
 from .alerts import Alert, AlertPage, Delivery, OpenAlerts, delivery_log
 from .config import Limits
 from .deliveries import TELEGRAM_API, Deliverer
@@ -94,6 +94,9 @@ class Service(Desk):
     def end_streams(self) -> None:
         """End every open stream at once (the process is about to stop)."""
         self._hub.end_streams()
+
+    def open_store(self) -> Store:
+        return self._hub.open_store()
 
     async def save_thresholds(self, account_id: str, thresholds: Thresholds) -> int:
         """Keep the account's thresholds, and count each row's service level by its own

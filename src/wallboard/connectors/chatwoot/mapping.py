@@ -26,6 +26,7 @@ nothing the second time, and one that never arrived is made up for by the next.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -33,7 +34,7 @@ from typing import Any, Literal
 import msgspec
 
 from ...events import parse_timestamp
-from .payloads import Conversation, Message, Person
+from .payloads import Conversation, Message
 
 __all__ = ["CONNECTOR", "KINDS", "Emitter", "Life", "Translation", "keys_of", "translate"]
 
@@ -60,7 +61,9 @@ class Life(msgspec.Struct):
     operator: str | None = None
     group: str | None = None
     topic: str | None = None
-    step: int = 0  # its events so far (their ids' counter)
+    started_at: int = 0  # when the current life began (epoch ms)
+    closed_at: int = 0  # when the last life to close closed
+    visitor_waiting: bool = False  # the visitor wrote while a bot had it (pending)
     as_of: float = 0.0  # the ``updated_at`` of the newest picture applied
 
 
@@ -83,34 +86,58 @@ def keys_of(conversation: Conversation, message: Message | None = None) -> list[
 
 def translate(account: str, conversation: Conversation, message: Message | None,
               known: dict[str, bytes], topic_labels: Sequence[str] = (),
-              created: bool = False) -> Translation:
+              not_before: int = 0) -> Translation:
     """The events of one webhook: ``conversation`` as it is now, ``message`` when the webhook
-    is a message's, ``created`` for ``conversation_created``; ``known`` holds the records of
-    ``keys_of``."""
+    is a message's; ``known`` holds the records of ``keys_of``. No event is stamped before
+    ``not_before`` (the oldest moment still counted: a conversation created long ago and
+    first heard of now starts then)."""
     out = Emitter(account, known)
-    if message is not None:
-        at = _ms(message.created_at)
-    else:
-        at = _ms(conversation.created_at if created else conversation.updated_at)
-    out.names(conversation, message, at)
+    changed = max(not_before, _ms(_changed_at(conversation)))
+    out.names(conversation, changed)
     key = _life_key(conversation)
-    life = msgspec.json.decode(known[key], type=Life) if key in known else Life()
-    if conversation.updated_at >= life.as_of:
-        _bring_up(out, conversation, life, at, _topic(conversation.labels, topic_labels))
-        life.as_of = conversation.updated_at
-    if message is not None and life.phase in ("waiting", "in_work"):
-        cid = _cid(conversation, life)
-        if message.message_type == "incoming" and not message.private:
-            out.event(f"cw-msg-{message.id}", "message.visitor", at, conversation=cid)
-        elif _human_reply(message):
-            assert message.sender is not None
-            out.event(f"cw-msg-{message.id}", "message.operator", at, conversation=cid,
-                      operator=f"agent-{message.sender.id}")
+    fresh = key not in known
+    life = Life() if fresh else msgspec.json.decode(known[key], type=Life)
+    if _changed_at(conversation) >= life.as_of:
+        # A conversation first heard of began when Chatwoot made it (its creation's webhook
+        # may be the one lost); one already known changes when its picture says.
+        begun = max(not_before, _ms(conversation.created_at)) if fresh else changed
+        _bring_up(out, conversation, life, changed, begun,
+                  _topic(conversation.labels, topic_labels))
+        life.as_of = _changed_at(conversation)
+    if message is not None:
+        _message(out, conversation, message, life, max(not_before, _ms(message.created_at)))
     out.remember[key] = msgspec.json.encode(life)
     return Translation(out.events, out.remember)
 
 
-def _bring_up(out: Emitter, conversation: Conversation, life: Life, at: int,
+def _message(out: Emitter, conversation: Conversation, message: Message, life: Life,
+             at: int) -> None:
+    """A visitor's or a human agent's message, in the life it was written in: a message of a
+    conversation not yet in the queue (a bot has it) is kept for when it enters; one written
+    before the last close belongs to the life that closed then (its webhook came late)."""
+    visitor = message.message_type == "incoming" and not message.private
+    if not visitor and not _human_reply(message):
+        return
+    if life.phase == "none":
+        life.visitor_waiting = life.visitor_waiting or visitor
+        return
+    number = life.life
+    if life.phase == "closed":
+        at = min(at, life.closed_at)  # its webhook came after the resolution's
+    elif life.life > 1 and at <= life.closed_at:
+        number = life.life - 1  # written before the last life closed: it came late
+    else:
+        at = max(at, life.started_at)  # the reopening's webhook came first
+    cid = _cid(conversation, number)
+    if visitor:
+        out.event(f"cw-msg-{message.id}", "message.visitor", at, conversation=cid)
+    else:
+        assert message.sender is not None
+        out.event(f"cw-msg-{message.id}", "message.operator", at, conversation=cid,
+                  operator=f"agent-{message.sender.id}")
+
+
+def _bring_up(out: Emitter, conversation: Conversation, life: Life, at: int, begun: int,
               topic: str | None) -> None:
     """The events that make the life look like ``conversation`` does now."""
     assignee = conversation.meta.assignee
@@ -121,17 +148,22 @@ def _bring_up(out: Emitter, conversation: Conversation, life: Life, at: int,
     status = conversation.status
     if status == "resolved":
         if life.phase in ("waiting", "in_work"):
+            life.phase, life.closed_at = "closed", at
             _step(out, conversation, life, "conversation.closed", at,
                   by="operator" if life.operator is not None else "system")
-            life.phase = "closed"
         return
     if status == "pending" and life.phase in ("none", "closed"):
-        return  # a bot has it: not in the queue until it opens
+        life.phase = "none"  # a bot has it: not in the queue until it opens
+        return
     if life.phase in ("none", "closed"):
-        life.life, life.step, life.phase = life.life + 1, 0, "waiting"
+        start = begun if life.life == 0 and not life.as_of else at
+        life.life, life.phase, life.started_at = life.life + 1, "waiting", start
         life.operator, life.group, life.topic = None, group, topic
-        _step(out, conversation, life, "conversation.started", at,
+        _step(out, conversation, life, "conversation.started", start,
               channel=f"inbox-{conversation.inbox_id}", **_given(group=group, topic=topic))
+        if life.visitor_waiting:  # what the visitor told the bot
+            life.visitor_waiting = False
+            _step(out, conversation, life, "message.visitor", start)
     if operator is not None and (operator != life.operator or life.phase == "waiting"):
         life.operator, life.group, life.phase = operator, group, "in_work"
         _step(out, conversation, life, "conversation.assigned", at, operator=operator,
@@ -151,11 +183,17 @@ def _bring_up(out: Emitter, conversation: Conversation, life: Life, at: int,
         _step(out, conversation, life, "conversation.topic", at, topic=topic)
 
 
+_SHORT = {"conversation.started": "start", "conversation.assigned": "assign",
+          "conversation.queued": "queue", "conversation.topic": "topic",
+          "conversation.closed": "close", "message.visitor": "visitor"}
+
+
 def _step(out: Emitter, conversation: Conversation, life: Life, event_type: str, at: int,
           **fields: Any) -> None:
-    life.step += 1
-    out.event(f"cw-{conversation.id}-{life.life}-{life.step}", event_type, at,
-              conversation=_cid(conversation, life), **fields)
+    """A life's event, its id from the life, the kind and the moment: the same picture gives
+    the same ids even if what the connector remembers of it was not saved."""
+    out.event(f"cw-{conversation.id}-{life.life}-{_SHORT[event_type]}-{at}", event_type, at,
+              conversation=_cid(conversation, life.life), **fields)
 
 
 def _human_reply(message: Message) -> bool:
@@ -171,12 +209,19 @@ def _topic(labels: list[str], topic_labels: Sequence[str]) -> str | None:
     """The conversation's topic: the first of ``topic_labels`` it has, or, with none
     configured, its first label."""
     if not topic_labels:
-        return labels[0] if labels else None
-    return next((label for label in topic_labels if label in labels), None)
+        return _text(labels[0]) if labels and labels[0] else None
+    found = next((label for label in topic_labels if label in labels), None)
+    return None if found is None else _text(found)
 
 
-def _cid(conversation: Conversation, life: Life) -> str:
-    return str(conversation.id) if life.life <= 1 else f"{conversation.id}/{life.life}"
+def _cid(conversation: Conversation, life: int) -> str:
+    return str(conversation.id) if life <= 1 else f"{conversation.id}/{life}"
+
+
+def _changed_at(conversation: Conversation) -> float:
+    """When the picture was taken: ``updated_at``, or, from a release without it, the last
+    activity."""
+    return conversation.updated_at or conversation.timestamp or conversation.created_at
 
 
 def _life_key(conversation: Conversation) -> str:
@@ -208,31 +253,55 @@ class Emitter:
         self.events.append({"id": event_id, "type": event_type, "account": self.account,
                             "at": at, **fields})
 
-    def names(self, conversation: Conversation, message: Message | None, at: int) -> None:
-        """The inbox's kind, the team's and the agents' names, each once it changes."""
+    def names(self, conversation: Conversation, at: int) -> None:
+        """The inbox's kind and the team's name, each when it changes; an assignee's name
+        when it has none yet (the sync's roster, which reads every agent's display name, is
+        the one that changes them: two sources would make the name flicker)."""
         kind = KINDS.get(conversation.channel or "", "other")
         self.once(f"inbox:{conversation.inbox_id}", kind, at, "channel.updated",
-                   channel=f"inbox-{conversation.inbox_id}", kind=kind)
+                  channel=f"inbox-{conversation.inbox_id}", kind=kind)
         team = conversation.meta.team
         if team is not None and team.name:
-            self.once(f"team:{team.id}", team.name, at, "group.updated",
-                       group=f"team-{team.id}", name=team.name)
-        for person in (conversation.meta.assignee, message.sender if message else None):
-            if _agent(person) and person is not None and person.name:
-                self.once(f"agent:{person.id}", person.name, at, "operator.updated",
-                           operator=f"agent-{person.id}", name=person.name)
+            name = _text(team.name)
+            self.once(f"team:{team.id}", name, at, "group.updated", group=f"team-{team.id}",
+                      name=name)
+        assignee = conversation.meta.assignee
+        if assignee is not None and assignee.type == "user" and assignee.name \
+                and f"agent:{assignee.id}" not in self.known:
+            name = _text(assignee.name)
+            self.once(f"agent:{assignee.id}", name, at, "operator.updated",
+                      operator=f"agent-{assignee.id}", name=name)
 
     def once(self, key: str, value: str, at: int, event_type: str, **fields: Any) -> None:
-        """An event when ``value`` differs from what is remembered under ``key``, numbered
-        by the changes of that key (two in one millisecond are two events)."""
-        saved = self.remember.get(key, self.known.get(key))
-        changes, _, before = (saved or b"0\n").partition(b"\n")
-        if saved is not None and before == value.encode():
+        """An event when ``value`` differs from what is remembered under ``key``. Its id
+        holds the moment, the change's number (so that two changes in one millisecond sort
+        in order: the contract takes the later id's value) and the value's digest (so that a
+        number given again, if what is remembered was not saved, is never a conflict)."""
+        number, before = _numbered(self.remember.get(key, self.known.get(key)))
+        if before == value:
             return
-        number = int(changes) + 1
-        self.remember[key] = f"{number}\n{value}".encode()
-        self.event(f"cw-{key.replace(':', '-')}-{number}", event_type, at, **fields)
+        self.remember[key] = f"{number + 1}\n{value}".encode()
+        digest = hashlib.blake2b(value.encode(), digest_size=4).hexdigest()
+        self.event(f"cw-{key.replace(':', '-')}-{at}-{number + 1:06d}-{digest}", event_type,
+                   at, **fields)
+
+    def keep(self, key: str) -> None:
+        """Save what is remembered under ``key`` again though unchanged (its retention
+        starts anew)."""
+        if key not in self.remember and key in self.known:
+            self.remember[key] = self.known[key]
 
 
-def _agent(person: Person | None) -> bool:
-    return person is not None and person.type == "user"
+def _numbered(saved: bytes | None) -> tuple[int, str | None]:
+    """A remembered value and the number of changes it has seen."""
+    if saved is None:
+        return 0, None
+    number, _, value = saved.decode().partition("\n")
+    return int(number), value
+
+
+def _text(value: str) -> str:
+    """A name or a label as the contract takes it (1 to 128 characters)."""
+    return value[:128]
+
+

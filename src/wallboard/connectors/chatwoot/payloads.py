@@ -41,6 +41,7 @@ class Conversation(msgspec.Struct):
     labels: list[str] = msgspec.field(default_factory=list)
     created_at: float = 0
     updated_at: float = 0
+    timestamp: float = 0  # the last activity (releases before ``updated_at`` was sent)
 
 
 class Message(msgspec.Struct):

@@ -56,7 +56,11 @@ class Roster(msgspec.Struct):
 
 class _Setup(msgspec.Struct):
     groups: list[str]
-    max_chats: int | None
+    max_chats: int
+
+
+DEFAULT_MAX_CHATS = 3  # the contract's, for an agent of no inbox with a limit
+_ROSTER_KEY = "roster"  # the agents of the last roster (one that drops out goes offline)
 
 
 def roster_keys(roster: Roster) -> list[str]:
@@ -65,34 +69,47 @@ def roster_keys(roster: Roster) -> list[str]:
     keys += [f"team:{team.id}" for team in roster.teams]
     keys += [f"{kind}:{inbox.id}" for inbox in roster.inboxes for kind in ("inbox",
                                                                            "inbox-name")]
-    return keys
+    return [_ROSTER_KEY, *keys]
 
 
 def translate_roster(account: str, roster: Roster, known: dict[str, bytes]) -> Translation:
+    """The events of what changed since the last roster. Every record is saved again, so
+    that none is forgotten by retention while the sync runs."""
     out, at = Emitter(account, known), roster.at
     for team in roster.teams:
-        out.once(f"team:{team.id}", team.name, at, "group.updated", group=f"team-{team.id}",
-                 name=team.name)
+        name = team.name[:128]
+        out.once(f"team:{team.id}", name, at, "group.updated", group=f"team-{team.id}",
+                 name=name)
+        out.keep(f"team:{team.id}")
     for inbox in roster.inboxes:
         kind = KINDS.get(inbox.channel_type, "other")
-        channel = f"inbox-{inbox.id}"
+        channel, name = f"inbox-{inbox.id}", inbox.name[:128]
         out.once(f"inbox:{inbox.id}", kind, at, "channel.updated", channel=channel, kind=kind)
-        out.once(f"inbox-name:{inbox.id}", inbox.name, at, "channel.updated", channel=channel,
-                 kind=kind, name=inbox.name)
+        out.once(f"inbox-name:{inbox.id}", name, at, "channel.updated", channel=channel,
+                 kind=kind, name=name)
+        out.keep(f"inbox:{inbox.id}")
+        out.keep(f"inbox-name:{inbox.id}")
     for agent in roster.agents:
-        operator = f"agent-{agent.id}"
-        out.once(f"agent:{agent.id}", agent.name, at, "operator.updated", operator=operator,
-                 name=agent.name)
+        operator, name = f"agent-{agent.id}", agent.name[:128]
+        out.once(f"agent:{agent.id}", name, at, "operator.updated", operator=operator,
+                 name=name)
         groups = sorted(f"team-{t.id}" for t in roster.teams if agent.id in t.members)
         limits = [i.max_assignment_limit for i in roster.inboxes
                   if agent.id in i.members and i.max_assignment_limit]
-        setup = _Setup(groups, min(limits) if limits else None)
-        fields: dict[str, object] = {"operator": operator, "groups": setup.groups}
-        if setup.max_chats is not None:
-            fields["max_chats"] = setup.max_chats
-        out.once(f"agent-setup:{agent.id}", msgspec.json.encode(setup).decode(), at,
-                 "operator.updated", **fields)
+        setup = msgspec.json.encode(_Setup(groups, min(limits) if limits
+                                           else DEFAULT_MAX_CHATS)).decode()
+        out.once(f"agent-setup:{agent.id}", setup, at, "operator.updated", operator=operator,
+                 groups=groups, max_chats=min(limits) if limits else DEFAULT_MAX_CHATS)
         status = _STATUS[agent.availability_status]
         out.once(f"agent-status:{agent.id}", status, at, "operator.status",
                  operator=operator, status=status)
+        for kind in ("agent", "agent-setup", "agent-status"):
+            out.keep(f"{kind}:{agent.id}")
+    present = {agent.id for agent in roster.agents}
+    before = msgspec.json.decode(known.get(_ROSTER_KEY, b"[]"), type=list[int])
+    for gone in sorted(set(before) - present):  # deleted in Chatwoot: no longer there
+        out.event(f"cw-agent-gone-{gone}-{at}", "operator.status", at,
+                  operator=f"agent-{gone}", status="offline")
+        out.remember[f"agent-status:{gone}"] = b"0\noffline"  # back one day: said again
+    out.remember[_ROSTER_KEY] = msgspec.json.encode(sorted(present))
     return Translation(out.events, out.remember)

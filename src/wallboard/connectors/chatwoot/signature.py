@@ -20,7 +20,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def stamp_problem(timestamp: str, now_ms: int) -> str | None:
     """Why the timestamp is refused, or None (checked before the body is read)."""
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         return "expected unix seconds"
     skew = abs(int(timestamp) - now_ms / 1000)
     if skew > MAX_SKEW_S:
