@@ -2,7 +2,8 @@
 ``wallboard chatwoot sync`` makes, answered in Chatwoot's shapes (agents and teams as bare
 arrays, inboxes and inbox members under ``payload``, conversations under ``data.payload``
 25 a page, newest activity first) from what the test puts in, behind the
-``api_access_token`` header."""
+``api_access_token`` header; one conversation (``/conversations/<id>``) as the list gives
+it."""
 
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ class ChatwootStandIn(LocalHttp):
             if match := re.fullmatch(r"/inbox_members/(\d+)", route):
                 inbox = next(i for i in self.inboxes if i["id"] == int(match[1]))
                 return {"payload": [self._agent(a) for a in inbox["members"]]}
+            if match := re.fullmatch(r"/conversations/(\d+)", route):
+                return next((c for c in self.conversations if c["id"] == int(match[1])), None)
             if route == "/conversations":
                 status, page = query.get("status", "open"), int(query.get("page", "1"))
                 listed = sorted((c for c in self.conversations

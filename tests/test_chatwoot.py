@@ -247,6 +247,14 @@ def test_the_sync_says_who_is_there_and_repairs_missed_webhooks(
             assert (total["arrived"], total["unserved"]["missed"]) == (1, 1)
             sync()  # nothing new: nothing changes
             assert snapshot(world)["total"] == total
+            # A conversation resolved two hours ago while both its webhook and the sync were
+            # away: not in Chatwoot's lists of open or lately resolved ones, but live here.
+            send(client, conversation(8, "open", at=start + 100, event="conversation_created"))
+            assert snapshot(world)["total"]["in_queue"] == 1
+            chatwoot.conversations.append(listed(8, "resolved", at=start - 7200))
+            sync()
+            assert snapshot(world)["total"]["in_queue"] == 0
+            assert any(call.endswith("/conversations/8") for call in chatwoot.calls)
     finally:
         server.stop()
 

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from wallboard.connectors.chatwoot.mapping import keys_of, translate
+from wallboard.connectors.chatwoot.mapping import LIVE_KEY, keys_of, live_of, translate
 from wallboard.connectors.chatwoot.payloads import Conversation, Message
 from wallboard.connectors.chatwoot.roster import Roster, roster_keys, translate_roster
 from wallboard.sim_chatwoot import agent, bot, conversation, message
@@ -317,3 +317,14 @@ def test_a_message_update_late_does_not_move_the_state_back_to_its_time() -> Non
     assigned = [e for e in said if e["type"] == "conversation.assigned"]
     assert [e["at"] for e in assigned] == [int((T0 + 400.123456) * 1000)]
     assert [e["type"] for e in said if e["type"].startswith("message.")] == ["message.visitor"]
+
+
+def test_the_conversations_live_here_are_remembered_for_the_sync() -> None:
+    cw = Connector()
+    cw.send(conversation(40, "open", at=T0, event="conversation_created"))
+    cw.send(conversation(41, "pending", at=T0, assignee=bot(9), event="conversation_created"))
+    cw.send(conversation(42, "open", at=T0, assignee=ANA, event="conversation_created"))
+    assert live_of(cw.memory.get(LIVE_KEY)) == [40, 42]  # a bot's is not
+    cw.send(conversation(40, "resolved", at=T0 + 9, event="conversation_status_changed",
+                         changed={"status": ("open", "resolved")}))
+    assert live_of(cw.memory.get(LIVE_KEY)) == [42]

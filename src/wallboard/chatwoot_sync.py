@@ -4,10 +4,11 @@ every ``every_s`` seconds and sent to the connector (docs/chatwoot.md).
 - The roster: the agents with their availability (Chatwoot has no webhook for presence),
   the teams with their members, the inboxes with their channel types, members and
   assignment limits, as one ``wallboard_roster`` message; the connector emits what changed.
-- Reconciliation: every open conversation as Chatwoot lists it, and those resolved since
-  the last pass, each sent as the picture a ``conversation_updated`` webhook would carry
-  (stamped with the moment the list was asked for, so a webhook newer than it wins): a
-  missed assignment or resolution is repaired by the next pass.
+- Reconciliation: every open conversation as Chatwoot lists it, those resolved since the
+  last pass, and those the connector holds live that neither list had (asked one by one),
+  each sent as the picture a ``conversation_updated`` webhook would carry (stamped with
+  Chatwoot's clock when it answered, so a webhook newer than it wins): a missed assignment
+  or resolution is repaired by the next pass.
 
 Both go through the connector's own webhook route, signed with the account's secret as
 Chatwoot signs, so there is one way in and one memory of each conversation.
@@ -27,7 +28,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from .connectors.chatwoot.roster import ROSTER_EVENT
+from .connectors.chatwoot.roster import LIVE_EVENT, ROSTER_EVENT
 from .connectors.chatwoot.signature import sign
 
 __all__ = ["ChatwootApi", "Sync"]
@@ -35,6 +36,7 @@ __all__ = ["ChatwootApi", "Sync"]
 log = logging.getLogger("wallboard.chatwoot_sync")
 
 MAX_PAGES = 400  # a pass reads at most this many pages of a list (10,000 conversations)
+MAX_ASKED = 500  # conversations live here but not listed, asked one by one per pass
 
 
 class ChatwootApi:
@@ -73,6 +75,10 @@ class ChatwootApi:
 
     async def inbox_members(self, inbox: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = (await self._get(f"/inbox_members/{inbox}"))["payload"]
+        return found
+
+    async def conversation(self, display_id: int) -> dict[str, Any]:
+        found: dict[str, Any] = await self._get(f"/conversations/{display_id}")
         return found
 
     async def conversations(self, status: str) -> AsyncIterator[dict[str, Any]]:
@@ -127,7 +133,7 @@ class Sync:
         pass; how many were sent. Each picture is stamped with Chatwoot's own clock when it
         listed them (less a second): a webhook of a later change wins over it, whatever this
         host's clock says."""
-        sent, asked = 0, None
+        sent, asked, seen = 0, None, set()
         for status in ("open", "resolved"):
             async for item in self._chatwoot.conversations(status):
                 if asked is None:
@@ -139,12 +145,24 @@ class Sync:
                     break  # newest first: the rest were resolved before the last pass
                 try:
                     await self._send(_picture(item, asked))
+                    seen.add(item["id"])
                     sent += 1
                 except (httpx.HTTPStatusError, KeyError, TypeError) as exc:
                     log.warning("chatwoot sync: conversation %r not sent: %r",
                                 item.get("id"), exc)
         if asked is not None:
             self._resolved_since = asked
+        # Those live here that Chatwoot listed neither as open nor as lately resolved: one
+        # resolved while its webhook and this sync were both away, asked one by one.
+        live = (await self._send({"event": LIVE_EVENT})).get("live") or []
+        for display_id in [i for i in live if i not in seen][:MAX_ASKED]:
+            try:
+                item = await self._chatwoot.conversation(display_id)
+                answered = self._chatwoot.answered_at
+                await self._send(_picture(item, (answered or self._clock()) - 1.0))
+                sent += 1
+            except (httpx.HTTPError, KeyError, TypeError) as exc:
+                log.warning("chatwoot sync: conversation %r not checked: %r", display_id, exc)
         return sent
 
     async def run(self, every_s: float) -> None:

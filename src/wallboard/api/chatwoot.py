@@ -24,9 +24,22 @@ import msgspec
 from litestar import Request, get, post, put
 from litestar.openapi import ResponseSpec
 
-from ..connectors.chatwoot.mapping import CONNECTOR, Translation, keys_of, translate
+from ..connectors.chatwoot.mapping import (
+    CONNECTOR,
+    LIVE_KEY,
+    Translation,
+    keys_of,
+    live_of,
+    translate,
+)
 from ..connectors.chatwoot.payloads import Conversation, Message, Webhook
-from ..connectors.chatwoot.roster import ROSTER_EVENT, Roster, roster_keys, translate_roster
+from ..connectors.chatwoot.roster import (
+    LIVE_EVENT,
+    ROSTER_EVENT,
+    Roster,
+    roster_keys,
+    translate_roster,
+)
 from ..connectors.chatwoot.setup import SETTING, ChatwootSetup, hide_secret
 from ..connectors.chatwoot.signature import signature_matches, stamp_problem
 from ..events import ACCOUNT_PATTERN, EventError, decode_event
@@ -54,6 +67,7 @@ class ChatwootReply(msgspec.Struct):
     conflict: int
     rejected: int
     ignored: bool = False  # an event the connector does not use, or a delivery seen already
+    live: list[int] | None = None  # to ``wallboard_live``: the conversations live here
 
 
 class _Door:
@@ -132,6 +146,9 @@ async def chatwoot_webhook(request: Request[Any, Any, Any], account_id: str) -> 
     except (msgspec.DecodeError, RecursionError) as exc:
         raise ApiError(400, "bad_payload", f"not a Chatwoot webhook: {exc}"[:300],
                        "body") from None
+    if event == LIVE_EVENT:  # the sync asks which conversations are live here
+        return ChatwootReply(event, 0, 0, 0, 0, live=live_of(service.connector_states(
+            account_id, CONNECTOR, [LIVE_KEY]).get(LIVE_KEY)))
     door = _door(request)
     delivery = request.headers.get("x-chatwoot-delivery", "")[:128]
     if translating is None or (delivery and door.seen(account_id, delivery)):

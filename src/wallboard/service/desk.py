@@ -4,7 +4,10 @@ sessions and settings. The single process and the cluster's api role share it.""
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from ..store import AccountConfig, Role, SessionInfo, Store, TokenInfo
 from .advice import StaffingSettings
@@ -21,6 +24,25 @@ class NotServedHere(Exception):
 
     def __init__(self, what: str, where: str) -> None:
         super().__init__(f"{what} is not served here; {where}")
+
+
+# One thread writes what connectors remember, on a connection it keeps per service.
+_CONNECTOR_WRITES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallboard-connectors")
+_WRITER = threading.local()
+
+
+def _write_states(desk: Desk, account_id: str, connector: str, states: Mapping[str, bytes],
+                  now: int) -> None:
+    stores: weakref.WeakKeyDictionary[Desk, Store] = _WRITER.__dict__.setdefault(
+        "stores", weakref.WeakKeyDictionary())
+    store = stores.get(desk)
+    if store is None:
+        store = stores[desk] = desk.open_store()
+    try:
+        store.save_connector_states(account_id, connector, states, now)
+    except Exception:  # a connection gone bad (the database restarted): a new one next time
+        stores.pop(desk).close()
+        raise
 
 
 class Desk(Asking):
@@ -86,16 +108,11 @@ class Desk(Asking):
 
     async def save_connector_states(self, account_id: str, connector: str,
                                     states: Mapping[str, bytes]) -> None:
-        """Off the event loop, on a connection of its own: a webhook's write, often, and
-        one that may wait for the event log's writer."""
-        def write() -> None:
-            store = self.open_store()
-            try:
-                store.save_connector_states(account_id, connector, states, self.clock())
-            finally:
-                store.close()
-
-        await asyncio.to_thread(write)
+        """Off the event loop (a webhook's write, often, and one that may wait for the event
+        log's writer), on one thread keeping a connection of its own."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(_CONNECTOR_WRITES, _write_states, self, account_id,
+                                   connector, states, self.clock())
 
     def open_store(self) -> Store:
         """A connection of its own, for a thread."""

@@ -36,9 +36,11 @@ import msgspec
 from ...events import parse_timestamp
 from .payloads import Conversation, Message
 
-__all__ = ["CONNECTOR", "KINDS", "Emitter", "Life", "Translation", "keys_of", "translate"]
+__all__ = ["CONNECTOR", "KINDS", "LIVE_KEY", "Emitter", "Life", "Translation", "keys_of",
+           "live_of", "translate"]
 
 CONNECTOR = "chatwoot"
+LIVE_KEY = "live"  # the conversations in the queue or in work here (for the sync to check)
 NO_TEAM = "no-team"  # the queue's group for a conversation of no team (queued needs one)
 
 # Chatwoot's inbox channel types and the contract's channel kinds.
@@ -74,7 +76,7 @@ class Translation(msgspec.Struct):
 
 def keys_of(conversation: Conversation, message: Message | None = None) -> list[str]:
     """The records ``translate`` needs for this payload."""
-    keys = [_life_key(conversation), f"inbox:{conversation.inbox_id}"]
+    keys = [_life_key(conversation), f"inbox:{conversation.inbox_id}", LIVE_KEY]
     meta = conversation.meta
     if meta.team is not None:
         keys.append(f"team:{meta.team.id}")
@@ -107,7 +109,17 @@ def translate(account: str, conversation: Conversation, message: Message | None,
     if message is not None:
         _message(out, conversation, message, life, max(not_before, _ms(message.created_at)))
     out.remember[key] = msgspec.json.encode(life)
+    live = set(live_of(known.get(LIVE_KEY)))
+    now_live = live | {conversation.id} if life.phase in ("waiting", "in_work") \
+        else live - {conversation.id}
+    if now_live != live:
+        out.remember[LIVE_KEY] = msgspec.json.encode(sorted(now_live))
     return Translation(out.events, out.remember)
+
+
+def live_of(saved: bytes | None) -> list[int]:
+    """The conversations (Chatwoot's numbers) in the queue or in work here."""
+    return [] if saved is None else msgspec.json.decode(saved, type=list[int])
 
 
 def _message(out: Emitter, conversation: Conversation, message: Message, life: Life,

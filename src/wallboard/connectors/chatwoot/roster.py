@@ -19,9 +19,10 @@ import msgspec
 
 from .mapping import KINDS, Emitter, Translation
 
-__all__ = ["ROSTER_EVENT", "Roster", "roster_keys", "translate_roster"]
+__all__ = ["LIVE_EVENT", "ROSTER_EVENT", "Roster", "roster_keys", "translate_roster"]
 
 ROSTER_EVENT = "wallboard_roster"  # the event name of a roster (not one of Chatwoot's)
+LIVE_EVENT = "wallboard_live"  # the sync asking which conversations are live here
 
 _STATUS = {"online": "available", "busy": "busy", "offline": "offline"}
 
