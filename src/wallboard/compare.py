@@ -10,10 +10,12 @@ __all__ = ["differences", "figures"]
 
 
 def figures(snapshot: dict[str, Any], leave_out: tuple[str, ...] = ("name", "kind",
-                                                                     "longest_wait_s")
+                                                                     "longest_wait_s",
+                                                                     "windows")
             ) -> dict[str, Any]:
     """Every row's figures, rows in id order, without ``leave_out`` (by default the names,
-    and the longest wait, which grows between two snapshots' moments)."""
+    and what moves with the clock between two snapshots' moments: the longest wait, and the
+    rolling windows, which step by the minute)."""
     def row(r: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in r.items() if k not in leave_out}
     return {"total": row(snapshot["total"]),
