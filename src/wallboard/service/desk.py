@@ -4,7 +4,6 @@ sessions and settings. The single process and the cluster's api role share it.""
 from __future__ import annotations
 
 import asyncio
-import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,22 +25,21 @@ class NotServedHere(Exception):
         super().__init__(f"{what} is not served here; {where}")
 
 
-# One thread writes what connectors remember, on a connection it keeps per service.
+# One thread writes what connectors remember, on a connection it keeps per service (only
+# that thread touches them).
 _CONNECTOR_WRITES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallboard-connectors")
-_WRITER = threading.local()
+_WRITERS: weakref.WeakKeyDictionary[Desk, Store] = weakref.WeakKeyDictionary()
 
 
 def _write_states(desk: Desk, account_id: str, connector: str, states: Mapping[str, bytes],
                   now: int) -> None:
-    stores: weakref.WeakKeyDictionary[Desk, Store] = _WRITER.__dict__.setdefault(
-        "stores", weakref.WeakKeyDictionary())
-    store = stores.get(desk)
+    store = _WRITERS.get(desk)
     if store is None:
-        store = stores[desk] = desk.open_store()
+        store = _WRITERS[desk] = desk.open_store()
     try:
         store.save_connector_states(account_id, connector, states, now)
     except Exception:  # a connection gone bad (the database restarted): a new one next time
-        stores.pop(desk).close()
+        _WRITERS.pop(desk).close()
         raise
 
 
