@@ -8,6 +8,8 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import nats
 import nats.errors
@@ -17,6 +19,8 @@ from wallboard.cluster.stream import STREAM, EventStream
 from wallboard.events import decode_event
 from wallboard.local_nats import LocalNats
 from wallboard.store.log_format import event_of
+
+T = TypeVar("T")
 
 
 def test_accounts_keep_their_partition() -> None:
@@ -30,6 +34,16 @@ def _events(count: int, now: int, account: str = "acme") -> list[tuple[object, .
     return [decode_event(json.dumps({
         "id": f"e{i}", "type": "conversation.started", "account": account, "at": now - 1000,
         "conversation": f"c{i}", "channel": "web"}), now)[1] for i in range(count)]
+
+
+async def _answered(call: Callable[[], Awaitable[T]], within_s: float = 30) -> T:
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            return await call()
+        except nats.errors.TimeoutError:
+            if time.monotonic() > deadline:
+                raise
 
 
 async def _scenario(cluster: LocalNats) -> None:
@@ -60,10 +74,13 @@ async def _scenario(cluster: LocalNats) -> None:
 
     await asyncio.wait_for(publish_all(), 120)
     assert killed.is_set() and len(acked) == len(events)
-    info = await js.stream_info(STREAM)
+    # The cluster may still be electing its metadata leader after the kill: its API calls
+    # time out meanwhile (a clean-clone run met one), so they are asked again for a while.
+    info = await _answered(lambda: js.stream_info(STREAM))
     assert info.state.messages == len(events)  # each once, retries and resends included
     seen: list[str] = []
-    sub = await js.subscribe("wb.events.>", ordered_consumer=True)
+    sub = await _answered(lambda: js.subscribe("wb.events.>", stream=STREAM,
+                                               ordered_consumer=True))
     while len(seen) < len(events):
         msg = await sub.next_msg(timeout=10)
         seen.append(msg.headers["Nats-Msg-Id"])  # type: ignore[index]
