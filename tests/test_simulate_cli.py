@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -54,8 +55,46 @@ def test_drives_a_running_service_and_generates_bounded_load(tmp_path: Path) -> 
         load = simulate("--target", server.url, "--token", ingest, "--rate", "500",
                         "--duration", "2", "--seed", "9")
         assert load.returncode == 0, load.stderr
-        sent = int(load.stderr.split()[1].replace(",", ""))
+        sent = int(re.search(r"sent ([\d,]+) events", load.stderr)[1].replace(",", ""))  # type: ignore[index]
         assert 700 <= sent <= 1100  # about 500 a second for 2 seconds
+    finally:
+        server.stop()
+
+
+def test_the_load_generator_keeps_its_rate_past_the_simulated_day_and_says_so(
+        tmp_path: Path) -> None:
+    # A center of 2 operators has a day of about 1,300 events: 800 a second for 4 seconds
+    # outlasts it (it used to stop sending, silently, when the day ran out).
+    data = tmp_path / "data"
+    create_account(data, "acme")
+    ingest = token(data, "acme", "ingest")
+    server = Server(data).start()
+    try:
+        day = simulate("--out", str(tmp_path / "day.ndjson"), "--operators", "2")
+        assert (tmp_path / "day.ndjson").read_bytes().count(b"\n") < 3200, day.stderr
+        load = simulate("--target", server.url, "--token", ingest, "--rate", "800",
+                        "--duration", "4", "--operators", "2")
+        assert load.returncode == 0, load.stderr
+        # No --account: the token's own is used, and every event is taken.
+        told = re.search(r"account acme: sent ([\d,]+) events .* accepted ([\d,]+), rejected 0",
+                         load.stderr)
+        assert told, load.stderr
+        sent, accepted = (int(told[i].replace(",", "")) for i in (1, 2))
+        assert sent == accepted and 3000 <= sent <= 3300, load.stderr
+        rate = re.search(r"rate: asked 800 events/s for 4 s, achieved ([\d,]+) events/s "
+                         r"over [\d.]+ s \((\d+)% of the rate asked\)", load.stderr)
+        assert rate and 95 <= int(rate[2]) <= 105, load.stderr
+        # Another account's id in the events: refused, and the reasons told.
+        wrong = simulate("--target", server.url, "--token", ingest, "--rate", "100",
+                         "--duration", "1", "--account", "other")
+        assert re.search(r"rejected [\d,]+: account: the token belongs to account 'acme'",
+                         wrong.stderr), wrong.stderr
+        # A token the service does not know: one clear line, no traceback.
+        refused = simulate("--target", server.url, "--token", "wb_nope", "--rate", "100",
+                           "--duration", "1")
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert "the service refused: 401" in refused.stderr, refused.stderr
+        assert "unknown or revoked (Authorization)" in refused.stderr, refused.stderr
     finally:
         server.stop()
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import re
 import sys
@@ -13,7 +14,7 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from .events import ACCOUNT_PATTERN, EventError, parse_timestamp
@@ -27,6 +28,9 @@ from .service import (
     replay,
 )
 from .zones import load_zone
+
+if TYPE_CHECKING:
+    from .sim import SimConfig
 
 __all__ = ["main"]
 
@@ -380,21 +384,22 @@ def _add_serve_command(commands: Any) -> None:
 def _simulate(args: argparse.Namespace) -> int:
     import msgspec
 
-    from .sim import SimConfig, Surge, batches, stream
+    from .sim import SimConfig, Surge, batches
     from .sim.world import OPERATORS_AT_SCALE_1
-    from .sim_driver import drive, is_loopback
 
     surge = Surge() if args.surge else None
     scale = args.scale if args.operators is None else args.operators / OPERATORS_AT_SCALE_1
     start_ms: int = time.time_ns() // 1_000_000 if args.target else args.start
-    config = SimConfig(seed=args.seed, account=args.account, timezone=args.timezone,
-                       start_ms=start_ms, hours=args.hours, scale=scale, surge=surge)
+    # A load generator's day never runs out: it sends for its whole duration.
+    hours = math.inf if args.rate is not None else args.hours
+    config = SimConfig(seed=args.seed, account=args.account or "demo", timezone=args.timezone,
+                       start_ms=start_ms, hours=hours, scale=scale, surge=surge)
     if args.out:
         encode_lines = msgspec.json.Encoder().encode_lines
         started, count = time.perf_counter(), 0
         with open(args.out, "wb") as out:
             for k in range(args.accounts):
-                account = args.account if args.accounts == 1 else f"{args.account}{k + 1}"
+                account = config.account if args.accounts == 1 else f"{config.account}{k + 1}"
                 for chunk in batches(msgspec.structs.replace(config, account=account,
                                                              seed=args.seed + k)):
                     out.write(encode_lines(chunk))
@@ -403,25 +408,63 @@ def _simulate(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{count:,} events in {seconds:.2f} s "
                          f"({count / seconds:,.0f} events/s) -> {args.out}\n")
         return 0
-    if not args.target or not args.token:
-        sys.stderr.write("wallboard simulate: give --out FILE, or --target URL and --token\n")
+    return _drive_target(args, config)
+
+
+def _drive_target(args: argparse.Namespace, config: SimConfig) -> int:
+    import httpx
+    import msgspec
+
+    from .sim import stream
+    from .sim_driver import Refused, drive, is_loopback, refusal
+
+    def fail(problem: str) -> int:
+        sys.stderr.write(f"wallboard simulate: {problem}\n")
         return 2
+
+    if not args.target or not args.token:
+        return fail("give --out FILE, or --target URL and --token")
     if args.rate is not None:
         if not is_loopback(args.target):
-            sys.stderr.write("wallboard simulate: the load generator only targets loopback "
-                             "(127.0.0.1, ::1, localhost)\n")
-            return 2
+            return fail("the load generator only targets loopback (127.0.0.1, ::1, localhost)")
         if args.duration is None:
-            sys.stderr.write("wallboard simulate: --rate needs --duration (bounded load)\n")
-            return 2
-    stats = drive(stream(config), args.target, args.token, speed=args.speed, rate=args.rate,
-                  duration_s=args.duration)
+            return fail("--rate needs --duration (bounded load)")
+    try:
+        if args.account is None:  # the token's own account: events of another are refused
+            reply = httpx.get(args.target.rstrip("/") + "/api/v1/token", trust_env=False,
+                              timeout=10, headers={"Authorization": f"Bearer {args.token}"})
+            if reply.status_code != 200:
+                raise refusal(reply)
+            config = msgspec.structs.replace(config, account=reply.json()["account"])
+        stats = drive(stream(config), args.target, args.token, speed=args.speed,
+                      rate=args.rate, duration_s=args.duration)
+    except Refused as refused:
+        return fail(f"the service refused: {refused}")
+    except httpx.TransportError as err:
+        return fail(f"cannot reach {args.target}: {err}")
     lat = sorted(stats.latencies_ms) or [0.0]
-    sys.stderr.write(f"sent {stats.sent:,} events in {stats.requests:,} requests: accepted "
-                     f"{stats.accepted:,}, rejected {stats.rejected:,}, retries "
-                     f"{stats.retries}; reply p50 {lat[len(lat) // 2]:.1f} ms, "
-                     f"p99 {lat[int(len(lat) * 0.99)]:.1f} ms\n")
+    sys.stderr.write(f"account {config.account}: sent {stats.sent:,} events in "
+                     f"{stats.requests:,} requests: accepted {stats.accepted:,}, rejected "
+                     f"{stats.rejected:,}, retries {stats.retries}; reply p50 "
+                     f"{lat[len(lat) // 2]:.1f} ms, p99 {lat[int(len(lat) * 0.99)]:.1f} ms\n")
+    for reason, count in stats.rejections.items():
+        sys.stderr.write(f"  rejected {count:,}: {reason}\n")
+    if args.rate is None:
+        return 0
+    achieved = stats.sent / stats.seconds if stats.seconds else 0.0
+    share = achieved / args.rate
+    sys.stderr.write(f"rate: asked {args.rate:,.0f} events/s for {args.duration:g} s, achieved "
+                     f"{achieved:,.0f} events/s over {stats.seconds:.1f} s "
+                     f"({share:.0%} of the rate asked)\n")
+    if share < RATE_KEPT:
+        sys.stderr.write(f"wallboard simulate: the rate asked was not kept (under "
+                         f"{RATE_KEPT:.0%}): the service or this machine is the limit\n")
+        return 1
     return 0
+
+
+# A load generator reaching less than this share of the rate asked says so and exits 1.
+RATE_KEPT = 0.95
 
 
 def _cluster_demo(args: argparse.Namespace) -> int:
@@ -448,7 +491,8 @@ def _add_sim_commands(commands: Any) -> None:
     sim.add_argument("--out", metavar="FILE", help="write the events as NDJSON to FILE")
     sim.add_argument("--accounts", type=int, default=1,
                      help="with --out: how many accounts (ACCOUNT1..N, seeds SEED..)")
-    sim.add_argument("--account", default="demo", type=_account_id, help="account id")
+    sim.add_argument("--account", type=_account_id, help="account id (default: with "
+                     "--target, the token's own; with --out, demo)")
     sim.add_argument("--timezone", default="Europe/Moscow", type=_timezone)
     sim.add_argument("--start", default="2026-11-26T00:00:00+03:00", type=_instant,
                      help="with --out: when the simulated day starts (RFC 3339)")

@@ -18,7 +18,22 @@ from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["DriveStats", "drive", "is_loopback"]
+__all__ = ["DriveStats", "Refused", "drive", "is_loopback", "refusal"]
+
+
+class Refused(Exception):
+    """The service refused a whole request (a bad token, a body too large...): sending more
+    would be refused alike."""
+
+
+def refusal(reply: httpx.Response) -> Refused:
+    """The service's own words for a refused request, from the error shape when it has one."""
+    try:
+        error = reply.json()["error"]
+        told = f"{error['message']}" + (f" ({error['field']})" if error.get("field") else "")
+    except (ValueError, KeyError, TypeError):
+        told = reply.text[:200]
+    return Refused(f"{reply.status_code} from {reply.request.url.path}: {told}")
 
 
 @dataclass
@@ -29,6 +44,12 @@ class DriveStats:
     requests: int = 0
     retries: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    seconds: float = 0.0  # from the start to the last reply
+    # Why events were refused ("field: message"), the first few kinds, with their counts.
+    rejections: dict[str, int] = field(default_factory=dict)
+
+
+REJECTION_KINDS = 5  # kinds of rejection remembered: the first ones tell the story
 
 
 def is_loopback(url: str) -> bool:
@@ -71,7 +92,8 @@ def drive(events: Iterator[dict[str, Any]], target: str, token: str, *, speed: f
                 break
             batch: list[dict[str, Any]] = []
             now_ms = int(now * 1000)
-            budget = int(rate * elapsed) - stats.sent if rate is not None else None
+            budget = (min(int(rate * elapsed) - stats.sent, MAX_BATCH) if rate is not None
+                      else None)
             while True:
                 if pending is None:
                     pending = next(events, None)
@@ -103,6 +125,7 @@ def drive(events: Iterator[dict[str, Any]], target: str, token: str, *, speed: f
             elif pending is None and budget is None:
                 break  # the simulation is over
             stop.wait(tick_s)
+    stats.seconds = clock() - started
     return stats
 
 
@@ -114,12 +137,18 @@ def _post(client: httpx.Client, batch: list[dict[str, Any]], stats: DriveStats) 
             stats.retries += 1
             time.sleep(float(reply.headers.get("retry-after", "1")))
             continue
-        reply.raise_for_status()
+        if reply.status_code != 200:
+            raise refusal(reply)
         body = reply.json()
         stats.latencies_ms.append((time.perf_counter() - sent) * 1000)
         stats.requests += 1
         stats.sent += len(batch)
         stats.accepted += body["accepted"]
         stats.rejected += body["rejected"]
+        for problem in body["problems"]:
+            if problem["result"] == "rejected":
+                reason = f"{problem.get('field')}: {problem.get('message')}"
+                if reason in stats.rejections or len(stats.rejections) < REJECTION_KINDS:
+                    stats.rejections[reason] = stats.rejections.get(reason, 0) + 1
         return
     raise RuntimeError("the service kept answering 'busy'")

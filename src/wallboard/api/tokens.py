@@ -9,7 +9,7 @@ from litestar import Request, delete, get, post
 from litestar.openapi import ResponseSpec
 
 from ..service import Role, TokenInfo
-from .auth import account_of, admin_only, service_of
+from .auth import account_of, admin_only, authenticate, service_of
 from .errors import ApiError, ErrorBody
 from .params import AUTH_ERRORS, BODY_ERRORS, reject_deep_json
 
@@ -50,4 +50,11 @@ async def revoke_token(request: Request[Any, Any, Any], account_id: str, token_i
         raise ApiError(404, "not_found", "no live token with this id in the account", "token_id")
 
 
-token_routes = [create_token, list_tokens, revoke_token]
+@get("/api/v1/token", summary="The token presented",
+     description="Which account and role the bearer token (or the session) belongs to: a "
+     "sender holding only its token learns where its events go.", responses=AUTH_ERRORS)
+async def own_token(request: Request[Any, Any, Any]) -> TokenInfo:
+    return authenticate(request, ("ingest", "view"))
+
+
+token_routes = [create_token, list_tokens, revoke_token, own_token]
