@@ -155,6 +155,14 @@ def test_settings(store: Store) -> None:
     assert store.setting("acme", "thresholds") == b"2"
 
 
+def test_a_probe_writes_and_can_be_repeated_inside_nothing_else(store: Store) -> None:
+    store.probe(NOW)
+    store.probe(NOW + 1)  # again: the same row, no error
+    with store.transaction():  # and the store writes on as before
+        store.save_setting("acme", "thresholds", b"3")
+    assert store.setting("acme", "thresholds") == b"3"
+
+
 # -- the event log --------------------------------------------------------------------------
 
 def test_append_tells_accepted_duplicate_and_conflict(store: Store) -> None:

@@ -257,6 +257,7 @@ def _serve(args: argparse.Namespace) -> int:
                                args.replicas)
     from .api import create_app
     from .api.serving import ConnectionStats, serve
+    from .api.storage_gate import StorageGate
     from .service import Limits
 
     if not 0 < args.session_hours <= 720:
@@ -275,10 +276,13 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
     stats = ConnectionStats()
     place, backend = _store_of(args)
-    app = create_app(place, limits, metrics_token=args.metrics_token or None,
-                     connections=stats, backend=backend, telegram_api=args.telegram_api)
-    serve(app, args.host, args.port, limits, stats, app.state.service.end_streams,
-          args.log_level)
+    # A storage that cannot be opened yet (read-only, full, a damaged file) is waited for,
+    # with 503s naming it, rather than ending the process.
+    app = StorageGate(lambda: create_app(place, limits,
+                                         metrics_token=args.metrics_token or None,
+                                         connections=stats, backend=backend,
+                                         telegram_api=args.telegram_api), place)
+    serve(app, args.host, args.port, limits, stats, app.end_streams, args.log_level)
     return 0
 
 

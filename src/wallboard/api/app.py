@@ -17,7 +17,15 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..service import JSON_BODY_BYTES, TELEGRAM_API, FutureDay, Limits, NotReady, Service
+from ..service import (
+    JSON_BODY_BYTES,
+    TELEGRAM_API,
+    FutureDay,
+    Limits,
+    NotReady,
+    Service,
+    StorageUnavailable,
+)
 from ..service.desk import NotServedHere
 from .alerts import alert_routes
 from .auth import service_of, session_routes
@@ -32,7 +40,9 @@ from .errors import (
     handle_http_exception,
     handle_not_ready,
     handle_not_served,
+    handle_storage_unavailable,
     handle_unexpected,
+    storage_error,
 )
 from .headers import security_headers
 from .ingest import post_events
@@ -55,10 +65,15 @@ async def healthz() -> Health:
     return Health("ok")
 
 
-@get("/readyz", summary="Readiness: 503 until recovery is done", security=[],
-     responses={503: ResponseSpec(ErrorBody, description="Still recovering")})
+@get("/readyz", summary="Readiness: 503 until recovery is done, and while the storage "
+     "cannot be written", security=[],
+     responses={503: ResponseSpec(ErrorBody, description="Still recovering, or a storage "
+                                  "fault (named in the message)")})
 async def readyz(request: Request[Any, Any, Any]) -> Health:
-    if not service_of(request).ready:
+    service = service_of(request)
+    if service.storage_fault is not None:
+        raise storage_error(service.storage_fault)
+    if not service.ready:
         raise ApiError(503, "not_ready", "recovering the event log")
     return Health("ready")
 
@@ -106,6 +121,7 @@ def create_ingest_app(service: Any, connections: ConnectionStats | None = None) 
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": None}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception,
+                            StorageUnavailable: handle_storage_unavailable,
                             Exception: handle_unexpected},
         before_send=[security_headers], request_max_body_size=JSON_BODY_BYTES,
         openapi_config=None)
@@ -136,7 +152,8 @@ def app_over(service: Any, *, metrics_token: str | None = None,
                      "metrics_token": metrics_token}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception,
                             FutureDay: handle_future_day, NotReady: handle_not_ready,
-                            NotServedHere: handle_not_served, Exception: handle_unexpected},
+                            NotServedHere: handle_not_served, Exception: handle_unexpected,
+                            StorageUnavailable: handle_storage_unavailable},
         before_send=[security_headers],
         request_max_body_size=JSON_BODY_BYTES,  # the ingest route reads its own, larger body
         openapi_config=OpenAPIConfig(

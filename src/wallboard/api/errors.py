@@ -10,11 +10,12 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from ..service import FutureDay, NotReady
+from ..service import RETRY_AFTER_S, FutureDay, NotReady, StorageFault, StorageUnavailable
 from ..service.desk import NotServedHere
 
 __all__ = ["ApiError", "ErrorBody", "ErrorDetail", "handle_api_error", "handle_future_day",
-           "handle_http_exception", "handle_not_ready", "handle_not_served", "handle_unexpected"]
+           "handle_http_exception", "handle_not_ready", "handle_not_served",
+           "handle_storage_unavailable", "handle_unexpected", "storage_error"]
 
 log = logging.getLogger("wallboard.api")
 
@@ -59,6 +60,17 @@ def handle_not_ready(_: Request[Any, Any, Any], exc: NotReady) -> Response[Error
                                       "shortly"), {"Retry-After": "1"})
 
 
+def storage_error(fault: StorageFault) -> ApiError:
+    """Nothing of the request was written: the storage has a fault, named for the client."""
+    return ApiError(503, "storage_unavailable", f"{fault.message}; nothing of this request "
+                    "was stored, retry later", None, {"Retry-After": str(RETRY_AFTER_S)})
+
+
+def handle_storage_unavailable(request: Request[Any, Any, Any], exc: StorageUnavailable
+                               ) -> Response[ErrorBody]:
+    return handle_api_error(request, storage_error(exc.fault))
+
+
 def handle_not_served(_: Request[Any, Any, Any], exc: NotServedHere) -> Response[ErrorBody]:
     return _response(501, ErrorDetail("not_implemented", str(exc)))
 
@@ -69,7 +81,12 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    """Anything else is a bug: logged with its trace and counted, answered in our shape."""
+    """A storage fault (a full disk under a sign-in...) is a 503 naming it, logged once by
+    the storage's health; anything else is a bug: logged with its trace and counted,
+    answered in our shape."""
+    fault = request.app.state.service.storage_failed(exc)
+    if fault is not None:
+        return handle_api_error(request, storage_error(fault))
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     request.app.state.metrics.errors.inc()
     return _response(500, ErrorDetail("internal_error", "internal error (it is logged)"))

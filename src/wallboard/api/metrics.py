@@ -36,6 +36,16 @@ class Metrics:
         self._clients = Gauge("wallboard_sse_clients", "Open snapshot streams",
                               registry=registry)
         self._tenants = Gauge("wallboard_accounts", "Accounts served", registry=registry)
+        self._storage = Gauge("wallboard_storage_fault", "1 while the storage cannot be "
+                              "written, by cause (disk_full, read_only, locked, corrupt, "
+                              "io_error)", ["cause"], registry=registry)
+        self._storage_faults = Counter("wallboard_storage_faults", "Storage faults begun, by "
+                                       "cause", ["cause"], registry=registry)
+        self._faults_seen: dict[str, int] = {}
+        self._unreadable = Counter("wallboard_checkpoints_unreadable", "Checkpoints found "
+                                   "damaged or unreadable at load (the account was rebuilt "
+                                   "from its log)", registry=registry)
+        self._unreadable_seen = 0
         self.errors = Counter("wallboard_unexpected_errors",
                               "Requests that failed on an unexpected error (logged with a "
                               "trace)", registry=registry)
@@ -68,6 +78,14 @@ class Metrics:
         self._queue.set(stats.write_queue)
         self._clients.set(stats.stream_clients)
         self._tenants.set(len(stats.accounts))
+        if stats.checkpoints_unreadable > self._unreadable_seen:
+            self._unreadable.inc(stats.checkpoints_unreadable - self._unreadable_seen)
+            self._unreadable_seen = stats.checkpoints_unreadable
+        for cause, n in stats.storage_faults.items():
+            self._storage.labels(cause).set(1 if cause == stats.storage_fault else 0)
+            if n > self._faults_seen.get(cause, 0):
+                self._storage_faults.labels(cause).inc(n - self._faults_seen.get(cause, 0))
+                self._faults_seen[cause] = n
         for account in stats.accounts:
             self._age.labels(account.account).set(account.checkpoint_age_s)
             seen = self._dropped.get(account.account, 0)

@@ -64,6 +64,7 @@ from .queries import (
 )
 from .replay import replay
 from .roster import HeldConversation, OperatorInfo, OperatorList
+from .storage_health import RETRY_AFTER_S, StorageFault, StorageUnavailable, fault_of
 from .thresholds import (
     MAX_ROW_THRESHOLDS,
     THRESHOLDS_SETTING,
@@ -90,6 +91,7 @@ __all__ = [
     "MAX_ROW_THRESHOLDS",
     "MAX_RULES",
     "MAX_SILENT_AFTER_S",
+    "RETRY_AFTER_S",
     "ROLES",
     "SESSION_MAX_MS",
     "TELEGRAM_API",
@@ -153,6 +155,8 @@ __all__ = [
     "Staffing",
     "StaffingQuery",
     "StaffingSettings",
+    "StorageFault",
+    "StorageUnavailable",
     "Suggestion",
     "ThresholdProblem",
     "Thresholds",
@@ -165,6 +169,7 @@ __all__ = [
     "check_thresholds",
     "csv_rows",
     "explain_csv",
+    "fault_of",
     "hide_secrets",
     "keep_secrets",
     "load_campaigns",

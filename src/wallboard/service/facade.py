@@ -22,6 +22,7 @@ from ..engine.behind import Explained
 from ..events import Event
 from ..figures import Report
 from ..store import Result, Store, UnknownAccount
+from ..store.faults import Cause, StorageFault, fault_of
 from .alerts import Alert, AlertPage, Delivery, OpenAlerts, delivery_log
 from .config import Limits
 from .deliveries import TELEGRAM_API, Deliverer
@@ -50,6 +51,10 @@ class ServiceStats(msgspec.Struct):
     write_queue: int
     stream_clients: int
     accounts: list[AccountStats]
+    storage_fault: Cause | None = None  # now
+    # Faults begun since the start, by cause.
+    storage_faults: dict[Cause, int] = msgspec.field(default_factory=dict)
+    checkpoints_unreadable: int = 0  # found at load (those accounts replayed their log)
 
 
 class Service(Desk):
@@ -73,6 +78,16 @@ class Service(Desk):
     def ready(self) -> bool:
         """Recovered and accepting events."""
         return self._hub.ready
+
+    @property
+    def storage_fault(self) -> StorageFault | None:
+        return self._hub.health.fault
+
+    def storage_failed(self, exc: BaseException) -> StorageFault | None:
+        fault = fault_of(exc, self._hub.place)
+        if fault is not None:
+            self._hub.health.failed(fault)
+        return fault
 
     async def start(self) -> None:
         """Start serving at once; the engines recover in the background (``ready`` after)."""
@@ -193,4 +208,6 @@ class Service(Desk):
         return ServiceStats(
             self._hub.queue_depth(), sum(a.publisher.clients for a in accounts),
             [AccountStats(a.config.id, now - a.checkpoint_at, a.engine.dropped_late)
-             for a in accounts])
+             for a in accounts],
+            self._hub.health.fault.cause if self._hub.health.fault else None,
+            dict(self._hub.health.faults), self._hub.unreadable_checkpoints)

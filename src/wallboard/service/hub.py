@@ -32,6 +32,7 @@ from ..store import (
     Store,
     open_store,
 )
+from ..store.faults import StorageFault, fault_of
 from .advice import advise
 from .alerts import AlertBook
 from .at_risk import at_risk
@@ -40,6 +41,7 @@ from .explain import KEPT_SINCE_SETTING, in_memory_from
 from .publisher import Feed, Publisher
 from .queries import staffing_settings
 from .roster import roster
+from .storage_health import StorageHealth, StorageUnavailable
 from .thresholds import THRESHOLDS_SETTING, apply_sl_thresholds, load_thresholds
 from .topics import HotTopics, hot_topics
 from .trends import Trends, trends
@@ -51,6 +53,7 @@ log = logging.getLogger("wallboard.hub")
 
 # Events applied between two turns of the event loop: about 5 ms of engine work.
 APPLY_SLICE = 1000
+RECOVERY_RETRY_S = 2.0  # a recovery stopped by a storage fault tries again after this
 
 IngestResult = Result
 
@@ -84,6 +87,10 @@ class LiveAccount:
     applying: bool = False  # a batch is half applied: no checkpoint until it is whole
 
 
+class _Probe:
+    """Asks the writer whether a write works again (a storage fault may be over)."""
+
+
 @dataclass
 class _Batch:
     account: str
@@ -106,9 +113,12 @@ class Hub:
         self.store = self.open_store()  # the event loop's connection: reads and auth
         self.accounts: dict[str, LiveAccount] = {}
         self.ready = False
-        # Batches and checkpoints for the writer; None asks it to stop.
-        self._queue: queue.Queue[_Batch | Checkpoint | None] = queue.Queue(
+        # Batches, checkpoints and probes for the writer; None asks it to stop.
+        self._queue: queue.Queue[_Batch | Checkpoint | _Probe | None] = queue.Queue(
             self.limits.write_queue)
+        self.health = StorageHealth()
+        self.unreadable_checkpoints = 0  # found at load: those accounts replayed their log
+        self._probing = False  # a probe is in the queue
         self._recovery: asyncio.Task[None] | None = None
         self._committed: asyncio.Queue[list[_Batch]] = asyncio.Queue()
         self._applier: asyncio.Task[None] | None = None
@@ -127,7 +137,18 @@ class Hub:
         self._recovery = self._loop.create_task(self._recover_then_serve())
 
     async def _recover_then_serve(self) -> None:
-        await asyncio.to_thread(self._recover)
+        while True:  # a storage fault met while recovering: again once it may be over
+            try:
+                await asyncio.to_thread(self._recover)
+                break
+            except Exception as exc:
+                fault = fault_of(exc, self.place)
+                if fault is None:
+                    raise
+                self.health.failed(fault)
+                self.accounts.clear()
+                await asyncio.sleep(RECOVERY_RETRY_S)
+        self.health.recovered()
         for live in self.accounts.values():
             live.publisher.start()
         self._applier = asyncio.get_running_loop().create_task(self._apply_committed())
@@ -150,7 +171,12 @@ class Hub:
         for live in self.accounts.values():
             await live.publisher.stop()
             if was_ready or self._writer is not None:
-                save(self.store, self._checkpoint_of(live))
+                try:
+                    save(self.store, self._checkpoint_of(live))
+                except Exception as exc:  # the log holds everything: the next start replays
+                    fault = fault_of(exc, self.place)
+                    log.error("the last checkpoint of %s was not saved: %s", live.config.id,
+                              fault.message if fault else exc)
         self.store.close()
 
     def _recover(self) -> None:
@@ -181,8 +207,9 @@ class Hub:
         if saved is not None:
             try:
                 engine, seq = Account.loads(saved.state), saved.seq
-            except Exception:  # an older program's checkpoint: the log still has everything
+            except Exception:  # damaged, or an older program's: the log still has everything
                 log.warning("checkpoint of %s unreadable; replaying its whole log", config.id)
+                self.unreadable_checkpoints += 1
         if engine is None:
             engine = Account(config.id, config.timezone, config.sl_threshold_s,
                              config.default_max_chats)
@@ -267,6 +294,7 @@ class Hub:
 
     async def ingest(self, account_id: str, events: list[Event]) -> list[IngestResult]:
         """Commit the events to the log, apply them, and say what became of each."""
+        self.health.check()
         if not self.ready or self._loop is None:
             raise NotReady
         future: asyncio.Future[list[IngestResult]] = self._loop.create_future()
@@ -282,7 +310,11 @@ class Hub:
             item = self._queue.get()
             while item is not None:
                 if isinstance(item, Checkpoint):
-                    save(store, item)
+                    self._save(store, item)
+                    item = self._queue.get()
+                    continue
+                if isinstance(item, _Probe):
+                    self._probe(store)
                     item = self._queue.get()
                     continue
                 # Group commit: every batch already waiting goes into the same transaction;
@@ -313,11 +345,63 @@ class Hub:
                     batch.results, batch.last_seq = store.append_in_transaction(
                         batch.account, batch.events, received_at)
         except Exception as exc:
-            log.exception("commit failed")
+            fault = self._fault(exc)
+            if fault is not None:
+                exc = StorageUnavailable(fault)  # a 503 naming the cause, no trace
+            else:
+                log.exception("commit failed")
             for batch in batches:
                 self._loop.call_soon_threadsafe(_fail, batch.future, exc)
             return
         self._loop.call_soon_threadsafe(self._committed.put_nowait, batches)
+
+    def _fault(self, exc: BaseException) -> StorageFault | None:
+        """The storage fault behind a failed write (told to the health, on the loop)."""
+        assert self._loop is not None
+        fault = fault_of(exc, self.place)
+        if fault is not None:
+            self._loop.call_soon_threadsafe(self.health.failed, fault)
+        return fault
+
+    def _save(self, store: Store, item: Checkpoint) -> None:
+        """In the writer: a checkpoint not saved goes again with the next one."""
+        assert self._loop is not None
+        try:
+            save(store, item)
+        except Exception as exc:
+            if self._fault(exc) is None:
+                log.exception("saving the checkpoint of %s failed", item.account)
+            self._loop.call_soon_threadsafe(self._unsaved, item)
+
+    def _unsaved(self, item: Checkpoint) -> None:
+        live = self.accounts.get(item.account)
+        if live is not None:
+            undo(item, live.engine, live.written)
+            live.checkpoint_seq = min(live.checkpoint_seq, item.seq - 1)
+            live.sampled = True
+
+    def _probe(self, store: Store) -> None:
+        assert self._loop is not None
+        try:
+            store.probe(self.clock())
+        except Exception as exc:
+            if self._fault(exc) is None:
+                log.exception("probing the storage failed")
+        else:
+            self._loop.call_soon_threadsafe(self.health.recovered)
+        finally:
+            self._probing = False
+
+    def probe(self) -> None:
+        """While a fault lasts: ask the writer to try a small write (the scheduler calls
+        this every second)."""
+        if self.health.fault is None or self._probing or self._writer is None:
+            return
+        self._probing = True
+        try:
+            self._queue.put_nowait(_Probe())
+        except queue.Full:
+            self._probing = False
 
     async def _apply_committed(self) -> None:
         """On the event loop: committed batches go into the engines, in log order."""
@@ -392,7 +476,7 @@ class Hub:
 
     def checkpoint(self, live: LiveAccount) -> bool:
         """Hand a checkpoint (and the changed daily history) to the writer to save."""
-        if not self.ready:
+        if not self.ready or self.health.fault is not None:
             return False
         item = self._checkpoint_of(live)
         try:

@@ -22,6 +22,7 @@ from ..events import to_wire
 from ..figures import Report, Series
 from ..history import day_snapshots, read_all_compact, read_series, row_key
 from ..store import AccountConfig, Store
+from ..store.faults import StorageFault
 from .advice import Staffing, StaffingSettings, advise
 from .at_risk import DEFAULT_SILENT_AFTER_S, AtRisk, at_risk
 from .campaigns import CAMPAIGNS_SETTING, CampaignReport, campaign_report, load_campaigns
@@ -216,6 +217,17 @@ class Asking:
 
     async def answering(self, account_id: str, query: Query) -> object:
         raise NotImplementedError
+
+    # Every shape of the service answers these; the single process on its own disk knows
+    # its storage's faults (``storage_health``), the cluster's roles leave them to PostgreSQL.
+    @property
+    def storage_fault(self) -> StorageFault | None:
+        """What keeps the storage from being written now (None: nothing known)."""
+        return None
+
+    def storage_failed(self, exc: BaseException) -> StorageFault | None:
+        """The storage fault behind a request's failure, noted (None: not one, a bug)."""
+        return None
 
     @overload
     async def ask(self, account_id: str, query: SnapshotQuery) -> bytes: ...

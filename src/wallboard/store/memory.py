@@ -115,6 +115,9 @@ class MemoryStore:
     def close(self) -> None:
         pass
 
+    def probe(self, now: int) -> None:
+        pass  # memory never fails to be written
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         s = self._s

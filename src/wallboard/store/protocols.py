@@ -192,4 +192,8 @@ class Store(Directory, EventLog, Checkpoints, History, Alerts, ConnectorState, P
     def transaction(self) -> AbstractContextManager[None]:
         """Everything written inside commits together, or nothing does (on an exception)."""
 
+    def probe(self, now: int) -> None:
+        """Write a row of its own and commit: raises what any write would raise now (a
+        storage fault is over once this works again)."""
+
     def close(self) -> None: ...

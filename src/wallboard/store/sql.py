@@ -223,6 +223,11 @@ class SqlStore:
                                (account_id, name)).fetchone()
         return None if row is None else bytes(row[0])
 
+    def probe(self, now: int) -> None:
+        with self.transaction():
+            self._run("INSERT INTO probe (id, probed_at) VALUES (1, ?)"
+                      " ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at", (now,))
+
     def save_setting(self, account_id: str, name: str, value: bytes) -> None:
         self._run(
             "INSERT INTO settings (account, name, value) VALUES (?, ?, ?)"

@@ -25,6 +25,9 @@ from .sql import EventRow, SqlStore
 __all__ = ["DB_NAME", "SqliteStore"]
 
 DB_NAME = "wallboard.sqlite3"
+# How long a write waits for another connection's: past it, the database counts as locked by
+# another process (a storage fault) rather than busy.
+BUSY_TIMEOUT_S = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -136,6 +139,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (state, seq);
 CREATE INDEX IF NOT EXISTS deliveries_by_account ON deliveries (account, seq);
+CREATE TABLE IF NOT EXISTS probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    probed_at INTEGER NOT NULL
+);
 """
 
 
@@ -160,7 +167,7 @@ class SqliteStore(SqlStore):
                 if path.stat().st_mode & 0o077:
                     path.chmod(0o600)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=30)
+                                   timeout=BUSY_TIMEOUT_S)
         # WAL: readers never block the writer. synchronous=NORMAL: a commit survives the
         # process being killed at any moment (the WAL is in the OS before COMMIT returns);
         # only a power cut could take the last transactions.
@@ -177,10 +184,14 @@ class SqliteStore(SqlStore):
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            # A COMMIT that failed (a full disk, a lock) may leave the transaction open, or
+            # SQLite may have rolled it back already; the first error is the one to tell.
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     def _insert_events(self, rows: list[EventRow]) -> int:
         self._db.executemany(
