@@ -38,7 +38,9 @@ def test_invalid_lines_are_reported_and_skipped(tmp_path: Path) -> None:
         'line 5: "by": expected one of visitor, operator, system',
         "line 7: \"id\": 'e1' was already used by an event with different content; the first "
         "version stands",
-        'line 8: "at": more than 5 minutes ahead of the receiver\'s clock',
+        'line 8: "at": more than 5 minutes ahead of the receiver\'s clock: by 300.001 s (the '
+        'receiver\'s clock read 2026-11-26T09:00:00.000Z); the sender\'s clock, or the '
+        'receiver\'s, is wrong',
     ]
     snapshot = json.loads(result.stdout)
     assert snapshot["total"]["arrived"] == 1 and snapshot["total"]["in_queue"] == 1

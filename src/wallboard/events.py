@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Annotated, Any, Final, Literal, TypeAlias, get_args
 
@@ -27,6 +28,7 @@ __all__ = [
     "LAST_CONVERSATION_RANK",
     "RANK",
     "SUBJECT",
+    "AheadOfClock",
     "Decoded",
     "Event",
     "EventError",
@@ -180,6 +182,19 @@ class EventError(ValueError):
         self.problem = problem
 
 
+class AheadOfClock(EventError):
+    """``at`` is further ahead of the receiver's clock than the contract allows: one of the
+    two clocks is wrong, and the sender is told by how much (the service counts these)."""
+
+    def __init__(self, ahead_ms: int, received_ms: int) -> None:
+        clock = datetime.fromtimestamp(received_ms / 1000, UTC).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
+        super().__init__("at", f"more than 5 minutes ahead of the receiver's clock: by "
+                         f"{ahead_ms / 1000:,.3f} s (the receiver's clock read {clock}); "
+                         "the sender's clock, or the receiver's, is wrong")
+        self.ahead_ms = ahead_ms
+
+
 _decoder = msgspec.json.Decoder(WireEvent)
 _list_decoder = msgspec.json.Decoder(list[WireEvent])
 
@@ -308,7 +323,7 @@ def normalize(ev: WireEvent, received_ms: int) -> Event:
     elif not 0 <= at < _MAX_MS:  # epoch ms in range needs no parsing
         at = parse_timestamp(at)
     if at > received_ms + FUTURE_BOUND_MS:
-        raise EventError("at", "more than 5 minutes ahead of the receiver's clock")
+        raise AheadOfClock(at - received_ms, received_ms)
     return _FLATTEN[type(ev)](ev, at)
 
 

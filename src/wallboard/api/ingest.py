@@ -28,7 +28,16 @@ from litestar.openapi.spec import (
 )
 
 from ..batch import BodyError, decode_array, decode_ndjson_body
-from ..events import ACCOUNT_PATTERN, AT, EVENT_ID, EVENT_TYPES, Decoded, Event, EventError
+from ..events import (
+    ACCOUNT_PATTERN,
+    AT,
+    EVENT_ID,
+    EVENT_TYPES,
+    AheadOfClock,
+    Decoded,
+    Event,
+    EventError,
+)
 from ..service import Busy, NotReady, OldestAcceptedQuery, UnknownAccount
 from .auth import authenticate, service_of
 from .errors import ApiError, ErrorBody
@@ -65,6 +74,7 @@ class _Sorted(msgspec.Struct):
     positions: list[int]  # each stored event's index in the request
     problems: list[EventProblem]
     total: int
+    ahead_ms: list[int]  # how far ahead of our clock, for each event refused for it
 
 
 _EVENT_SCHEMA = Schema(
@@ -119,9 +129,12 @@ def _sort(decoded: list[Decoded | EventError], account: str, oldest: int) -> _So
     problems: list[EventProblem] = []
     events: list[Event] = []
     positions: list[int] = []
+    ahead: list[int] = []
     for index, item in enumerate(decoded):
         if isinstance(item, EventError):
             problems.append(EventProblem(index, "rejected", None, item.field, item.problem))
+            if isinstance(item, AheadOfClock):
+                ahead.append(item.ahead_ms)
             continue
         owner, event = item
         if owner != account:
@@ -134,7 +147,7 @@ def _sort(decoded: list[Decoded | EventError], account: str, oldest: int) -> _So
         else:
             events.append(event)
             positions.append(index)
-    return _Sorted(events, positions, problems, len(decoded))
+    return _Sorted(events, positions, problems, len(decoded), ahead)
 
 
 def _decode_and_sort(media: str, data: bytes, now: int, max_events: int, account: str,
@@ -206,6 +219,8 @@ async def post_events(request: Request[Any, Any, Any]) -> IngestReply:
     for name, n in (*counts.items(), ("rejected", rejected)):
         if n:
             metrics.count_events(token.account, name, n)
+    if sorted_.ahead_ms:
+        metrics.count_ahead(token.account, sorted_.ahead_ms)
     metrics.ingest_seconds.observe(time.perf_counter() - started)
     return IngestReply(counts["accepted"], counts["duplicate"], counts["conflict"], rejected,
                        problems)

@@ -27,6 +27,15 @@ class Metrics:
         self._events = Counter("wallboard_account_events",
                                "Events received, by account and result",
                                ["account", "result"], registry=accounts)
+        self._ahead_all = Counter("wallboard_events_ahead_of_clock", "Events refused for an "
+                                  "`at` over 5 minutes ahead of this service's clock (the "
+                                  "sender's clock, or ours, is wrong)", registry=registry)
+        self._ahead = Counter("wallboard_account_events_ahead_of_clock", "Events refused for "
+                              "an `at` over 5 minutes ahead of the clock, by account",
+                              ["account"], registry=accounts)
+        self._ahead_by = Gauge("wallboard_events_ahead_of_clock_last_seconds", "How far "
+                               "ahead of this service's clock the last such event was",
+                               registry=registry)
         self.ingest_seconds = Histogram(
             "wallboard_ingest_seconds", "POST /api/v1/events, from receipt to committed reply",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
@@ -71,6 +80,11 @@ class Metrics:
     def count_events(self, account: str, result: str, n: int) -> None:
         self._events_all.labels(result).inc(n)
         self._events.labels(account, result).inc(n)
+
+    def count_ahead(self, account: str, ahead_ms: list[int]) -> None:
+        self._ahead_all.inc(len(ahead_ms))
+        self._ahead.labels(account).inc(len(ahead_ms))
+        self._ahead_by.set(ahead_ms[-1] / 1000)
 
     def refresh(self) -> None:
         """Gauges and counters read from the engines, brought up to date before a scrape."""
