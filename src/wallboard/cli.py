@@ -236,6 +236,18 @@ def _serve_api(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .process import next_free_port, port_taken, watch_parent
+
+    if args.role != "engine":
+        holder = port_taken(args.host, args.port)
+        if holder is not None:
+            free = next_free_port(args.host, args.port)
+            sys.stderr.write(f"wallboard serve: port {args.port} on {args.host} is taken by "
+                             f"{holder}; stop it or give --port"
+                             + (f" ({free} is free)" if free else "") + "\n")
+            return 2
+    if args.parent_pid is not None:
+        watch_parent(args.parent_pid)
     if args.chatwoot_sync is not None and args.role != "all":
         sys.stderr.write("wallboard serve: --chatwoot-sync runs beside the whole service "
                          "only; beside a cluster, run `wallboard chatwoot sync`\n")
@@ -369,6 +381,8 @@ def _add_serve_command(commands: Any) -> None:
                        default=os.environ.get("WALLBOARD_TELEGRAM_API", TELEGRAM_API),
                        help=f"where alerts' Telegram messages go (default {TELEGRAM_API}; a "
                        "local Bot API server, or a stand-in in tests)")
+    serve.add_argument("--parent-pid", type=int, metavar="PID",
+                       help="stop (as on SIGTERM) once this process is gone: the demo's")
     serve.add_argument("--chatwoot-sync", metavar="ACCOUNT", help="also run `wallboard "
                        "chatwoot sync` for this account, against this service (with "
                        "--chatwoot-url, --chatwoot-account, and $WALLBOARD_CHATWOOT_API_TOKEN "

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfoNotFoundError
 import httpx
 import msgspec
 
-from .process import ServiceFailed, ServiceProcess
+from .process import HOST, ServiceFailed, ServiceProcess, next_free_port, port_taken
 from .service import AccountConfig, Admin
 from .sim import SimConfig, Surge, TopicSpike, stream
 from .sim_driver import DriveStats, drive
@@ -185,6 +185,14 @@ def _mark_campaign(url: str, admin: str, start_ms: int, timezone: str) -> None:
 def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float = 2.0,
              out: TextIO = sys.stdout, duration_s: float | None = None,
              browser: bool = True) -> int:
+    holder = port_taken(HOST, port)
+    if holder is not None:
+        free = next_free_port(HOST, port)
+        out.write(f"port {port} on {HOST} is taken by {holder}: stop it, or run the demo on "
+                  + (f"another port: make demo PORT={free} (or wallboard demo --port {free})\n"
+                     if free else "another port (--port)\n"))
+        return 2
+    _stop_on(signal.SIGTERM, signal.SIGHUP)
     data_dir = Path(tempfile.mkdtemp(prefix="wallboard-demo-"))
     timezone = local_timezone()
     setup = Admin(data_dir)
@@ -200,7 +208,8 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float =
     admin = setup.create_token(ACCOUNT, "admin")[1]
     code = setup.create_signin_code(ACCOUNT, "admin", DEMO_LINK_MS)[0]
     setup.close()
-    server = ServiceProcess(data_dir, port=port).spawn()
+    # The service watches this process: killed even with SIGKILL, the demo takes it along.
+    server = ServiceProcess(data_dir, "--parent-pid", str(os.getpid()), port=port).spawn()
     url = server.url
     link = f"{url}/signin#code={code}"
     stop = threading.Event()
@@ -251,6 +260,16 @@ def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float =
     sent = stats[0].sent if stats else 0
     out.write(f"\nstopped: {sent:,} events sent; the data stays in {data_dir}\n")
     return 0
+
+
+def _stop_on(*signals: signal.Signals) -> None:
+    """These signals stop the demo as Ctrl-C does (closing the terminal sends SIGHUP): its
+    ``finally`` stops the service."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for signum in signals:
+        signal.signal(signum, interrupt)
 
 
 def _open(link: str) -> None:

@@ -18,7 +18,8 @@ from typing import IO, Any
 
 import httpx
 
-__all__ = ["HOST", "ServiceFailed", "ServiceProcess", "engine_worker", "free_port"]
+__all__ = ["HOST", "ServiceFailed", "ServiceProcess", "engine_worker", "free_port",
+           "next_free_port", "port_taken", "watch_parent"]
 
 HOST = "127.0.0.1"
 
@@ -32,6 +33,46 @@ def free_port() -> int:
         s.bind((HOST, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Who holds ``port`` ("another Wallboard" or "another program"), or None when it is
+    free to listen on."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            s.bind((host, port))
+            return None
+        except OSError:
+            pass
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        reply = httpx.get(f"http://{shown}:{port}/schema/openapi.json", timeout=1,
+                          trust_env=False)
+        if reply.json()["info"]["title"] == "Wallboard":
+            return "another Wallboard"
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        pass
+    return "another program"
+
+
+def next_free_port(host: str, port: int) -> int | None:
+    """The first port after ``port`` that is free, among the next 100."""
+    return next((p for p in range(port + 1, min(port + 101, 65536))
+                 if port_taken(host, p) is None), None)
+
+
+def watch_parent(parent: int, every_s: float = 1.0) -> None:
+    """End this process (SIGTERM to itself: a clean stop) once ``parent`` is gone, even if it
+    was killed with SIGKILL and could say nothing: its children are re-parented then."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="wallboard-parent-watch", daemon=True).start()
 
 
 class ServiceProcess:
