@@ -39,7 +39,9 @@ def _answers(port: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+# SIGABRT is the demo crashing (as a fault in native code would end it: no Python cleanup
+# runs); SIGKILL, the demo killed outright.
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGHUP, signal.SIGABRT, signal.SIGKILL])
 def test_the_demo_takes_its_service_along_however_it_ends(how: signal.Signals) -> None:
     port = free_port()
     demo = subprocess.Popen([sys.executable, "-m", "wallboard.cli", "demo", "--port",
@@ -65,7 +67,7 @@ def test_the_demo_takes_its_service_along_however_it_ends(how: signal.Signals) -
     finally:
         if demo.poll() is None:
             demo.kill()
-    if how != signal.SIGKILL:
+    if how not in (signal.SIGKILL, signal.SIGABRT):
         assert b"stopped:" in output and b"Traceback" not in output, output.decode()[-2000:]
 
 
