@@ -24,11 +24,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from service_common import HOST, BenchServer, client, now_ms, percentile
+from service_common import BenchServer, client, now_ms, percentile
+from wallboard.local_http import LocalHttp
 from wallboard.service import Admin
 from wallboard.store import AccountConfig
 
@@ -77,10 +78,8 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((HOST, 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://{HOST}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._http = LocalHttp(Handler)
+        self.url = self._http.url
 
     def record(self, arrived: float, raw: bytes, stamp: str, signature: str) -> None:
         expected = hmac.new(SECRET.encode(), stamp.encode() + b"." + raw, hashlib.sha256)
@@ -108,12 +107,11 @@ class Receiver:
             return self.calls[(channel, event)]
 
     def __enter__(self) -> Receiver:
-        self._thread.start()
+        self._http.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.__exit__(*exc)
 
 
 # --- background load -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from local_http import LocalHttp
+from wallboard.local_http import LocalHttp
 
 __all__ = ["ChatwootStandIn"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from local_http import LocalHttp
+from wallboard.local_http import LocalHttp
 
 __all__ = ["Call", "Receiver"]
 

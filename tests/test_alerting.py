@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from wallboard.alerting import AlertRule, Evaluator, QuietHours, RuleRow, check_rule
+from wallboard.alerting import AlertRule, Evaluator, QuietHours, RowRef, check_rule
 
 S = 1000  # ms
 NOON = 12 * 60
@@ -78,7 +78,7 @@ def test_quiet_hours_hold_a_firing_back_until_they_end_but_never_a_resolution() 
 
 def test_a_stale_feed_fires_for_the_channel_that_went_silent() -> None:
     stale = rule(id="stale", name="No events", figure="minutes_since_event", threshold=10,
-                 rows=[RuleRow("channel", "web"), RuleRow("channel", "mail")])
+                 rows=[RowRef("channel", "web"), RowRef("channel", "mail")])
     ev = Evaluator([stale])
     feeds = {("channel", "web"): {"minutes_since_event": 2.0},
              ("channel", "mail"): {"minutes_since_event": 12.0},

@@ -21,6 +21,7 @@ RULES: dict[str, set[str]] = {
     "wallboard.zones": set(),
     "wallboard.compare": set(),
     "wallboard.process": set(),
+    "wallboard.local_http": set(),
     "wallboard.staffing": set(),
     "wallboard.normal": set(),
     "wallboard.surge": {"wallboard.normal"},

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from wallboard.engine import Account
 from wallboard.engine.calendar import load_zone
 from wallboard.events import decode_event
+from wallboard.figures import RowRef
 from wallboard.history import changed_row_days
 from wallboard.normal import QUARTERS, baseline, quantile, tail_above, tail_below
-from wallboard.service.campaigns import Campaign, RowRef, campaign_report
+from wallboard.service.campaigns import Campaign, campaign_report
 from wallboard.service.queries import DayCharts, DayChartsQuery, answer
 from wallboard.service.topics import hot_topics
 from wallboard.service.trends import local_quarters, trends

@@ -19,10 +19,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from .figures import BY_NAME, WINDOW_NAMES, WINDOW_SHARES, Report
+from .figures import BY_NAME, WINDOW_NAMES, WINDOW_SHARES, Report, RowRef
 
 __all__ = ["ALERT_FIGURES", "AlertFigure", "AlertRule", "Evaluator", "QuietHours", "RuleIn",
-           "RuleRow", "Telegram", "Transition", "Webhook", "check_rule", "row_problem"]
+           "Telegram", "Transition", "Webhook", "check_rule", "row_problem"]
 
 Comparison = Literal["above", "below"]
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -98,11 +98,6 @@ class Telegram(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     bot_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
 
 
-class RuleRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    report: Report
-    id: str | None = None
-
-
 class QuietHours(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """From ``start`` to ``end``, local "HH:MM"; past midnight when the end comes first."""
 
@@ -127,7 +122,7 @@ class RuleIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     threshold: float
     clear: float | None = None  # back to normal here (default: the threshold)
     hold_s: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 0
-    rows: Annotated[list[RuleRow], msgspec.Meta(max_length=100)] = msgspec.field(
+    rows: Annotated[list[RowRef], msgspec.Meta(max_length=100)] = msgspec.field(
         default_factory=list)  # none named: every row
     quiet: Annotated[list[QuietHours], msgspec.Meta(max_length=10)] = msgspec.field(
         default_factory=list)

@@ -28,10 +28,20 @@ import msgspec
 __all__ = ["BY_NAME", "COUNTER", "COUNTERS", "FIGURES", "GAUGES", "GAUGE_SAMPLES", "PUBLISHED",
            "PUBLISHED_V1", "PUBLISHED_V1_1", "SAMPLE", "STATUSES", "WINDOWED", "WINDOW_NAMES",
            "WINDOW_SHARES", "Bucket", "ChannelRow", "Figure", "Gauge", "GroupRow", "Operators",
-           "Period", "Report", "Series", "Share", "Snapshot", "TopicPeriod", "TopicWindow",
-           "TopicWindows", "TotalRow", "Unserved", "Window", "Windows", "mean_of", "typescript"]
+           "Period", "Report", "RowRef", "Series", "Share", "Snapshot", "TopicPeriod",
+           "TopicWindow", "TopicWindows", "TotalRow", "Unserved", "Window", "Windows", "mean_of",
+           "typescript"]
 
 Report = Literal["total", "channel", "group"]  # the kinds of report row
+
+
+class RowRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A row of a report, as alert rules and campaigns name the rows they watch."""
+
+    report: Report
+    id: str | None = None  # the channel or group; null for the total or the no-group row
+
+
 STATUSES = ("available", "busy", "away", "offline")  # an operator's, in the snapshot's order
 
 

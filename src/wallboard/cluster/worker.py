@@ -42,14 +42,14 @@ from nats.aio.subscription import Subscription
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from ..engine import Account, build, encode
-from ..engine.calendar import ordinal_iso
 from ..service import FutureDay, Limits
 from ..service.alerts import AlertBook
 from ..service.deliveries import Deliverer
-from ..service.explain import KEPT_SINCE_SETTING, NotHeld, in_memory_from
+from ..service.explain import NotHeld
+from ..service.loading import load_engine
 from ..service.queries import Query, answer, answer_bytes
 from ..service.searching import BehindQuery, figure_behind
-from ..service.thresholds import THRESHOLDS_SETTING, apply_sl_thresholds, load_thresholds
+from ..service.thresholds import THRESHOLDS_SETTING, apply_sl_thresholds
 from ..service.written import Checkpoint, Superseded, Written, checkpoint_of, save, undo
 from ..store import AccountConfig, Store
 from ..store.log_format import event_of
@@ -245,26 +245,8 @@ class EngineWorker:
                  partition, len(part.accounts), start)
 
     def _load(self, config: AccountConfig) -> _Held:
-        held = None
-        saved = self._store.load_checkpoint(config.id)
-        if saved is not None:
-            with contextlib.suppress(Exception):  # another program's state: the stream has all
-                held = _Held(config, Account.loads(saved.state), saved.seq)
-        if held is None:
-            held = _Held(config, Account(config.id, config.timezone, config.sl_threshold_s,
-                                         config.default_max_chats))
-        if held.engine.retired is None:
-            # From now on conversations leaving memory are kept in the store (the drill-down
-            # of past days): all of those of the days still in memory, not of days before.
-            held.engine.retired = []
-            if self._store.setting(config.id, KEPT_SINCE_SETTING) is None:
-                since = in_memory_from(held.engine, self._clock())
-                self._store.save_setting(config.id, KEPT_SINCE_SETTING,
-                                         ordinal_iso(since).encode())
-        # Rows count by their own service-level thresholds (set while the account was
-        # served by the single process) from their first event, as there.
-        apply_sl_thresholds(held.engine, load_thresholds(
-            self._store.setting(config.id, THRESHOLDS_SETTING)))
+        loaded = load_engine(config, self._store, self._clock())
+        held = _Held(config, loaded.engine, loaded.seq)
         held.alerts = AlertBook(config.id, held.engine, self._store, self._store)
         return held
 

@@ -20,14 +20,14 @@ from ..alerting import row_problem
 from ..engine import Account
 from ..engine.calendar import BUCKET_MS, SLOT_BITS
 from ..events import EventError, parse_timestamp
-from ..figures import COUNTER, Report
+from ..figures import COUNTER, Report, RowRef
 from ..history import read_all_compact
 from ..store import Store
 from ..surge import usual_range
 from .trends import WEEKS, day_kept, local_quarters
 
 __all__ = ["CAMPAIGNS_SETTING", "MAX_CAMPAIGNS", "Campaign", "CampaignIn", "CampaignReport",
-           "RowEffect", "RowRef", "campaign_report", "check_campaign", "load_campaigns"]
+           "RowEffect", "campaign_report", "check_campaign", "load_campaigns"]
 
 CAMPAIGNS_SETTING = "campaigns"
 MAX_CAMPAIGNS = 200  # kept per account
@@ -36,11 +36,6 @@ MAX_ROWS = 100  # rows a campaign names
 _ARRIVED, _SERVED = COUNTER["arrived"], COUNTER["served"]
 _LOST = tuple(COUNTER[n] for n in ("unassigned", "canceled", "missed"))
 _SAMPLES, _WAIT_SUM = COUNTER["wait_samples"], COUNTER["wait_sum_ms"]
-
-
-class RowRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    report: Report
-    id: str | None = None  # the channel or group; null for the total or the no-group row
 
 
 class CampaignIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -23,7 +23,6 @@ from pathlib import Path
 import msgspec
 
 from ..engine import Account, build, encode
-from ..engine.calendar import ordinal_iso
 from ..events import Event
 from ..history import restore_gauges
 from ..store import (
@@ -37,12 +36,11 @@ from .advice import advise
 from .alerts import AlertBook
 from .at_risk import at_risk
 from .config import Limits
-from .explain import KEPT_SINCE_SETTING, in_memory_from
+from .loading import load_engine
 from .publisher import Feed, Publisher
 from .queries import staffing_settings
 from .roster import roster
 from .storage_health import StorageHealth, StorageUnavailable
-from .thresholds import THRESHOLDS_SETTING, apply_sl_thresholds, load_thresholds
 from .topics import HotTopics, hot_topics
 from .trends import Trends, trends
 from .written import Checkpoint, Written, checkpoint_of, save, undo
@@ -202,24 +200,13 @@ class Hub:
         return live
 
     def _live(self, config: AccountConfig, store: Store) -> LiveAccount:
-        engine, seq = None, 0
-        saved = store.load_checkpoint(config.id)
-        if saved is not None:
-            try:
-                engine, seq = Account.loads(saved.state), saved.seq
-            except Exception:  # damaged, or an older program's: the log still has everything
-                log.warning("checkpoint of %s unreadable; replaying its whole log", config.id)
-                self.unreadable_checkpoints += 1
-        if engine is None:
-            engine = Account(config.id, config.timezone, config.sl_threshold_s,
-                             config.default_max_chats)
-        if engine.retired is None:  # new, or from before conversations were kept
-            fresh = seq == 0  # the whole log is to be replayed
-            self._keep_retired(engine, config, store, fresh)
-        # Before the log is replayed: rows count by their own service-level thresholds from
-        # their first event (a checkpoint holds them already: nothing to count again).
-        apply_sl_thresholds(engine, load_thresholds(store.setting(config.id,
-                                                                  THRESHOLDS_SETTING)))
+        def log_began() -> int | None:
+            first = next(iter(store.read(config.id)), None)
+            return None if first is None else first.received_at
+
+        loaded = load_engine(config, store, self.clock(), log_began)
+        engine, seq = loaded.engine, loaded.seq
+        self.unreadable_checkpoints += loaded.unreadable
         alerts = AlertBook(config.id, engine, self.store, store)
         clock = self.clock
         store = self.store  # the feeds read on the event loop, through its connection
@@ -244,23 +231,6 @@ class Hub:
                            alerts, seq, checkpoint_seq=seq)
         self.accounts[config.id] = live
         return live
-
-    def _keep_retired(self, engine: Account, config: AccountConfig, store: Store,
-                      fresh: bool) -> None:
-        """From now on the conversations leaving the engine's memory are kept in the store;
-        note the first day whose conversations are therefore all kept: for an engine built
-        from the whole log, the day the log began (earlier days may hold history imported
-        without events); for one from an older checkpoint, the first day still in memory."""
-        engine.retired = []
-        if store.setting(config.id, KEPT_SINCE_SETTING) is not None:
-            return
-        now = self.clock()
-        if fresh:
-            first = next(iter(store.read(config.id)), None)
-            since = engine.calendar.day_of(now if first is None else first.received_at)
-        else:
-            since = in_memory_from(engine, now)
-        store.save_setting(config.id, KEPT_SINCE_SETTING, ordinal_iso(since).encode())
 
     def retired(self, account_id: str, day: str) -> list[tuple[str, bytes]]:
         """The conversations of ``day`` kept in the store (call it off the event loop: it

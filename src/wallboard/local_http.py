@@ -1,5 +1,5 @@
-"""A real HTTP server of a test's own on 127.0.0.1 (a thread of the test process): the
-webhook receivers and the stand-ins of other products' APIs are built on it."""
+"""A real HTTP server of a test's or a benchmark's own on 127.0.0.1 (a thread of its
+process): the webhook receivers and the stand-ins of other products' APIs are built on it."""
 
 from __future__ import annotations
 
