@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import nats
 import pytest
 from nats.js.api import StreamConfig
@@ -23,15 +24,19 @@ from server import Server, engine_worker
 from wallboard.cluster.owner import ask_owner
 from wallboard.cluster.partitions import SUBJECTS
 from wallboard.cluster.stream import STREAM
+from wallboard.compare import differences, figures
+from wallboard.connectors.chatwoot.setup import SETTING, ChatwootSetup
 from wallboard.engine import Account, build, encode
 from wallboard.events import decode_event
 from wallboard.local_nats import LocalNats
 from wallboard.local_postgres import LocalPostgres
 from wallboard.service import Admin, SnapshotQuery
 from wallboard.sim import SimConfig, simulate
-from wallboard.store import AccountConfig
+from wallboard.sim_chatwoot import body_of, chatwoot_day, signed_headers
+from wallboard.store import AccountConfig, open_store
 
 PARTITIONS = 8
+HOOK_SECRET = "w3bh00k-s3cret-from-chatwoot"
 _databases = itertools.count()
 
 
@@ -186,3 +191,56 @@ def test_duplicates_and_conflicts_are_told_exactly_after_jetstreams_window(
         worker.kill()
         worker.wait(10)
         asyncio.run(_stream_with_a_short_window(nats_cluster, None))
+
+
+def test_chatwoot_webhooks_through_the_ingest_role_count_as_the_same_day_sent_as_events(
+        nats_cluster: LocalNats, postgres: LocalPostgres, tmp_path: Path) -> None:
+    """The connector beside the ingest route: a simulated Chatwoot hour's webhooks, signed,
+    to the ingest role, give the engine worker the figures of the same hour sent as events."""
+    dsn = postgres.create_database(f"ingest_{next(_databases)}")
+    with Admin(dsn, "postgres") as admin:
+        for account in ("native", "cw"):
+            admin.create_account(AccountConfig(account, "UTC"))
+        _, secret = admin.create_token("native", "ingest")
+    store = open_store(dsn, "postgres")
+    store.save_setting("cw", SETTING, msgspec.json.encode(ChatwootSetup(secret=HOOK_SECRET)))
+    store.close()
+    now = int(time.time() * 1000)
+    simulated = simulate(SimConfig(seed=5, account="native", timezone="UTC",
+                                   start_ms=now - 3600_000, hours=1, busy_from_start=True,
+                                   staffing=0.5)).events
+    native = chatwoot_day(simulated, "native").native
+    webhooks = chatwoot_day(simulated, "cw").webhooks
+    worker = engine_worker("w", nats_cluster.urls, dsn, PARTITIONS, tmp_path / "worker.log")
+    ingest = Server(tmp_path / "unused", "--role", "ingest", "--nats",
+                    ",".join(nats_cluster.urls), "--postgres", dsn, "--partitions",
+                    str(PARTITIONS), "--replicas", "3").start()
+    try:
+        deadline = time.monotonic() + 30
+        while any(asyncio.run(_ask(nats_cluster, a)) is None for a in ("native", "cw")):
+            assert time.monotonic() < deadline, "the engine worker never took the accounts"
+            time.sleep(0.2)
+        with httpx.Client(base_url=ingest.url, timeout=60, trust_env=False) as client:
+            for start in range(0, len(native), 1000):
+                sent = client.post("/api/v1/events", json=native[start:start + 1000],
+                                   headers={"Authorization": f"Bearer {secret}"}).json()
+                assert sent["rejected"] == 0, sent["problems"][:3]
+            for payload in webhooks:
+                body = body_of(payload)
+                reply = client.post("/api/v1/connectors/chatwoot/cw", content=body,
+                                    headers=signed_headers(HOOK_SECRET, body))
+                assert reply.status_code == 200 and reply.json()["rejected"] == 0, reply.text
+        deadline = time.monotonic() + 20
+        while True:
+            cw, sent_as_events = (asyncio.run(_ask(nats_cluster, a)) for a in ("cw", "native"))
+            assert cw is not None and sent_as_events is not None
+            found = differences(figures(cw), figures(sent_as_events))
+            if found == []:
+                break
+            assert time.monotonic() < deadline, found[:5]
+            time.sleep(0.5)
+    finally:
+        ingest.stop()
+        worker.kill()
+        worker.wait(10)
+    assert cw["total"]["arrived"] > 50  # an hour worth comparing

@@ -239,7 +239,12 @@ def _serve(args: argparse.Namespace) -> int:
     from .process import next_free_port, port_taken, watch_parent
 
     if args.role != "engine":
-        holder = port_taken(args.host, args.port)
+        try:
+            holder = port_taken(args.host, args.port)
+        except OSError as err:  # not this machine's address, a port it may not take...
+            sys.stderr.write(f"wallboard serve: cannot listen on {args.host} port "
+                             f"{args.port}: {err.strerror}\n")
+            return 2
         if holder is not None:
             free = next_free_port(args.host, args.port)
             sys.stderr.write(f"wallboard serve: port {args.port} on {args.host} is taken by "
@@ -409,7 +414,7 @@ def _simulate(args: argparse.Namespace) -> int:
     scale = args.scale if args.operators is None else args.operators / OPERATORS_AT_SCALE_1
     start_ms: int = time.time_ns() // 1_000_000 if args.target else args.start
     # A load generator's day never runs out: it sends for its whole duration.
-    hours = math.inf if args.rate is not None else args.hours
+    hours = math.inf if args.rate is not None and args.target else args.hours
     config = SimConfig(seed=args.seed, account=args.account or "demo", timezone=args.timezone,
                        start_ms=start_ms, hours=hours, scale=scale, surge=surge)
     if args.out:
@@ -469,10 +474,12 @@ def _drive_target(args: argparse.Namespace, config: SimConfig) -> int:
         sys.stderr.write(f"  rejected {count:,}: {reason}\n")
     if args.rate is None:
         return 0
-    achieved = stats.sent / stats.seconds if stats.seconds else 0.0
+    # Over the duration asked, or longer when the sending itself fell behind it.
+    seconds = max(stats.seconds, args.duration)
+    achieved = stats.sent / seconds
     share = achieved / args.rate
     sys.stderr.write(f"rate: asked {args.rate:,.0f} events/s for {args.duration:g} s, achieved "
-                     f"{achieved:,.0f} events/s over {stats.seconds:.1f} s "
+                     f"{achieved:,.0f} events/s over {seconds:.1f} s "
                      f"({share:.0%} of the rate asked)\n")
     if share < RATE_KEPT:
         sys.stderr.write(f"wallboard simulate: the rate asked was not kept (under "

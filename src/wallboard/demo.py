@@ -185,7 +185,11 @@ def _mark_campaign(url: str, admin: str, start_ms: int, timezone: str) -> None:
 def run_demo(port: int = 8000, seed: int = 1, speed: float = 1.0, scale: float = 2.0,
              out: TextIO = sys.stdout, duration_s: float | None = None,
              browser: bool = True) -> int:
-    holder = port_taken(HOST, port)
+    try:
+        holder = port_taken(HOST, port)
+    except OSError as err:
+        out.write(f"cannot listen on {HOST} port {port}: {err.strerror}\n")
+        return 2
     if holder is not None:
         free = next_free_port(HOST, port)
         out.write(f"port {port} on {HOST} is taken by {holder}: stop it, or run the demo on "

@@ -7,6 +7,7 @@ is SIGKILL (a crash).
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import socket
@@ -37,14 +38,10 @@ def free_port() -> int:
 
 def port_taken(host: str, port: int) -> str | None:
     """Who holds ``port`` ("another Wallboard" or "another program"), or None when it is
-    free to listen on."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
-        try:
-            s.bind((host, port))
-            return None
-        except OSError:
-            pass
+    free to listen on. Another reason not to listen there (a port below 1024 without the
+    right, an address not of this machine) is raised as the ``OSError`` it is."""
+    if _can_listen(host, port):
+        return None
     shown = f"[{host}]" if ":" in host else host
     try:
         reply = httpx.get(f"http://{shown}:{port}/schema/openapi.json", timeout=1,
@@ -56,10 +53,23 @@ def port_taken(host: str, port: int) -> str | None:
     return "another program"
 
 
+def _can_listen(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            s.bind((host, port))
+            return True
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                return False
+            raise
+
+
 def next_free_port(host: str, port: int) -> int | None:
     """The first port after ``port`` that is free, among the next 100."""
-    return next((p for p in range(port + 1, min(port + 101, 65536))
-                 if port_taken(host, p) is None), None)
+    return next((p for p in range(port + 1, min(port + 101, 65536)) if _can_listen(host, p)),
+                None)
 
 
 def watch_parent(parent: int, every_s: float = 1.0) -> None:

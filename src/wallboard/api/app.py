@@ -30,7 +30,7 @@ from ..service.desk import NotServedHere
 from .alerts import alert_routes
 from .auth import service_of, session_routes
 from .campaigns import campaign_routes
-from .chatwoot import chatwoot_routes
+from .chatwoot import chatwoot_routes, chatwoot_webhook
 from .dashboard import ApiReference, dashboard_routes
 from .errors import (
     ApiError,
@@ -113,11 +113,13 @@ def _lifespan(service: Any) -> Callable[[Litestar], AbstractAsyncContextManager[
 
 
 def create_ingest_app(service: Any, connections: ConnectionStats | None = None) -> Litestar:
-    """The ingest role's application: the same ingest route, health and readiness, over a
-    stand-in for ``Service`` (``cluster.ingest_role.StreamIngest``) with ``start``/``stop``."""
+    """The ingest role's application: the same ingest route and platforms' webhooks, health
+    and readiness, over a stand-in for ``Service`` (``cluster.ingest_role.StreamIngest``)
+    with ``start``/``stop``."""
 
     return Litestar(
-        route_handlers=[post_events, healthz, readyz], lifespan=[_lifespan(service)],
+        route_handlers=[post_events, chatwoot_webhook, healthz, readyz],
+        lifespan=[_lifespan(service)],
         state=State({"service": service, "metrics": Metrics(service, connections),
                      "metrics_token": None}),
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception,

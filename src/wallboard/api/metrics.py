@@ -46,7 +46,7 @@ class Metrics:
                               registry=registry)
         self._tenants = Gauge("wallboard_accounts", "Accounts served", registry=registry)
         self._storage = Gauge("wallboard_storage_fault", "1 while the storage cannot be "
-                              "written, by cause (disk_full, read_only, locked, corrupt, "
+                              "written, by cause (disk_full, read_only, locked, corrupt, replaced, "
                               "io_error)", ["cause"], registry=registry)
         self._storage_faults = Counter("wallboard_storage_faults", "Storage faults begun, by "
                                        "cause", ["cause"], registry=registry)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -66,9 +68,11 @@ class StorageGate:
     # -- opening ------------------------------------------------------------------------------
 
     async def _open(self) -> bool:
-        """Build and start the service; False (the fault noted) when the storage refuses."""
+        """Build and start the service; False (the fault noted) when the storage refuses.
+        Raises anything else (a bug, or the service refusing to start)."""
         try:
-            app = self._build()
+            # Off the loop: opening may wait on a lock, and /healthz answers meanwhile.
+            app = await asyncio.to_thread(self._build)
         except Exception as exc:
             fault = fault_of(exc, self._place)
             if fault is None:
@@ -95,27 +99,46 @@ class StorageGate:
         return True
 
     async def _retry(self) -> None:
-        while not await self._open():
-            await asyncio.sleep(self._retry_s)
+        try:
+            while not await self._open():
+                await asyncio.sleep(self._retry_s)
+        except Exception:  # not the storage: the process cannot serve; it ends, said
+            log.exception("the service could not start")
+            os.kill(os.getpid(), signal.SIGTERM)
 
     async def _run_lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                if not await self._open():
-                    self._retrying = asyncio.get_running_loop().create_task(self._retry())
+                try:
+                    if not await self._open():
+                        self._retrying = asyncio.get_running_loop().create_task(self._retry())
+                except Exception as exc:  # the server ends at once, with the reason
+                    log.exception("the service could not start")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._retrying is not None:
                     self._retrying.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
                         await self._retrying
-                if self.app is not None and self._lifespan is not None:
-                    await self._to_app.put({"type": "lifespan.shutdown"})
-                    await self._from_app.get()
-                    await self._lifespan
+                await self._stop_app()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _stop_app(self) -> None:
+        """Shut the service's lifespan down, even one stopped half way through its start."""
+        if self._lifespan is None or self._lifespan.done():
+            return
+        await self._to_app.put({"type": "lifespan.shutdown"})
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(60):
+                while (await self._from_app.get())["type"] not in (
+                        "lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                    pass
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._lifespan
 
     # -- while closed -------------------------------------------------------------------------
 

@@ -29,8 +29,8 @@ from ..engine.account import DAYS_KEPT
 from ..engine.calendar import Calendar
 from ..events import Event
 from ..service import Limits, NotReady, OldestAcceptedQuery, Query, Result, UnknownAccount
-from ..service.queries import Asking
-from ..store import AccountConfig, Store, TokenInfo, open_store
+from ..service.desk import Desk
+from ..store import Store, open_store
 from .partitions import ask_subject
 from .stream import EventStream
 from .verdicts import WAIT_S, Verdict, Verdicts, VerdictsQuery
@@ -42,15 +42,17 @@ log = logging.getLogger("wallboard.ingest")
 VERDICTS_DEADLINE_S = 15.0  # how long a POST waits for a worker to tell its events' fate
 
 
-class StreamIngest(Asking):
-    """What the ingest route asks of ``Service``, over NATS and PostgreSQL."""
+class StreamIngest(Desk):
+    """What the ingest routes (events, and platforms' webhooks through their connectors) ask
+    of ``Service``, over NATS and PostgreSQL."""
 
     def __init__(self, urls: list[str], dsn: str, partitions: int, replicas: int,
                  limits: Limits | None = None) -> None:
         self._urls = urls
         self._partitions = partitions
         self._replicas = replicas
-        self._store: Store = open_store(dsn, "postgres")
+        self._dsn = dsn
+        self._store = open_store(dsn, "postgres")
         self.limits = limits or Limits()
         self.clock: Callable[[], int] = lambda: time.time_ns() // 1_000_000
         self._nc: Any = None
@@ -78,14 +80,11 @@ class StreamIngest(Asking):
     def end_streams(self) -> None:
         pass  # no live streams here: the api role serves them
 
-    def authenticate(self, secret: str) -> TokenInfo | None:
-        return self._store.authenticate(secret)
-
     def session(self, secret: str) -> None:
         return None  # browsers sign in to the api role; ingest takes bearer tokens only
 
-    def account(self, account_id: str) -> AccountConfig | None:
-        return self._store.account(account_id)
+    def open_store(self) -> Store:
+        return open_store(self._dsn, "postgres")
 
     async def answering(self, account_id: str, query: Query) -> object:
         """Only what the ingest route asks: the earliest ``at`` an event may have, the

@@ -31,7 +31,7 @@ from ..store import (
     Store,
     open_store,
 )
-from ..store.faults import StorageFault, fault_of
+from ..store.faults import StorageFault, fault_of, still_full
 from .advice import advise
 from .alerts import AlertBook
 from .at_risk import at_risk
@@ -83,6 +83,9 @@ class LiveAccount:
     checkpoint_seq: int = 0
     sampled: bool = False  # gauges sampled since the last checkpoint
     applying: bool = False  # a batch is half applied: no checkpoint until it is whole
+    # A checkpoint is with the writer: no other until it is written or undone (undoing one
+    # restores what was written before it, which must not be another's).
+    saving: bool = False
 
 
 class _Probe:
@@ -117,6 +120,11 @@ class Hub:
         self.health = StorageHealth()
         self.unreadable_checkpoints = 0  # found at load: those accounts replayed their log
         self._probing = False  # a probe is in the queue
+        self._stopping = False
+        # The writer's own view of the storage (only its thread touches it): while a write
+        # has failed and no probe has worked since, batches are refused without waiting on
+        # the storage again (a lock would hold each group of them for the busy timeout).
+        self._writer_fault: StorageFault | None = None
         self._recovery: asyncio.Task[None] | None = None
         self._committed: asyncio.Queue[list[_Batch]] = asyncio.Queue()
         self._applier: asyncio.Task[None] | None = None
@@ -145,6 +153,8 @@ class Hub:
                     raise
                 self.health.failed(fault)
                 self.accounts.clear()
+                if self._stopping:
+                    return  # nothing recovered: nothing to serve or to checkpoint
                 await asyncio.sleep(RECOVERY_RETRY_S)
         self.health.recovered()
         for live in self.accounts.values():
@@ -158,6 +168,7 @@ class Hub:
     async def stop(self) -> None:
         """Stop writing, then checkpoint every engine (a clean restart replays nothing)."""
         was_ready, self.ready = self.ready, False
+        self._stopping = True
         if self._recovery is not None and not self._recovery.done():
             await asyncio.wait([self._recovery])  # a thread cannot be interrupted: let it end
         if self._writer is not None:
@@ -275,7 +286,7 @@ class Hub:
         return await future
 
     def _write_loop(self) -> None:
-        store = self.open_store()
+        store = self._writer_store()
         try:
             item = self._queue.get()
             while item is not None:
@@ -305,8 +316,24 @@ class Hub:
         finally:
             store.close()
 
+    def _writer_store(self) -> Store:
+        """The writer's connection, once the storage lets it open one (batches waiting
+        meanwhile are refused by the health's fault)."""
+        while True:
+            try:
+                return self.open_store()
+            except Exception as exc:
+                if self._fault(exc) is None:
+                    raise
+                time.sleep(RECOVERY_RETRY_S)
+
     def _commit(self, store: Store, batches: list[_Batch]) -> None:
         assert self._loop is not None
+        if self._writer_fault is not None:
+            for batch in batches:
+                self._loop.call_soon_threadsafe(_fail, batch.future,
+                                                StorageUnavailable(self._writer_fault))
+            return
         received_at = self.clock()
         try:
             with store.transaction():
@@ -326,10 +353,12 @@ class Hub:
         self._loop.call_soon_threadsafe(self._committed.put_nowait, batches)
 
     def _fault(self, exc: BaseException) -> StorageFault | None:
-        """The storage fault behind a failed write (told to the health, on the loop)."""
+        """In the writer: the storage fault behind a failed write (told to the health, on
+        the loop)."""
         assert self._loop is not None
         fault = fault_of(exc, self.place)
         if fault is not None:
+            self._writer_fault = fault
             self._loop.call_soon_threadsafe(self.health.failed, fault)
         return fault
 
@@ -337,27 +366,45 @@ class Hub:
         """In the writer: a checkpoint not saved goes again with the next one."""
         assert self._loop is not None
         try:
+            if self._writer_fault is not None:
+                raise StorageUnavailable(self._writer_fault)
             save(store, item)
         except Exception as exc:
-            if self._fault(exc) is None:
+            if not isinstance(exc, StorageUnavailable) and self._fault(exc) is None:
                 log.exception("saving the checkpoint of %s failed", item.account)
-            self._loop.call_soon_threadsafe(self._unsaved, item)
+            self._loop.call_soon_threadsafe(self._checkpointed, item, False)
+        else:
+            self._loop.call_soon_threadsafe(self._checkpointed, item, True)
 
-    def _unsaved(self, item: Checkpoint) -> None:
+    def _checkpointed(self, item: Checkpoint, saved: bool) -> None:
         live = self.accounts.get(item.account)
-        if live is not None:
+        if live is None:
+            return
+        live.saving = False
+        if not saved:  # what it held goes with the next one, due again at once
             undo(item, live.engine, live.written)
             live.checkpoint_seq = min(live.checkpoint_seq, item.seq - 1)
+            live.checkpoint_at = 0.0
             live.sampled = True
 
     def _probe(self, store: Store) -> None:
+        """In the writer: is the fault over? A write of its own must work, and the cause
+        be gone: a full disk must have room again (SQLite may write the probe into log space
+        it already holds), and a damaged file is over only once replaced, which needs a
+        restart (connections opened on the old file keep it)."""
         assert self._loop is not None
         try:
+            fault = self._writer_fault or self.health.fault  # (a reference read across threads)
+            if fault is not None and not fault.clears_by_itself:
+                return
             store.probe(self.clock())
+            if fault is not None and fault.cause == "disk_full" and still_full(self.place):
+                return
         except Exception as exc:
             if self._fault(exc) is None:
                 log.exception("probing the storage failed")
         else:
+            self._writer_fault = None
             self._loop.call_soon_threadsafe(self.health.recovered)
         finally:
             self._probing = False
@@ -432,7 +479,7 @@ class Hub:
         return moved
 
     def checkpoint_due(self, live: LiveAccount) -> bool:
-        if live.applying:
+        if live.applying or live.saving:
             return False
         behind = live.applied_seq - live.checkpoint_seq
         if behind <= 0 and not live.sampled:
@@ -457,6 +504,7 @@ class Hub:
         live.checkpoint_seq = live.applied_seq
         live.checkpoint_at = time.monotonic()
         live.sampled = False
+        live.saving = True
         return True
 
 

@@ -34,10 +34,10 @@ async def run_schedule(hub: Hub, alerted: Callable[[], None]) -> None:
             for live in list(hub.accounts.values()):
                 if hub.checkpoint_due(live):
                     hub.checkpoint(live)
-            hub.probe()  # while the storage has a fault: can it be written again?
         except Exception as exc:
             fault = fault_of(exc, hub.place)
             if fault is not None:  # an alert not written: the storage's health tells it once
                 hub.health.failed(fault)
             else:  # a bug: said, and the schedule goes on (the log keeps the events)
                 log.exception("the schedule failed; trying again in a second")
+        hub.probe()  # while the storage has a fault: can it be written again? (whatever failed)

@@ -38,8 +38,8 @@ class StorageHealth:
         self.faults: dict[Cause, int] = {}  # faults begun, by cause (for the metric)
 
     def failed(self, fault: StorageFault) -> None:
-        if fault == self.fault:
-            return
+        if self.fault is not None and fault.cause == self.fault.cause:
+            return  # the same fault told again (its details may differ): no new line
         if self.fault is None:
             self.since = time.monotonic()
         self.fault = fault

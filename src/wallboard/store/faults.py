@@ -17,25 +17,33 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["Cause", "StorageFault", "fault_of"]
+__all__ = ["Cause", "StorageFault", "fault_of", "still_full"]
 
-Cause = Literal["disk_full", "read_only", "locked", "corrupt", "io_error"]
+Cause = Literal["disk_full", "read_only", "locked", "corrupt", "replaced", "io_error"]
 
 # Below this much free space a failing write is put down to a full disk.
 _NEARLY_FULL_BYTES = 1 << 20
 
 _SQLITE_CAUSES: dict[str, Cause] = {
+    "SQLITE_READONLY_DBMOVED": "replaced",
     "SQLITE_FULL": "disk_full", "SQLITE_READONLY": "read_only", "SQLITE_PERM": "read_only",
     "SQLITE_BUSY": "locked", "SQLITE_LOCKED": "locked", "SQLITE_CORRUPT": "corrupt",
     "SQLITE_NOTADB": "corrupt", "SQLITE_IOERR": "io_error", "SQLITE_CANTOPEN": "io_error"}
+# Only what can come from nothing but the disk: a denied permission or an I/O error raised
+# by other code is a bug to see with its trace.
 _ERRNO_CAUSES: dict[int, Cause] = {
-    errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full", errno.EROFS: "read_only",
-    errno.EACCES: "read_only", errno.EPERM: "read_only", errno.EIO: "io_error"}
+    errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full", errno.EROFS: "read_only"}
 
 
 class StorageFault(msgspec.Struct, frozen=True):
     cause: Cause
     message: str  # the cause and the place, for the reply, the log and the operator
+
+    @property
+    def clears_by_itself(self) -> bool:
+        """False for a database file damaged or replaced under the running service: the
+        connections hold the old file, so only a restart (after a restore) ends it."""
+        return self.cause not in ("corrupt", "replaced")
 
 
 def fault_of(exc: BaseException, place: Path | str) -> StorageFault | None:
@@ -57,9 +65,21 @@ _MESSAGES: dict[Cause, str] = {
     "disk_full": "the disk holding the data directory {place} is full",
     "read_only": "the data directory {place} cannot be written (read-only)",
     "locked": "the database in {place} is locked by another process",
-    "corrupt": "the database file in {place} is damaged ({detail}); restore it from a backup",
+    "corrupt": "the database file in {place} is damaged ({detail}); stop the service and "
+               "restore it from a backup",
+    "replaced": "the database file in {place} was moved or replaced while the service ran; "
+                "restart the service",
     "io_error": "the disk holding the data directory {place} fails ({detail})",
 }
+
+
+def still_full(place: Path | str) -> bool:
+    """Under ``_NEARLY_FULL_BYTES`` free where ``place`` is (False when it cannot be told)."""
+    try:
+        stats = os.statvfs(place)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < _NEARLY_FULL_BYTES
 
 
 def _filesystem_says(place: Path | str) -> Cause | None:
@@ -70,6 +90,4 @@ def _filesystem_says(place: Path | str) -> Cause | None:
         return None
     if stats.f_flag & os.ST_RDONLY:
         return "read_only"
-    if stats.f_bavail * stats.f_frsize < _NEARLY_FULL_BYTES:
-        return "disk_full"
-    return None
+    return "disk_full" if still_full(place) else None
