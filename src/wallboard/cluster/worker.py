@@ -81,6 +81,9 @@ log = logging.getLogger("wallboard.worker")
 T = TypeVar("T")
 
 
+STOP_TASKS_S = 10.0  # how long a stopping worker waits for its own tasks to end
+
+
 @dataclass
 class _Held:
     config: AccountConfig
@@ -161,7 +164,11 @@ class EngineWorker:
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Bounded: a task that lost its cancel must not hold the stop forever.
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_TASKS_S)
+            if stuck:
+                log.error("%s: %d tasks did not stop within %g s", self.worker, len(stuck),
+                          STOP_TASKS_S)
             with contextlib.suppress(Exception):
                 await watches.unsubscribe()
             for partition in list(self.held):

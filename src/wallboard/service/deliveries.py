@@ -89,8 +89,12 @@ class Deliverer:
                     self._start_due()
                 except Exception:  # a bug or the store: said, and tried again next round
                     log.exception("reading the pending deliveries failed")
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for may lose a cancel that
+                # comes as the wait ends, and this loop would then never stop (a worker's
+                # stop hung on it once).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), _ROUND_S)
+                    async with asyncio.timeout(_ROUND_S):
+                        await self._wake.wait()
         finally:
             for task in list(self._busy.values()):
                 task.cancel()  # still pending in the store: sent again after the restart

@@ -121,7 +121,9 @@ class Publisher:
             if due > 0:
                 with contextlib.suppress(TimeoutError):
                     # A change wakes the loop; the snapshot then waits out its interval.
-                    await asyncio.wait_for(self._changed.wait(), due)
+                    # (asyncio.timeout: wait_for may lose a cancel on Python 3.11.)
+                    async with asyncio.timeout(due):
+                        await self._changed.wait()
                 self._changed.clear()
                 now = time.monotonic()
                 wait = min(self._due(feed, now) for feed in self.wanted())
