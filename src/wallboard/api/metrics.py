@@ -48,13 +48,12 @@ class Metrics:
         self._storage = Gauge("wallboard_storage_fault", "1 while the storage cannot be "
                               "written, by cause (disk_full, read_only, locked, corrupt, replaced, "
                               "io_error)", ["cause"], registry=registry)
-        self._storage_faults = Counter("wallboard_storage_faults", "Storage faults begun, by "
-                                       "cause", ["cause"], registry=registry)
-        self._faults_seen: dict[str, int] = {}
-        self._unreadable = Counter("wallboard_checkpoints_unreadable", "Checkpoints found "
-                                   "damaged or unreadable at load (the account was rebuilt "
-                                   "from its log)", registry=registry)
-        self._unreadable_seen = 0
+        self._storage_faults = _Following(Counter(
+            "wallboard_storage_faults", "Storage faults begun, by cause", ["cause"],
+            registry=registry))
+        self._unreadable = _Following(Counter(
+            "wallboard_checkpoints_unreadable", "Checkpoints found damaged or unreadable at "
+            "load (the account was rebuilt from its log)", registry=registry))
         self.errors = Counter("wallboard_unexpected_errors",
                               "Requests that failed on an unexpected error (logged with a "
                               "trace)", registry=registry)
@@ -63,18 +62,16 @@ class Metrics:
             open_now = Gauge("wallboard_connections_open", "Open HTTP connections",
                              registry=registry)
             open_now.set_function(lambda: stats.open)
-            refused = Counter("wallboard_connections_refused",
-                              "Connections and requests refused by the connection limits, by "
-                              "reason", ["reason"], registry=registry)
-            self._refused, self._stats = refused, stats
-            self._seen: dict[str, int] = {}
-        late = Counter("wallboard_late_events_dropped",
-                       "Events for conversations already final (closed over 48 h before)",
-                       ["account"], registry=accounts)
+            self._refused = _Following(Counter(
+                "wallboard_connections_refused", "Connections and requests refused by the "
+                "connection limits, by reason", ["reason"], registry=registry))
+        late = _Following(Counter(
+            "wallboard_late_events_dropped",
+            "Events for conversations already final (closed over 48 h before)", ["account"],
+            registry=accounts))
         age = Gauge("wallboard_checkpoint_age_seconds", "Seconds since the last checkpoint",
                     ["account"], registry=accounts)
         self._late, self._age, self._service = late, age, service
-        self._dropped: dict[str, int] = {}
         self._connections = connections
 
     def count_events(self, account: str, result: str, n: int) -> None:
@@ -92,23 +89,28 @@ class Metrics:
         self._queue.set(stats.write_queue)
         self._clients.set(stats.stream_clients)
         self._tenants.set(len(stats.accounts))
-        if stats.checkpoints_unreadable > self._unreadable_seen:
-            self._unreadable.inc(stats.checkpoints_unreadable - self._unreadable_seen)
-            self._unreadable_seen = stats.checkpoints_unreadable
+        self._unreadable.follow(stats.checkpoints_unreadable)
         for cause, n in stats.storage_faults.items():
             self._storage.labels(cause).set(1 if cause == stats.storage_fault else 0)
-            if n > self._faults_seen.get(cause, 0):
-                self._storage_faults.labels(cause).inc(n - self._faults_seen.get(cause, 0))
-                self._faults_seen[cause] = n
+            self._storage_faults.follow(n, cause)
         for account in stats.accounts:
             self._age.labels(account.account).set(account.checkpoint_age_s)
-            seen = self._dropped.get(account.account, 0)
-            if account.dropped_late > seen:
-                self._late.labels(account.account).inc(account.dropped_late - seen)
-                self._dropped[account.account] = account.dropped_late
+            self._late.follow(account.dropped_late, account.account)
         if self._connections is not None:
             for reason, n in self._connections.refused.items():
-                seen = self._seen.get(reason, 0)
-                if n > seen:
-                    self._refused.labels(reason).inc(n - seen)
-                    self._seen[reason] = n
+                self._refused.follow(n, reason)
+
+
+class _Following:
+    """A counter that follows a running total kept elsewhere (one per set of labels): each
+    scrape adds what the total grew by since the last."""
+
+    def __init__(self, counter: Counter) -> None:
+        self._counter = counter
+        self._seen: dict[tuple[str, ...], int] = {}
+
+    def follow(self, total: int, *labels: str) -> None:
+        grown = total - self._seen.get(labels, 0)
+        if grown > 0:
+            (self._counter.labels(*labels) if labels else self._counter).inc(grown)
+            self._seen[labels] = total
