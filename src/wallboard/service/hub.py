@@ -220,16 +220,16 @@ class Hub:
         self.unreadable_checkpoints += loaded.unreadable
         alerts = AlertBook(config.id, engine, self.store, store)
         clock = self.clock
-        store = self.store  # the feeds read on the event loop, through its connection
+        reads = self.store  # the feeds read on the event loop, through its connection
 
         def staffing() -> bytes:
-            return msgspec.json.encode(advise(engine, staffing_settings(store, config.id),
+            return msgspec.json.encode(advise(engine, staffing_settings(reads, config.id),
                                               clock()))
 
         def now_against_normal() -> bytes:
             now = clock()
-            return msgspec.json.encode(TrendsFeed(trends(config.id, engine, store, now),
-                                                  hot_topics(config.id, engine, store, now)))
+            return msgspec.json.encode(TrendsFeed(trends(config.id, engine, reads, now),
+                                                  hot_topics(config.id, engine, reads, now)))
 
         feeds: dict[Feed, Callable[[], bytes]] = {
             "snapshot": lambda: encode(build(engine, clock())),

@@ -75,19 +75,26 @@ _MESSAGES: dict[Cause, str] = {
 
 def still_full(place: Path | str) -> bool:
     """Under ``_NEARLY_FULL_BYTES`` free where ``place`` is (False when it cannot be told)."""
-    try:
-        stats = os.statvfs(place)
-    except OSError:
-        return False
-    return stats.f_bavail * stats.f_frsize < _NEARLY_FULL_BYTES
+    stats = _statvfs(place)
+    return stats is not None and _nearly_full(stats)
 
 
 def _filesystem_says(place: Path | str) -> Cause | None:
     """A read-only or full filesystem under ``place`` (an I/O error's likely cause)."""
-    try:
-        stats = os.statvfs(place)
-    except OSError:
+    stats = _statvfs(place)
+    if stats is None:
         return None
     if stats.f_flag & os.ST_RDONLY:
         return "read_only"
-    return "disk_full" if still_full(place) else None
+    return "disk_full" if _nearly_full(stats) else None
+
+
+def _statvfs(place: Path | str) -> os.statvfs_result | None:
+    try:
+        return os.statvfs(place)
+    except OSError:
+        return None
+
+
+def _nearly_full(stats: os.statvfs_result) -> bool:
+    return stats.f_bavail * stats.f_frsize < _NEARLY_FULL_BYTES
