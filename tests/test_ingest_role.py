@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,28 @@ async def _ask(cluster: LocalNats, account: str) -> dict[str, Any] | None:
         await nc.close()
 
 
+@contextlib.contextmanager
+def _ingest_before_a_worker(cluster: LocalNats, dsn: str, tmp_path: Path,
+                            accounts: tuple[str, ...]) -> Iterator[Server]:
+    """An ingest role in front of one engine worker, both real processes, once the worker
+    holds ``accounts``; both stopped after."""
+    worker = engine_worker("w", cluster.urls, dsn, PARTITIONS, tmp_path / "worker.log")
+    ingest = Server(tmp_path / "unused", "--role", "ingest", "--nats", ",".join(cluster.urls),
+                    "--postgres", dsn, "--partitions", str(PARTITIONS), "--replicas", "3")
+    try:
+        ingest.start()
+        deadline = time.monotonic() + 30
+        while any(asyncio.run(_ask(cluster, a)) is None for a in accounts):
+            assert time.monotonic() < deadline, "the engine worker never took the accounts"
+            time.sleep(0.2)
+        yield ingest
+    finally:
+        if ingest.process is not None:
+            ingest.stop()
+        worker.kill()
+        worker.wait(10)
+
+
 def test_ingest_answers_once_stored_and_loses_nothing_when_the_stream_leader_dies(
         nats_cluster: LocalNats, postgres: LocalPostgres, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,17 +102,9 @@ def test_ingest_answers_once_stored_and_loses_nothing_when_the_stream_leader_die
     for raw in events:
         engine.apply(decode_event(json.dumps(raw), now)[1], now)
     expected = counted(json.loads(encode(build(engine, now))))
-    worker = engine_worker("w", nats_cluster.urls, dsn, PARTITIONS, tmp_path / "worker.log")
-    ingest = Server(tmp_path / "unused", "--role", "ingest", "--nats",
-                    ",".join(nats_cluster.urls), "--postgres", dsn, "--partitions",
-                    str(PARTITIONS), "--replicas", "3").start()
-    deadline = time.monotonic() + 30
-    while asyncio.run(_ask(nats_cluster, "acme")) is None:  # the worker holds the account
-        assert time.monotonic() < deadline, "the engine worker never took the account"
-        time.sleep(0.2)
     batches = [events[i:i + 200] for i in range(0, len(events), 200)]
     slowest = 0.0
-    try:
+    with _ingest_before_a_worker(nats_cluster, dsn, tmp_path, ("acme",)) as ingest:
         with httpx.Client(base_url=ingest.url, timeout=60, trust_env=False,
                           headers={"Authorization": f"Bearer {secret}"}) as client:
             for number, batch in enumerate(batches):
@@ -111,10 +126,6 @@ def test_ingest_answers_once_stored_and_loses_nothing_when_the_stream_leader_die
                 break
             assert time.monotonic() < deadline, (found and counted(found), expected)
             time.sleep(0.2)
-    finally:
-        ingest.stop()
-        worker.kill()
-        worker.wait(10)
     with capsys.disabled():
         print(f"\n  ingest role: {len(events):,} events in {len(batches)} POSTs, the stream's "
               f"leader killed half way; slowest reply {slowest:.1f} s; all counted")
@@ -158,38 +169,28 @@ def test_duplicates_and_conflicts_are_told_exactly_after_jetstreams_window(
     events = [{"id": f"e{i}", "type": "conversation.started", "account": "acme",
                "at": now - 60_000, "conversation": f"c{i}", "channel": "web_chat"}
               for i in range(4)]
-    worker = engine_worker("w", nats_cluster.urls, dsn, PARTITIONS, tmp_path / "worker.log")
-    ingest = Server(tmp_path / "unused", "--role", "ingest", "--nats",
-                    ",".join(nats_cluster.urls), "--postgres", dsn, "--partitions",
-                    str(PARTITIONS), "--replicas", "3").start()
     try:
-        deadline = time.monotonic() + 30
-        while asyncio.run(_ask(nats_cluster, "acme")) is None:
-            assert time.monotonic() < deadline, "the engine worker never took the account"
-            time.sleep(0.2)
-        with httpx.Client(base_url=ingest.url, timeout=60, trust_env=False,
-                          headers={"Authorization": f"Bearer {secret}"}) as client:
-            def told(batch: list[dict[str, Any]]) -> tuple[int, int, int]:
-                reply = client.post("/api/v1/events", json=batch)
-                assert reply.status_code == 200, reply.text
-                body = reply.json()
-                return body["accepted"], body["duplicate"], body["conflict"]
+        with _ingest_before_a_worker(nats_cluster, dsn, tmp_path, ("acme",)) as ingest:
+            with httpx.Client(base_url=ingest.url, timeout=60, trust_env=False,
+                              headers={"Authorization": f"Bearer {secret}"}) as client:
+                def told(batch: list[dict[str, Any]]) -> tuple[int, int, int]:
+                    reply = client.post("/api/v1/events", json=batch)
+                    assert reply.status_code == 200, reply.text
+                    body = reply.json()
+                    return body["accepted"], body["duplicate"], body["conflict"]
 
-            assert told(events[:3]) == (3, 0, 0)
-            assert told(events[:3]) == (0, 3, 0)  # within the window: JetStream drops them
-            time.sleep(1.5)
-            assert told(events[:3]) == (0, 3, 0)  # after it: the engine says so
-            other = {**events[0], "channel": "email"}  # the same id, another content
-            assert told([other, events[3], events[3]]) == (1, 1, 1)
-            time.sleep(1.5)
-            assert told([other, {**events[3], "at": now - 30_000}]) == (0, 0, 2)
-        found = asyncio.run(_ask(nats_cluster, "acme"))
-        assert found is not None and found["total"]["arrived"] == 4
-        assert [c["id"] for c in found["channels"]] == ["web_chat"]  # the first versions
+                assert told(events[:3]) == (3, 0, 0)
+                assert told(events[:3]) == (0, 3, 0)  # within the window: JetStream drops them
+                time.sleep(1.5)
+                assert told(events[:3]) == (0, 3, 0)  # after it: the engine says so
+                other = {**events[0], "channel": "email"}  # the same id, another content
+                assert told([other, events[3], events[3]]) == (1, 1, 1)
+                time.sleep(1.5)
+                assert told([other, {**events[3], "at": now - 30_000}]) == (0, 0, 2)
+            found = asyncio.run(_ask(nats_cluster, "acme"))
+            assert found is not None and found["total"]["arrived"] == 4
+            assert [c["id"] for c in found["channels"]] == ["web_chat"]  # the first versions
     finally:
-        ingest.stop()
-        worker.kill()
-        worker.wait(10)
         asyncio.run(_stream_with_a_short_window(nats_cluster, None))
 
 
@@ -211,15 +212,7 @@ def test_chatwoot_webhooks_through_the_ingest_role_count_as_the_same_day_sent_as
                                    staffing=0.5)).events
     native = chatwoot_day(simulated, "native").native
     webhooks = chatwoot_day(simulated, "cw").webhooks
-    worker = engine_worker("w", nats_cluster.urls, dsn, PARTITIONS, tmp_path / "worker.log")
-    ingest = Server(tmp_path / "unused", "--role", "ingest", "--nats",
-                    ",".join(nats_cluster.urls), "--postgres", dsn, "--partitions",
-                    str(PARTITIONS), "--replicas", "3").start()
-    try:
-        deadline = time.monotonic() + 30
-        while any(asyncio.run(_ask(nats_cluster, a)) is None for a in ("native", "cw")):
-            assert time.monotonic() < deadline, "the engine worker never took the accounts"
-            time.sleep(0.2)
+    with _ingest_before_a_worker(nats_cluster, dsn, tmp_path, ("native", "cw")) as ingest:
         with httpx.Client(base_url=ingest.url, timeout=60, trust_env=False) as client:
             for start in range(0, len(native), 1000):
                 sent = client.post("/api/v1/events", json=native[start:start + 1000],
@@ -239,8 +232,4 @@ def test_chatwoot_webhooks_through_the_ingest_role_count_as_the_same_day_sent_as
                 break
             assert time.monotonic() < deadline, found[:5]
             time.sleep(0.5)
-    finally:
-        ingest.stop()
-        worker.kill()
-        worker.wait(10)
     assert cw["total"]["arrived"] > 50  # an hour worth comparing

@@ -86,6 +86,25 @@ def _until_ready(server: Server, within_s: float) -> float:
     return time.monotonic() - started
 
 
+def _served_before(data: Path, ingest: str, count: int) -> None:
+    """A first run of the service takes ``count`` events, and stops (writing its checkpoint)."""
+    first = Server(data).start()
+    with first.client(ingest) as client:
+        assert client.post("/api/v1/events", json=_events(count)).json()["accepted"] == count
+    first.stop()
+
+
+def _first_reply(server: Server, client: httpx.Client, path: str) -> httpx.Response:
+    """The first answer to ``GET path`` from a process just spawned."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return client.get(path)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, server.log_tail()
+            time.sleep(0.1)
+
+
 def _account(data: Path) -> tuple[str, str]:
     create_account(data, "acme", noon_zone())
     return token(data, "acme", "ingest"), token(data, "acme", "view")
@@ -140,23 +159,13 @@ def test_a_full_disk_refuses_events_with_its_cause_and_recovers_when_space_retur
 def test_a_read_only_data_directory_is_waited_for_and_served_once_writable(
         small_disk: Path) -> None:
     ingest, view = _account(small_disk)
-    first = Server(small_disk).start()
-    with first.client(ingest) as client:
-        assert client.post("/api/v1/events", json=_events(50)).json()["accepted"] == 50
-    first.stop()
+    _served_before(small_disk, ingest, 50)
     _remount(small_disk, "ro")
     server = Server(small_disk).spawn()
     try:
         with server.client(ingest) as client:
-            deadline = time.monotonic() + 30
-            while True:  # the process answers at once, though it cannot open its storage
-                try:
-                    reply = client.get("/readyz")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, server.log_tail()
-                    time.sleep(0.1)
-            _refused_for(reply, "read-only")
+            # The process answers at once, though it cannot open its storage.
+            _refused_for(_first_reply(server, client, "/readyz"), "read-only")
             assert client.get("/healthz").status_code == 200  # alive: do not restart it
             _refused_for(client.post("/api/v1/events", json=_events(5)), "read-only")
             assert 'wallboard_storage_fault{cause="read_only"} 1.0' in _metrics(server)
@@ -216,25 +225,15 @@ def test_a_database_locked_by_another_process_refuses_events_until_it_lets_go(
 def test_a_damaged_database_file_is_named_and_a_restored_one_served(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ingest, view = _account(data)
-    first = Server(data).start()
-    with first.client(ingest) as client:
-        assert client.post("/api/v1/events", json=_events(30)).json()["accepted"] == 30
-    first.stop()
+    _served_before(data, ingest, 30)
     backup = (data / DB_NAME).read_bytes()
     with open(data / DB_NAME, "r+b") as db:
         db.write(b"\x00not a database\x00" * 8)  # the header gone
     server = Server(data).spawn()
     try:
         with server.client(view) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    reply = client.get("/api/v1/accounts/acme/snapshot")
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, server.log_tail()
-                    time.sleep(0.1)
-            _refused_for(reply, "is damaged")
+            _refused_for(_first_reply(server, client, "/api/v1/accounts/acme/snapshot"),
+                         "is damaged")
             _refused_for(client.get("/readyz"), "restore it from a backup")
             # (Waiting to open it, the service holds no connection: the file may be restored
             # under it. A file damaged under a running service needs a restart after that.)
@@ -250,10 +249,7 @@ def test_a_damaged_database_file_is_named_and_a_restored_one_served(tmp_path: Pa
 def test_a_damaged_checkpoint_is_rebuilt_from_the_log(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ingest, view = _account(data)
-    first = Server(data).start()
-    with first.client(ingest) as client:
-        assert client.post("/api/v1/events", json=_events(40)).json()["accepted"] == 40
-    first.stop()  # a checkpoint is written on the way out
+    _served_before(data, ingest, 40)  # a checkpoint is written on the way out
     with sqlite3.connect(data / DB_NAME) as db:
         assert db.execute("UPDATE checkpoints SET state = x'00ff00ff'").rowcount == 1
     server = Server(data).start()
